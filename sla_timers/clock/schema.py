@@ -41,6 +41,11 @@ __all__ = ["parse_calendar", "spec_to_dict"]
 _TOP_KEYS = ("name", "timezone", "hours", "holidays", "closures", "openings")
 _HOLIDAY_KEYS = ("country", "subdiv", "dates")
 _DATED_KEYS = ("date", "from", "to")
+# The holidays package's deprecated keyword names for a subdivision.
+_HOLIDAY_RENAMED = {
+    "state": "subdiv (the holidays package's name for a state or province)",
+    "prov": "subdiv (the holidays package's name for a state or province)",
+}
 _DAY = 1440
 _WEEK = 7 * _DAY
 # ASCII only: ``\d`` would also accept other scripts' digits.
@@ -249,7 +254,7 @@ def _parse_holidays(value: object) -> tuple[str | None, str | None, set[date]]:
             f"holidays: expected a table with country, subdiv, dates; got {_type_name(value)}",
             field="holidays",
         )
-    _check_keys(value, _HOLIDAY_KEYS, prefix="holidays.")
+    _check_keys(value, _HOLIDAY_KEYS, prefix="holidays.", renamed=_HOLIDAY_RENAMED)
     country = subdiv = None
     if "country" in value:
         country = _require_str(value, "country", "holidays.country")
@@ -498,11 +503,20 @@ def _dated_to_dict(dated: DatedWindow) -> dict[str, str]:
     return {"date": dated.day.isoformat(), "from": start, "to": end}
 
 
-def _check_keys(table: Mapping[Any, Any], allowed: Sequence[str], *, prefix: str) -> None:
+def _check_keys(
+    table: Mapping[Any, Any],
+    allowed: Sequence[str],
+    *,
+    prefix: str,
+    renamed: Mapping[str, str] | None = None,
+) -> None:
     for key in table:
         if key not in allowed:
             shown = key if isinstance(key, str) else repr(key)
-            hint = _suggest(str(key), allowed, case_insensitive=True)
+            if renamed and key in renamed:
+                hint = f"; write {renamed[key]}"
+            else:
+                hint = _suggest(str(key), allowed, case_insensitive=True)
             raise CalendarError(
                 f"{prefix}{shown}: unknown key (expected one of {', '.join(allowed)}){hint}",
                 field=f"{prefix}{shown}",
