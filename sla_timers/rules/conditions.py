@@ -1,0 +1,421 @@
+"""Rule conditions: parsed from data into a small tree, then compiled to closures.
+
+No I/O here, and nothing in a rule is evaluated as code: a condition is a
+table of field tests (``{"requester.tier" = {in = ["premium"]}}``), the
+combinators ``all`` / ``any`` / ``not``, and calendar tests that ask the
+clock. :func:`parse` validates and builds the tree; :func:`compile_condition`
+turns it into one closure ``(ticket, context) -> bool``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol, TypeAlias
+
+from . import _schema as s
+
+#: A field path that is absent from the ticket.
+MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING", "__slots__": ()})()
+
+FIELD_OPERATORS = ("eq", "ne", "in", "not_in", "contains", "gt", "gte", "lt", "lte", "glob")
+COMBINATORS = ("all", "any", "not")
+CALENDAR_TESTS = ("business_hours", "weekday", "date_between", "quarter_end")
+RESERVED = COMBINATORS + CALENDAR_TESTS
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Calendar(Protocol):
+    """What calendar tests need from :class:`sla_timers.clock.BusinessCalendar`."""
+
+    name: str
+
+    @property
+    def zone(self) -> Any: ...  # noqa: D102 - a tzinfo
+
+    def is_open(self, t: datetime) -> bool: ...  # noqa: D102
+
+    def is_business_day(self, day: date) -> bool: ...  # noqa: D102
+
+
+class Context(Protocol):
+    """What a compiled condition reads besides the ticket: the instant and the calendar so far."""
+
+    now: datetime | None
+    calendar: str
+
+
+Predicate: TypeAlias = Callable[[Mapping[str, Any], Context], bool]
+
+
+# -- the tree ---------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class FieldTest:
+    """``path op value``: one operator applied to one ticket field."""
+
+    path: tuple[str, ...]
+    op: str
+    value: Any
+    where: str
+
+
+@dataclass(frozen=True, slots=True)
+class AllOf:
+    """Every item holds (an empty list holds)."""
+
+    items: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    """At least one item holds."""
+
+    items: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NotOf:
+    """The item does not hold."""
+
+    item: Node
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarTest:
+    """A test of the classification instant against a calendar (None: the ticket's calendar so far)."""
+
+    kind: str
+    arg: Any
+    calendar: str | None
+    where: str
+
+
+Node: TypeAlias = FieldTest | AllOf | AnyOf | NotOf | CalendarTest
+
+
+def bool_key(value: Any) -> Any:
+    """Hash key that keeps ``True`` apart from ``1`` (Python's ``True == 1`` is not what admins mean)."""
+    return ("__bool__", value) if value.__class__ is bool else value
+
+
+# -- parsing ----------------------------------------------------------------
+
+def parse(data: object, path: str) -> Node:
+    """Validate a ``when`` table and build its tree; several keys in one table all must hold."""
+    when = s.table(data, path)
+    if not when:
+        s.fail(path, "an empty condition; leave out `when` for a rule that always applies")
+    items: list[Node] = []
+    for key, value in when.items():
+        where = s.join(path, key)
+        if key in ("all", "any"):
+            entries = s.array(value, where)
+            parsed = tuple(parse(entry, s.join(where, i)) for i, entry in enumerate(entries))
+            items.append(AllOf(parsed) if key == "all" else AnyOf(parsed))
+        elif key == "not":
+            items.append(NotOf(parse(value, where)))
+        elif key in CALENDAR_TESTS:
+            items.append(_parse_calendar_test(key, value, where))
+        else:
+            items.extend(_parse_field(key, value, where))
+    return items[0] if len(items) == 1 else AllOf(tuple(items))
+
+
+def _parse_field(key: str, value: object, where: str) -> list[Node]:
+    path = s.dotted_path(key, where)
+    if not isinstance(value, Mapping):
+        if isinstance(value, (list, tuple)):
+            s.fail(where, f"a bare array is ambiguous; write {{in = {value!r}}} or {{contains = ...}}")
+        # `"requester.vip" = true` is shorthand for `{eq = true}`.
+        return [_field_test(path, "eq", value, where)]
+    ops = s.table(value, where)
+    if not ops:
+        s.fail(where, f"no operator; use one of {', '.join(FIELD_OPERATORS)}")
+    tests: list[Node] = []
+    for op, arg in ops.items():
+        if op not in FIELD_OPERATORS:
+            hint = s.suggest(op, FIELD_OPERATORS + RESERVED)
+            s.fail(where, f'unknown operator "{op}"{hint} (operators: {", ".join(FIELD_OPERATORS)})')
+        tests.append(_field_test(path, op, arg, s.join(where, op)))
+    return tests
+
+
+def _scalar(value: object, where: str, *, allow_bool: bool = True) -> Any:
+    if isinstance(value, bool):
+        if not allow_bool:
+            s.fail(where, f"cannot order booleans; got {value!r}")
+        return value
+    if not isinstance(value, s.SCALAR_TYPES):
+        s.fail(where, f"expected a string, number, boolean or date, got {s.type_name(value)} {value!r}")
+    return value
+
+
+def _field_test(path: tuple[str, ...], op: str, arg: object, where: str) -> FieldTest:
+    if op in ("in", "not_in"):
+        items = s.array(arg, where)
+        value: Any = tuple(_scalar(item, s.join(where, i)) for i, item in enumerate(items))
+    elif op in ("gt", "gte", "lt", "lte"):
+        value = _scalar(arg, where, allow_bool=False)
+    elif op == "glob":
+        value = s.string(arg, where)
+    else:
+        value = _scalar(arg, where)
+    return FieldTest(path, op, value, where)
+
+
+def _calendar_args(kind: str, value: object, where: str, main: str) -> tuple[object, str | None, str]:
+    """Split the short form (``quarter_end = 5``) from the table form (``{last_business_days = 5, calendar = ...}``)."""
+    if isinstance(value, Mapping):
+        s.check_keys(value, where, (main, "calendar"))
+        if main not in value:
+            s.fail(where, f'missing "{main}"')
+        calendar = s.string(value["calendar"], s.join(where, "calendar")) if "calendar" in value else None
+        return value[main], calendar, s.join(where, main)
+    return value, None, where
+
+
+def _parse_calendar_test(kind: str, value: object, where: str) -> CalendarTest:
+    if kind == "business_hours":
+        arg, calendar, at = _calendar_args(kind, value, where, "open")
+        return CalendarTest(kind, s.boolean(arg, at), calendar, where)
+    if kind == "weekday":
+        arg, calendar, at = _calendar_args(kind, value, where, "in")
+        days = s.strings(arg, at)
+        for i, day in enumerate(days):
+            s.name_in(day, s.join(at, i), WEEKDAYS, "weekday")
+        return CalendarTest(kind, frozenset(WEEKDAYS.index(d) for d in days), calendar, where)
+    if kind == "date_between":
+        if isinstance(value, Mapping):
+            s.check_keys(value, where, ("from", "to", "calendar"))
+            for key in ("from", "to"):
+                if key not in value:
+                    s.fail(where, f'missing "{key}"')
+            ends = [(value["from"], s.join(where, "from")), (value["to"], s.join(where, "to"))]
+            calendar = s.string(value["calendar"], s.join(where, "calendar")) if "calendar" in value else None
+        else:
+            pair = s.array(value, where)
+            if len(pair) != 2:
+                s.fail(where, f"expected [from, to], two dates, got {len(pair)} items")
+            ends = [(pair[0], s.join(where, 0)), (pair[1], s.join(where, 1))]
+            calendar = None
+        first, last = (_date(v, p) for v, p in ends)
+        if last < first:
+            s.fail(where, f"ends before it starts ({first} > {last})")
+        return CalendarTest(kind, (first, last), calendar, where)
+    arg, calendar, at = _calendar_args(kind, value, where, "last_business_days")
+    return CalendarTest(kind, s.positive_int(arg, at), calendar, where)
+
+
+def _date(value: object, where: str) -> date:
+    if isinstance(value, datetime):
+        s.fail(where, f"expected a date (2026-12-24), got a datetime {value!r}")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    s.fail(where, f"expected a date such as 2026-12-24, got {s.type_name(value)} {value!r}")
+
+
+def calendars_named(node: Node) -> set[str | None]:
+    """Calendar names the tree's calendar tests use (None: the ticket's calendar so far)."""
+    if isinstance(node, CalendarTest):
+        return {node.calendar}
+    if isinstance(node, (AllOf, AnyOf)):
+        return set().union(*(calendars_named(item) for item in node.items)) if node.items else set()
+    if isinstance(node, NotOf):
+        return calendars_named(node.item)
+    return set()
+
+
+# -- compiling --------------------------------------------------------------
+
+def getter(path: tuple[str, ...]) -> Callable[[Mapping[str, Any]], Any]:
+    """A fast reader of a dotted path; :data:`MISSING` where a key is absent or a step is no table."""
+    if len(path) == 1:
+        (k0,) = path
+
+        def get1(ticket: Mapping[str, Any]) -> Any:
+            return ticket.get(k0, MISSING)
+        return get1
+    if len(path) == 2:
+        k0, k1 = path
+
+        def get2(ticket: Mapping[str, Any]) -> Any:
+            inner = ticket.get(k0, MISSING)
+            if inner is MISSING:
+                return MISSING
+            try:
+                return inner.get(k1, MISSING)
+            except AttributeError:  # a string or number where a table was expected
+                return MISSING
+        return get2
+
+    def get_n(ticket: Mapping[str, Any]) -> Any:
+        value: Any = ticket
+        for key in path:
+            try:
+                value = value.get(key, MISSING)
+            except AttributeError:
+                return MISSING
+            if value is MISSING:
+                return MISSING
+        return value
+    return get_n
+
+
+def _always(ticket: Mapping[str, Any], ctx: Context) -> bool:
+    return True
+
+
+def compile_condition(node: Node | None, calendars: Mapping[str, Calendar]) -> Predicate:
+    """One closure for the whole tree; ``None`` compiles to "always"."""
+    if node is None:
+        return _always
+    if isinstance(node, FieldTest):
+        return _compile_field(node)
+    if isinstance(node, CalendarTest):
+        return _compile_calendar(node, calendars)
+    if isinstance(node, NotOf):
+        inner = compile_condition(node.item, calendars)
+        return lambda t, c: not inner(t, c)
+    preds = tuple(compile_condition(item, calendars) for item in node.items)
+    if isinstance(node, AllOf):
+        if not preds:
+            return _always
+        if len(preds) == 1:
+            return preds[0]
+        if len(preds) == 2:
+            p0, p1 = preds
+            return lambda t, c: p0(t, c) and p1(t, c)
+        return lambda t, c: all(p(t, c) for p in preds)
+    if len(preds) == 1:
+        return preds[0]
+    return lambda t, c: any(p(t, c) for p in preds)
+
+
+def _compile_field(node: FieldTest) -> Predicate:  # noqa: C901 - one branch per operator
+    get, op, expected = getter(node.path), node.op, node.value
+    if op in ("eq", "ne"):
+        negate = op == "ne"
+        if expected.__class__ is bool:
+            def eq(t: Mapping[str, Any], c: Context) -> bool:
+                actual = get(t)
+                return (actual.__class__ is bool and actual == expected) is not negate
+        else:
+            def eq(t: Mapping[str, Any], c: Context) -> bool:
+                actual = get(t)
+                return (actual == expected and actual.__class__ is not bool) is not negate
+        return eq
+    if op in ("in", "not_in"):
+        keys = frozenset(bool_key(v) for v in expected)
+        negate = op == "not_in"
+
+        def member(t: Mapping[str, Any], c: Context) -> bool:
+            actual = get(t)
+            try:
+                found = bool_key(actual) in keys
+            except TypeError:  # unhashable (a list): equal to no scalar
+                found = False
+            return found is not negate
+        return member
+    if op == "contains":
+        key = bool_key(expected)
+        folded = expected.casefold() if isinstance(expected, str) else None
+
+        def contains(t: Mapping[str, Any], c: Context) -> bool:
+            actual = get(t)
+            if isinstance(actual, str):
+                return folded is not None and folded in actual.casefold()
+            if isinstance(actual, (list, tuple, set, frozenset)):
+                for item in actual:
+                    try:
+                        if bool_key(item) == key:
+                            return True
+                    except TypeError:
+                        continue
+            return False
+        return contains
+    if op == "glob":
+        match = re.compile(fnmatch.translate(expected), re.IGNORECASE | re.DOTALL).match
+
+        def glob(t: Mapping[str, Any], c: Context) -> bool:
+            actual = get(t)
+            return actual.__class__ is str and match(actual) is not None
+        return glob
+    compare = {"gt": lambda a: a > expected, "gte": lambda a: a >= expected,
+               "lt": lambda a: a < expected, "lte": lambda a: a <= expected}[op]
+
+    def ordered(t: Mapping[str, Any], c: Context) -> bool:
+        actual = get(t)
+        if actual is MISSING or actual.__class__ is bool:
+            return False
+        try:
+            return bool(compare(actual))
+        except TypeError:  # "10" vs 5, aware vs naive: not comparable, so not greater
+            return False
+    return ordered
+
+
+def _local(node: CalendarTest, ctx: Context, calendars: Mapping[str, Calendar]) -> tuple[Calendar, datetime]:
+    calendar = calendars[node.calendar or ctx.calendar]
+    now = ctx.now
+    assert now is not None  # classify() fills it before any calendar test runs
+    return calendar, now.astimezone(calendar.zone)
+
+
+def _compile_calendar(node: CalendarTest, calendars: Mapping[str, Calendar]) -> Predicate:
+    kind, arg = node.kind, node.arg
+    if kind == "business_hours":
+        def business_hours(t: Mapping[str, Any], c: Context) -> bool:
+            calendar, local = _local(node, c, calendars)
+            return calendar.is_open(local) is arg
+        return business_hours
+    if kind == "weekday":
+        def weekday(t: Mapping[str, Any], c: Context) -> bool:
+            return _local(node, c, calendars)[1].weekday() in arg
+        return weekday
+    if kind == "date_between":
+        first, last = arg
+
+        def date_between(t: Mapping[str, Any], c: Context) -> bool:
+            return first <= _local(node, c, calendars)[1].date() <= last
+        return date_between
+    starts: dict[tuple[str, int, int], date] = {}
+
+    def quarter_end(t: Mapping[str, Any], c: Context) -> bool:
+        calendar, local = _local(node, c, calendars)
+        day = local.date()
+        quarter = (day.month - 1) // 3
+        key = (calendar.name, day.year, quarter)
+        start = starts.get(key)
+        if start is None:
+            start = starts[key] = last_business_days_start(calendar, day.year, quarter, arg)
+        return day >= start
+    return quarter_end
+
+
+def last_business_days_start(calendar: Calendar, year: int, quarter: int, count: int) -> date:
+    """First date of the last ``count`` business days of a quarter (0-based), holidays skipped.
+
+    Walks back from the quarter's last date; a quarter with fewer business days
+    than ``count`` starts on its first date.
+    """
+    first = date(year, quarter * 3 + 1, 1)
+    end_month = quarter * 3 + 3
+    last = (date(year + 1, 1, 1) if end_month == 12 else date(year, end_month + 1, 1))
+    day = date.fromordinal(last.toordinal() - 1)
+    found = 0
+    while day >= first:
+        if calendar.is_business_day(day):
+            found += 1
+            if found == count:
+                return day
+        day = date.fromordinal(day.toordinal() - 1)
+    return first

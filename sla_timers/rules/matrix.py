@@ -1,0 +1,460 @@
+"""The priority matrix: a ticket's priority, policy, calendar and tags, with the reasons. No I/O here.
+
+A matrix is data (a dict, or TOML text): ordered priority levels, an impact x
+urgency table, business lines with their own policy and calendar, and ordered
+rules. :meth:`PriorityMatrix.from_dict` validates it once and compiles it:
+rules are indexed by their discriminating ``eq`` / ``in`` tests so a ticket
+only evaluates the rules that can match it, in rule order.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from ..errors import NaiveDatetimeError, RulesError
+from . import _schema as s
+from .conditions import (
+    MISSING,
+    AllOf,
+    Calendar,
+    FieldTest,
+    Node,
+    Predicate,
+    bool_key,
+    calendars_named,
+    compile_condition,
+    getter,
+    parse,
+)
+
+#: How a caller supplies calendars: a mapping by name, or a loader such as ``BusinessCalendar.load``.
+CalendarSource = Mapping[str, Calendar] | Callable[[str], Calendar]
+
+_TOP_KEYS = ("priorities", "default_priority", "default_policy", "default_calendar",
+             "impact_urgency", "business_line_field", "business_lines", "rules")
+_ACTIONS = ("priority", "raise", "lower", "policy", "calendar", "add_tags")
+
+
+@dataclass(frozen=True, slots=True)
+class Base:
+    """Where a classification started, before any rule."""
+
+    #: ``"impact_urgency"`` (a cell of the table) or ``"default"`` (``default_priority``).
+    source: str
+    #: The starting priority.
+    priority: str
+    #: The ticket's impact and urgency as read (None when absent).
+    impact: Any = None
+    urgency: Any = None
+    #: Business line read from the ticket, when it names a configured one.
+    business_line: str | None = None
+    #: Why the table was not used, when it exists but did not apply.
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One thing a rule changed: ``what`` (priority, policy, calendar, tags) went from ``before`` to ``after``."""
+
+    what: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True, slots=True)
+class TraceEntry:
+    """A rule that matched, what it changed (empty when it changed nothing), and whether it stopped."""
+
+    index: int
+    name: str
+    changes: tuple[Change, ...]
+    stopped: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """The answer of :meth:`PriorityMatrix.classify`."""
+
+    priority: str
+    policy: str
+    #: Calendar name (resolve it with the same source given to the matrix).
+    calendar: str
+    #: Tags added by rules, in the order first added, without repeats.
+    tags: tuple[str, ...]
+    base: Base
+    #: Every rule that matched, in order.
+    trace: tuple[TraceEntry, ...]
+
+    def explain(self) -> str:
+        """The classification and its reasons as plain text, one line per step, for admins."""
+        base = self.base
+        if base.source == "impact_urgency":
+            lines = [f"base: {base.priority} (impact {base.impact!r} x urgency {base.urgency!r})"]
+        else:
+            lines = [f"base: {base.priority} (default_priority{'; ' + base.note if base.note else ''})"]
+        if base.business_line is not None:
+            lines.append(f"business line: {base.business_line}")
+        for entry in self.trace:
+            done = ", ".join(_describe(c) for c in entry.changes) or "no change"
+            stop = "; stop" if entry.stopped else ""
+            lines.append(f"rules[{entry.index}] {entry.name!r}: {done}{stop}")
+        lines.append(f"=> priority {self.priority}, policy {self.policy}, calendar {self.calendar}"
+                     f", tags {list(self.tags)}")
+        return "\n".join(lines)
+
+
+def _describe(change: Change) -> str:
+    if change.what == "tags":
+        return "tags +" + ",".join(t for t in change.after if t not in change.before)
+    return f"{change.what} {change.before} -> {change.after}"
+
+
+@dataclass(slots=True)
+class _Rule:
+    index: int
+    name: str
+    predicate: Predicate
+    set_priority: int | None
+    shift: int  # levels toward the top (raise) when positive; capped at the ends
+    policy: str | None
+    calendar: str | None
+    add_tags: tuple[str, ...]
+    stop: bool
+
+
+@dataclass(slots=True)
+class _State:
+    """The classification in progress; also the :class:`~.conditions.Context` conditions read."""
+
+    now: datetime | None
+    calendar: str
+    level: int
+    policy: str
+    tags: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    policy: str | None
+    calendar: str | None
+
+
+class PriorityMatrix:
+    """A validated, compiled priority matrix. Build it with :meth:`from_dict` or :meth:`from_toml`."""
+
+    __slots__ = ("priorities", "default_priority", "default_policy", "default_calendar",
+                 "_level", "_impact", "_urgency", "_impacts", "_urgencies", "_cells",
+                 "_line_get", "_lines", "_rules", "_always", "_indexes", "_needs_now")
+
+    #: Priority names, highest first.
+    priorities: tuple[str, ...]
+    #: Names used when nothing more specific applies.
+    default_priority: str
+    default_policy: str
+    default_calendar: str
+
+    def __init__(self) -> None:
+        raise TypeError("build a PriorityMatrix with PriorityMatrix.from_dict(...) or .from_toml(...)")
+
+    @classmethod
+    def from_toml(cls, text: str, *, calendars: CalendarSource | None = None) -> PriorityMatrix:
+        """Parse TOML text (not a path: this package reads no files) and validate it like :meth:`from_dict`.
+
+        :raises RulesError: on TOML syntax errors too (``field`` is None then).
+        """
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise RulesError(f"not valid TOML: {exc}") from exc
+        return cls.from_dict(data, calendars=calendars)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, calendars: CalendarSource | None = None) -> PriorityMatrix:
+        """Validate and compile a matrix.
+
+        ``calendars`` resolves the calendar names the matrix uses: a mapping by
+        name, or a loader; None means :meth:`BusinessCalendar.load` (the clock
+        reads its own shipped files). Every name is resolved here, so an unknown
+        calendar is an error now, not at the first ticket.
+
+        :raises RulesError: naming the bad part's path, e.g.
+            ``rules[3].when.requester.tier: unknown operator "in_"; did you mean "in"?``
+        """
+        self = object.__new__(cls)
+        top = s.table(data, "")
+        s.check_keys(top, "", _TOP_KEYS)
+        for key in ("priorities", "default_priority", "default_policy", "default_calendar"):
+            if key not in top:
+                s.fail(key, "is required")
+        self.priorities = s.strings(top["priorities"], "priorities")
+        self._level = {name: i for i, name in enumerate(self.priorities)}
+        self.default_priority = s.name_in(top["default_priority"], "default_priority",
+                                          self.priorities, "priority")
+        self.default_policy = s.string(top["default_policy"], "default_policy")
+        self.default_calendar = s.string(top["default_calendar"], "default_calendar")
+        used_calendars: dict[str, str] = {self.default_calendar: "default_calendar"}
+
+        self._parse_impact_urgency(top.get("impact_urgency"))
+        self._line_get = getter(s.dotted_path(
+            s.string(top.get("business_line_field", "business_line"), "business_line_field"),
+            "business_line_field"))
+        self._lines: dict[Any, _Line] = {}
+        for name, spec in s.table(top.get("business_lines", {}), "business_lines").items():
+            where = s.join("business_lines", name)
+            line = s.table(spec, where)
+            s.check_keys(line, where, ("policy", "calendar"))
+            policy = s.string(line["policy"], s.join(where, "policy")) if "policy" in line else None
+            calendar = s.string(line["calendar"], s.join(where, "calendar")) if "calendar" in line else None
+            if calendar is not None:
+                used_calendars.setdefault(calendar, s.join(where, "calendar"))
+            self._lines[name] = _Line(policy, calendar)
+
+        parsed: list[tuple[_Rule, Node | None]] = []
+        names_in_tests: dict[str | None, str] = {}
+        for i, spec in enumerate(s.array(top.get("rules", []), "rules", non_empty=False)):
+            rule, node = self._parse_rule(i, spec)
+            if rule.calendar is not None:
+                used_calendars.setdefault(rule.calendar, f"rules[{i}].then.calendar")
+            if node is not None:
+                for name in calendars_named(node):
+                    names_in_tests.setdefault(name, f"rules[{i}].when")
+            parsed.append((rule, node))
+        self._needs_now = bool(names_in_tests)
+        resolved = _resolve_calendars(calendars, {**used_calendars, **{
+            n: w for n, w in names_in_tests.items() if n is not None}})
+        self._compile(parsed, resolved)
+        return self
+
+    # -- parsing ------------------------------------------------------------
+
+    def _parse_impact_urgency(self, spec: object) -> None:
+        self._cells: dict[tuple[Any, Any], str] = {}
+        self._impacts: tuple[Any, ...] = ()
+        self._urgencies: tuple[Any, ...] = ()
+        if spec is None:
+            self._impact = self._urgency = None
+            return
+        where = "impact_urgency"
+        table = s.table(spec, where)
+        s.check_keys(table, where, ("impact_field", "urgency_field", "impacts", "urgencies", "matrix"))
+        for key in ("impacts", "urgencies", "matrix"):
+            if key not in table:
+                s.fail(s.join(where, key), "is required")
+        self._impact = getter(s.dotted_path(s.string(table.get("impact_field", "impact"),
+                                                     s.join(where, "impact_field")), where))
+        self._urgency = getter(s.dotted_path(s.string(table.get("urgency_field", "urgency"),
+                                                      s.join(where, "urgency_field")), where))
+        self._impacts = s.strings(table["impacts"], s.join(where, "impacts"))
+        self._urgencies = s.strings(table["urgencies"], s.join(where, "urgencies"))
+        rows = s.array(table["matrix"], s.join(where, "matrix"))
+        if len(rows) != len(self._impacts):
+            s.fail(s.join(where, "matrix"), f"has {len(rows)} rows; expected one per impact ({len(self._impacts)})")
+        for r, (impact, row) in enumerate(zip(self._impacts, rows)):
+            row_at = s.join(s.join(where, "matrix"), r)
+            cells = s.array(row, row_at)
+            if len(cells) != len(self._urgencies):
+                s.fail(row_at, f"has {len(cells)} cells; expected one per urgency ({len(self._urgencies)})")
+            for c, (urgency, cell) in enumerate(zip(self._urgencies, cells)):
+                self._cells[(impact, urgency)] = s.name_in(cell, s.join(row_at, c), self.priorities, "priority")
+
+    def _parse_rule(self, i: int, spec: object) -> tuple[_Rule, Node | None]:
+        where = f"rules[{i}]"
+        rule = s.table(spec, where)
+        s.check_keys(rule, where, ("name", "when", "then", "stop"))
+        name = s.string(rule["name"], s.join(where, "name")) if "name" in rule else where
+        node = parse(rule["when"], s.join(where, "when")) if "when" in rule else None
+        then_at = s.join(where, "then")
+        if "then" not in rule:
+            s.fail(then_at, f"a rule needs at least one action ({', '.join(_ACTIONS)})")
+        then = s.table(rule["then"], then_at)
+        if not then:
+            s.fail(then_at, f"a rule needs at least one action ({', '.join(_ACTIONS)})")
+        s.check_keys(then, then_at, _ACTIONS)
+        moves = [k for k in ("priority", "raise", "lower") if k in then]
+        if len(moves) > 1:
+            s.fail(s.join(then_at, moves[1]), f'cannot be combined with "{moves[0]}" in one rule; '
+                                              "split it into two rules")
+        set_priority = None
+        if "priority" in then:
+            set_priority = self._level[s.name_in(then["priority"], s.join(then_at, "priority"),
+                                                 self.priorities, "priority")]
+        shift = 0
+        if "raise" in then:
+            shift = s.positive_int(then["raise"], s.join(then_at, "raise"))
+        if "lower" in then:
+            shift = -s.positive_int(then["lower"], s.join(then_at, "lower"))
+        policy = s.string(then["policy"], s.join(then_at, "policy")) if "policy" in then else None
+        calendar = s.string(then["calendar"], s.join(then_at, "calendar")) if "calendar" in then else None
+        tags = s.strings(then["add_tags"], s.join(then_at, "add_tags")) if "add_tags" in then else ()
+        stop = s.boolean(rule["stop"], s.join(where, "stop")) if "stop" in rule else False
+        return _Rule(i, name, compile_condition(None, {}), set_priority, shift, policy, calendar,
+                     tags, stop), node
+
+    # -- compiling ----------------------------------------------------------
+
+    def _compile(self, parsed: list[tuple[_Rule, Node | None]], calendars: Mapping[str, Calendar]) -> None:
+        """Index each rule under one ``eq``/``in`` test of its top-level conjunction.
+
+        The field chosen is the one with the most distinct values across all
+        rules, which spreads rules thinnest; the indexed test is then dropped
+        from the rule's own predicate, since the lookup already proved it.
+        """
+        options: list[list[FieldTest]] = []
+        spread: dict[tuple[str, ...], set[Any]] = {}
+        for _, node in parsed:
+            conjuncts = node.items if isinstance(node, AllOf) else (node,) if node is not None else ()
+            tests = [c for c in conjuncts if isinstance(c, FieldTest) and c.op in ("eq", "in")]
+            options.append(tests)
+            for test in tests:
+                values = test.value if test.op == "in" else (test.value,)
+                spread.setdefault(test.path, set()).update(bool_key(v) for v in values)
+        indexes: dict[tuple[str, ...], dict[Any, list[int]]] = {}
+        always: list[int] = []
+        rules: list[_Rule] = []
+        for (rule, node), tests in zip(parsed, options):
+            chosen = max(tests, key=lambda t: len(spread[t.path]), default=None)
+            if chosen is None:
+                rule.predicate = compile_condition(node, calendars)
+                always.append(rule.index)
+            else:
+                rest = tuple(c for c in node.items if c is not chosen) if isinstance(node, AllOf) else ()
+                rule.predicate = compile_condition(AllOf(rest), calendars)
+                index = indexes.setdefault(chosen.path, {})
+                for value in (chosen.value if chosen.op == "in" else (chosen.value,)):
+                    bucket = index.setdefault(bool_key(value), [])
+                    if not bucket or bucket[-1] != rule.index:  # `in = ["a", "a"]` lists it once
+                        bucket.append(rule.index)
+            rules.append(rule)
+        self._rules = tuple(rules)
+        self._always = always
+        self._indexes = tuple((getter(path), index) for path, index in indexes.items())
+
+    # -- classifying --------------------------------------------------------
+
+    def classify(self, ticket: Mapping[str, Any], *, now: datetime | None = None) -> Classification:
+        """Priority, policy, calendar and tags for ``ticket``, with the trace of why.
+
+        ``ticket`` is a plain mapping; conditions read it by dotted path
+        (``requester.tier`` is ``ticket["requester"]["tier"]``). ``now`` is the
+        instant calendar tests look at (inside business hours, quarter end...);
+        when None they use the current time. Matching rules apply in order, a
+        later one overriding what an earlier one set, until one says ``stop``.
+
+        :raises NaiveDatetimeError: if ``now`` has no time zone.
+        """
+        if now is not None:
+            if now.tzinfo is None or now.utcoffset() is None:
+                raise NaiveDatetimeError(f"now must be timezone-aware, got {now!r}", field="now")
+        elif self._needs_now:
+            now = datetime.now(timezone.utc)
+        base = self._base(ticket)
+        line = self._lines.get(base.business_line) if base.business_line is not None else None
+        state = _State(now, (line and line.calendar) or self.default_calendar,
+                       self._level[base.priority], (line and line.policy) or self.default_policy)
+
+        candidates = self._always
+        extra: list[int] = []
+        for get, index in self._indexes:
+            value = get(ticket)
+            if value is not MISSING:
+                try:
+                    bucket = index.get(bool_key(value))
+                except TypeError:  # an unhashable value equals no indexed scalar
+                    continue
+                if bucket:
+                    extra += bucket
+        if extra:
+            candidates = sorted(candidates + extra)
+
+        trace: list[TraceEntry] = []
+        rules = self._rules
+        for i in candidates:
+            rule = rules[i]
+            if rule.predicate(ticket, state):
+                trace.append(self._apply(rule, state))
+                if rule.stop:
+                    break
+        return Classification(self.priorities[state.level], state.policy, state.calendar,
+                              tuple(state.tags), base, tuple(trace))
+
+    def _base(self, ticket: Mapping[str, Any]) -> Base:
+        line_name = self._line_get(ticket)
+        try:
+            line = line_name if line_name is not MISSING and line_name in self._lines else None
+        except TypeError:
+            line = None
+        if self._impact is None or self._urgency is None:
+            return Base("default", self.default_priority, business_line=line)
+        impact, urgency = self._impact(ticket), self._urgency(ticket)
+        try:
+            cell = self._cells.get((impact, urgency))
+        except TypeError:
+            cell = None
+        shown_impact = None if impact is MISSING else impact
+        shown_urgency = None if urgency is MISSING else urgency
+        if cell is not None:
+            return Base("impact_urgency", cell, shown_impact, shown_urgency, line)
+        problems = []
+        for label, value, known in (("impact", impact, self._impacts), ("urgency", urgency, self._urgencies)):
+            if value is MISSING:
+                problems.append(f"no {label}")
+            elif value not in known:
+                problems.append(f"{label} {value!r} is not in the table")
+        return Base("default", self.default_priority, shown_impact, shown_urgency, line, "; ".join(problems))
+
+    def _apply(self, rule: _Rule, state: _State) -> TraceEntry:
+        changes: list[Change] = []
+        level = state.level
+        if rule.set_priority is not None:
+            level = rule.set_priority
+        elif rule.shift:
+            level = min(max(level - rule.shift, 0), len(self.priorities) - 1)
+        if level != state.level:
+            changes.append(Change("priority", self.priorities[state.level], self.priorities[level]))
+            state.level = level
+        if rule.policy is not None and rule.policy != state.policy:
+            changes.append(Change("policy", state.policy, rule.policy))
+            state.policy = rule.policy
+        if rule.calendar is not None and rule.calendar != state.calendar:
+            changes.append(Change("calendar", state.calendar, rule.calendar))
+            state.calendar = rule.calendar
+        if rule.add_tags:
+            before = tuple(state.tags)
+            for tag in rule.add_tags:
+                if tag not in state.tags:
+                    state.tags.append(tag)
+            if len(state.tags) != len(before):
+                changes.append(Change("tags", before, tuple(state.tags)))
+        return TraceEntry(rule.index, rule.name, tuple(changes), rule.stop)
+
+    def level(self, priority: str) -> int:
+        """Rank of a priority name, 0 the highest.
+
+        :raises RulesError: for a name not in :attr:`priorities`.
+        """
+        return self._level[s.name_in(priority, "priority", self.priorities, "priority")]
+
+
+def _resolve_calendars(source: CalendarSource | None, names: Mapping[str, str]) -> dict[str, Calendar]:
+    """Look up every calendar name once; an unknown one fails at the first place it is named."""
+    if source is None:
+        from ..clock import BusinessCalendar
+
+        source = BusinessCalendar.load
+    resolved: dict[str, Calendar] = {}
+    for name, where in names.items():
+        if isinstance(source, Mapping):
+            if name not in source:
+                known = ", ".join(f'"{n}"' for n in source)
+                s.fail(where, f'unknown calendar "{name}"{s.suggest(name, list(source))} (known: {known})')
+            resolved[name] = source[name]
+        else:
+            try:
+                resolved[name] = source(name)
+            except LookupError as exc:  # CalendarNotFound
+                s.fail(where, f'unknown calendar "{name}": {exc}')
+    return resolved
