@@ -33,8 +33,10 @@ def fail(path: str, problem: str) -> NoReturn:
 
 def suggest(word: str, choices: Collection[str]) -> str:
     """``'; did you mean "in"?'`` when a close spelling exists, else ``""``."""
-    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
-    return f'; did you mean "{close[0]}"?' if close else ""
+    # Compare case-folded: "p1" is a near miss of "P1" though difflib scores it 0.5.
+    folded = {c.casefold(): c for c in sorted(choices)}
+    close = difflib.get_close_matches(word.casefold(), list(folded), n=1, cutoff=0.6)
+    return f'; did you mean "{folded[close[0]]}"?' if close else ""
 
 
 def type_name(value: object) -> str:

@@ -1,0 +1,458 @@
+"""The priority matrix without calendars: operators, actions, order, base, validation."""
+
+from __future__ import annotations
+
+import copy
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sla_timers.errors import NaiveDatetimeError, RulesError, SLAError
+from sla_timers.rules import Change, PriorityMatrix
+
+LEVELS = ["P1", "P2", "P3", "P4"]
+#: Calendar names are resolved at build time; no rule here asks a calendar anything.
+CALENDARS: dict[str, Any] = {"ny": object(), "london": object()}
+
+
+def matrix(rules: list[dict[str, Any]] | None = None, **extra: Any) -> PriorityMatrix:
+    data: dict[str, Any] = {"priorities": LEVELS, "default_priority": "P3",
+                            "default_policy": "standard", "default_calendar": "ny",
+                            "rules": rules or [], **extra}
+    return PriorityMatrix.from_dict(data, calendars=CALENDARS)
+
+
+def hit(when: dict[str, Any], ticket: dict[str, Any]) -> bool:
+    """Does a one-rule matrix with this condition match the ticket?"""
+    m = matrix([{"name": "probe", "when": when, "then": {"add_tags": ["hit"]}}])
+    return "hit" in m.classify(ticket).tags
+
+
+# -- operators --------------------------------------------------------------
+
+T = {"requester": {"tier": "premium", "vip": True, "seats": 10, "org": "Acme"},
+     "subject": "Printer on floor 3 is jammed", "labels": ["printer", "floor-3"], "count": 1}
+
+OPERATOR_CASES = [
+    # (field, {op: arg}, expected)
+    ("requester.tier", {"eq": "premium"}, True),
+    ("requester.tier", {"eq": "Premium"}, False),          # eq is exact
+    ("requester.tier", {"eq": "elite"}, False),
+    ("requester.nothing", {"eq": "premium"}, False),       # missing never equals
+    ("requester.vip", {"eq": True}, True),
+    ("count", {"eq": True}, False),                        # 1 is not true
+    ("requester.vip", {"eq": 1}, False),                   # true is not 1
+    ("requester.tier", {"ne": "premium"}, False),
+    ("requester.tier", {"ne": "elite"}, True),
+    ("requester.nothing", {"ne": "premium"}, True),        # missing differs from anything
+    ("requester.tier", {"in": ["premium", "elite"]}, True),
+    ("requester.tier", {"in": ["gold", "elite"]}, False),
+    ("count", {"in": [True]}, False),
+    ("labels", {"in": ["printer"]}, False),                # a list is none of the scalars
+    ("requester.tier", {"not_in": ["gold", "elite"]}, True),
+    ("requester.tier", {"not_in": ["premium"]}, False),
+    ("requester.nothing", {"not_in": ["premium"]}, True),
+    ("labels", {"contains": "printer"}, True),             # list membership
+    ("labels", {"contains": "print"}, False),              # ...is whole items
+    ("subject", {"contains": "PRINTER"}, True),            # substring, case-insensitive
+    ("subject", {"contains": "scanner"}, False),
+    ("count", {"contains": 1}, False),                     # a number contains nothing
+    ("requester.nothing", {"contains": "x"}, False),
+    ("requester.seats", {"gt": 9}, True),
+    ("requester.seats", {"gt": 10}, False),                # boundary: 10 > 10 is false
+    ("requester.seats", {"gte": 10}, True),
+    ("requester.seats", {"lt": 10}, False),
+    ("requester.seats", {"lte": 10}, True),
+    ("requester.seats", {"lt": 10.5}, True),
+    ("requester.tier", {"gt": 5}, False),                  # "premium" > 5: not comparable, no match
+    ("requester.vip", {"gte": 0}, False),                  # booleans are not ordered
+    ("requester.nothing", {"lt": 5}, False),
+    ("subject", {"glob": "printer*"}, True),               # glob is case-insensitive
+    ("subject", {"glob": "*floor ?*"}, True),
+    ("subject", {"glob": "printer"}, False),               # the whole value must match
+    ("requester.org", {"glob": "[A-C]cme"}, True),
+    ("requester.seats", {"glob": "1*"}, False),            # only strings glob
+]
+
+
+@pytest.mark.parametrize("nested", [False, True], ids=["top", "nested"])
+@pytest.mark.parametrize(("path", "test", "expected"), OPERATOR_CASES,
+                         ids=[f"{p}-{next(iter(t))}-{v}-{i}" for i, (p, t, v) in enumerate(OPERATOR_CASES)])
+def test_operator(path: str, test: dict[str, Any], expected: bool, nested: bool) -> None:
+    # Top-level eq/in tests go through the index; inside `any` they are plain closures.
+    when = {"any": [{path: test}]} if nested else {path: test}
+    assert hit(when, T) is expected
+
+
+def test_scalar_shorthand_is_eq() -> None:
+    assert hit({"requester.tier": "premium"}, T)
+    assert not hit({"requester.tier": "elite"}, T)
+
+
+def test_date_values_compare() -> None:
+    ticket = {"fields": {"contract_end": date(2026, 12, 31)}}
+    assert hit({"fields.contract_end": {"lte": date(2027, 1, 1)}}, ticket)
+    assert not hit({"fields.contract_end": {"lt": date(2026, 12, 31)}}, ticket)
+
+
+def test_path_through_a_non_table_is_missing() -> None:
+    assert not hit({"subject.length": {"gt": 0}}, T)
+    assert hit({"subject.length.deep": {"ne": 1}}, T)
+
+
+# -- combinators ------------------------------------------------------------
+
+@pytest.mark.parametrize(("when", "expected"), [
+    ({"requester.tier": "premium", "requester.vip": True}, True),        # keys of one table: all
+    ({"requester.tier": "premium", "requester.vip": False}, False),
+    ({"requester.seats": {"gte": 5, "lt": 10}}, False),                   # operators of one field: all
+    ({"requester.seats": {"gte": 5, "lte": 10}}, True),
+    ({"all": [{"requester.tier": "premium"}, {"subject": {"glob": "*jam*"}}]}, True),
+    ({"all": [{"requester.tier": "premium"}, {"subject": {"glob": "*fire*"}}]}, False),
+    ({"any": [{"requester.tier": "elite"}, {"subject": {"glob": "*jam*"}}]}, True),
+    ({"any": [{"requester.tier": "elite"}, {"subject": {"glob": "*fire*"}}]}, False),
+    ({"not": {"requester.tier": "premium"}}, False),
+    ({"not": {"requester.tier": "elite"}}, True),
+    ({"any": [{"not": {"requester.vip": True}}, {"all": [{"count": 1}, {"labels": {"contains": "floor-3"}}]}]}, True),
+], ids=lambda v: str(v)[:60] if isinstance(v, dict) else str(v))
+def test_combinators(when: dict[str, Any], expected: bool) -> None:
+    assert hit(when, T) is expected
+
+
+# -- base ---------------------------------------------------------------------
+
+IMPACT_URGENCY = {"impacts": ["high", "medium", "low"], "urgencies": ["high", "medium", "low"],
+                  "matrix": [["P1", "P2", "P3"],
+                             ["P2", "P3", "P4"],
+                             ["P3", "P4", "P4"]]}
+
+
+@pytest.mark.parametrize(("impact", "urgency", "priority"), [
+    ("high", "high", "P1"), ("high", "low", "P3"), ("medium", "high", "P2"), ("low", "medium", "P4"),
+])
+def test_impact_urgency_cell_is_the_base(impact: str, urgency: str, priority: str) -> None:
+    result = matrix(impact_urgency=IMPACT_URGENCY).classify({"impact": impact, "urgency": urgency})
+    assert (result.priority, result.base.source, result.base.priority) == (priority, "impact_urgency", priority)
+    assert (result.base.impact, result.base.urgency) == (impact, urgency)
+
+
+@pytest.mark.parametrize(("ticket", "note"), [
+    ({"urgency": "high"}, "no impact"),
+    ({"impact": "huge", "urgency": "high"}, "impact 'huge' is not in the table"),
+    ({}, "no impact; no urgency"),
+])
+def test_default_when_the_table_does_not_apply(ticket: dict[str, Any], note: str) -> None:
+    result = matrix(impact_urgency=IMPACT_URGENCY).classify(ticket)
+    assert (result.priority, result.base.source, result.base.note) == ("P3", "default", note)
+
+
+def test_impact_and_urgency_fields_by_path() -> None:
+    table = {**IMPACT_URGENCY, "impact_field": "fields.impact", "urgency_field": "fields.urgency"}
+    assert matrix(impact_urgency=table).classify({"fields": {"impact": "high", "urgency": "medium"}}).priority == "P2"
+
+
+def test_business_line_gives_policy_and_calendar() -> None:
+    m = matrix(business_line_field="fields.line",
+               business_lines={"sales": {"policy": "sales", "calendar": "london"}, "finance": {"policy": "finance"}})
+    sales = m.classify({"fields": {"line": "sales"}})
+    assert (sales.policy, sales.calendar, sales.base.business_line) == ("sales", "london", "sales")
+    finance = m.classify({"fields": {"line": "finance"}})
+    assert (finance.policy, finance.calendar) == ("finance", "ny")       # calendar falls back to the default
+    other = m.classify({"fields": {"line": "legal"}})
+    assert (other.policy, other.calendar, other.base.business_line) == ("standard", "ny", None)
+
+
+# -- actions, order, stop -----------------------------------------------------
+
+@pytest.mark.parametrize(("then", "priority"), [
+    ({"priority": "P1"}, "P1"),
+    ({"raise": 1}, "P2"),      # P3 -> P2
+    ({"raise": 2}, "P1"),      # P3 -> P1
+    ({"raise": 3}, "P1"),      # P3 -> P0 does not exist: capped at P1
+    ({"lower": 1}, "P4"),
+    ({"lower": 5}, "P4"),      # capped at the lowest level
+])
+def test_priority_actions(then: dict[str, Any], priority: str) -> None:
+    result = matrix([{"then": then}]).classify({})
+    assert result.priority == priority
+    changes = result.trace[0].changes
+    assert changes == (Change("priority", "P3", priority),)
+
+
+def test_policy_calendar_and_tags_actions() -> None:
+    m = matrix([{"name": "a", "then": {"policy": "vip", "calendar": "london", "add_tags": ["vip", "exec"]}},
+                {"name": "b", "then": {"add_tags": ["exec", "floor-3"]}}])
+    result = m.classify({})
+    assert (result.policy, result.calendar, result.tags) == ("vip", "london", ("vip", "exec", "floor-3"))
+    assert result.trace[0].changes == (Change("policy", "standard", "vip"), Change("calendar", "ny", "london"),
+                                       Change("tags", (), ("vip", "exec")))
+    assert result.trace[1].changes == (Change("tags", ("vip", "exec"), ("vip", "exec", "floor-3")),)
+
+
+def test_a_later_rule_overrides_an_earlier_one() -> None:
+    # A tie: both rules match and both set the priority; rules apply in order, so the later one wins.
+    m = matrix([{"name": "first", "when": {"requester.tier": "premium"}, "then": {"priority": "P1"}},
+                {"name": "second", "when": {"requester.vip": True}, "then": {"priority": "P4"}}])
+    result = m.classify(T)
+    assert result.priority == "P4"
+    assert [(e.name, e.changes) for e in result.trace] == [
+        ("first", (Change("priority", "P3", "P1"),)), ("second", (Change("priority", "P1", "P4"),))]
+
+
+def test_stop_ends_the_rules() -> None:
+    m = matrix([{"name": "first", "when": {"requester.tier": "premium"}, "then": {"priority": "P1"}, "stop": True},
+                {"name": "second", "when": {"requester.vip": True}, "then": {"priority": "P4"}}])
+    result = m.classify(T)
+    assert result.priority == "P1"
+    assert [(e.name, e.stopped) for e in result.trace] == [("first", True)]
+
+
+def test_a_stop_rule_that_does_not_match_stops_nothing() -> None:
+    m = matrix([{"when": {"requester.tier": "elite"}, "then": {"priority": "P1"}, "stop": True},
+                {"when": {"requester.vip": True}, "then": {"raise": 1}}])
+    assert m.classify(T).priority == "P2"
+
+
+def test_raises_accumulate_in_order() -> None:
+    m = matrix([{"then": {"raise": 1}}, {"when": {"requester.vip": True}, "then": {"raise": 1}},
+                {"then": {"lower": 1}}])
+    # P3 -> P2 -> P1 -> P2
+    assert m.classify(T).priority == "P2"
+    assert [e.index for e in m.classify(T).trace] == [0, 1, 2]
+
+
+def test_a_matching_rule_that_changes_nothing_is_still_traced() -> None:
+    result = matrix([{"name": "noop", "then": {"priority": "P3"}}]).classify({})
+    assert [(e.name, e.changes) for e in result.trace] == [("noop", ())]
+
+
+def test_rule_order_is_kept_across_indexed_and_plain_rules() -> None:
+    # Rule 0 and 2 are indexed on requester.tier, rule 1 is not indexable (glob): trace must be 0, 1, 2.
+    m = matrix([{"name": "r0", "when": {"requester.tier": "premium"}, "then": {"add_tags": ["a"]}},
+                {"name": "r1", "when": {"subject": {"glob": "*jam*"}}, "then": {"add_tags": ["b"]}},
+                {"name": "r2", "when": {"requester.tier": {"in": ["premium", "elite"]}}, "then": {"add_tags": ["c"]}}])
+    result = m.classify(T)
+    assert [e.name for e in result.trace] == ["r0", "r1", "r2"]
+    assert result.tags == ("a", "b", "c")
+
+
+def test_explain_names_the_base_and_each_rule() -> None:
+    m = matrix([{"name": "vip", "when": {"requester.vip": True}, "then": {"raise": 1, "add_tags": ["vip"]},
+                 "stop": True}], impact_urgency=IMPACT_URGENCY)
+    text = m.classify({**T, "impact": "medium", "urgency": "medium"}).explain()
+    assert text.splitlines() == [
+        "base: P3 (impact 'medium' x urgency 'medium')",
+        "rules[0] 'vip': priority P3 -> P2, tags +vip; stop",
+        "=> priority P2, policy standard, calendar ny, tags ['vip']",
+    ]
+
+
+def test_naive_now_is_refused() -> None:
+    with pytest.raises(NaiveDatetimeError) as info:
+        matrix().classify({}, now=datetime(2026, 11, 23, 9))
+    assert info.value.field == "now"
+
+
+def test_the_matrix_does_not_keep_state_between_tickets() -> None:
+    m = matrix([{"when": {"requester.vip": True}, "then": {"raise": 1, "add_tags": ["vip"]}}])
+    assert m.classify(T).tags == ("vip",)
+    assert (m.classify({}).priority, m.classify({}).tags) == ("P3", ())
+    assert m.classify(T).tags == ("vip",)
+
+
+# -- properties -----------------------------------------------------------------
+
+@given(start=st.sampled_from(LEVELS), moves=st.lists(st.tuples(st.sampled_from(["raise", "lower"]),
+                                                                st.integers(1, 10)), max_size=6))
+def test_raise_and_lower_never_leave_the_levels(start: str, moves: list[tuple[str, int]]) -> None:
+    m = matrix([{"then": {kind: n}} for kind, n in moves])
+    m_start = matrix([{"then": {"priority": start}}] + [{"then": {kind: n}} for kind, n in moves])
+    result = m_start.classify({})
+    assert result.priority in LEVELS
+    # Reference: walk the moves, clamping at each step (a rule sees the capped level of the previous one).
+    level = LEVELS.index(start)
+    for kind, n in moves:
+        level = max(0, level - n) if kind == "raise" else min(len(LEVELS) - 1, level + n)
+    assert result.priority == LEVELS[level]
+    assert m.classify({}).priority in LEVELS
+
+
+TIERS = ["basic", "premium", "elite", "gold"]
+disjoint_rules = st.lists(
+    st.tuples(st.sampled_from(TIERS), st.sampled_from(["priority", "raise", "lower", "add_tags", "policy"]),
+              st.integers(0, 3)),
+    min_size=1, max_size=len(TIERS), unique_by=lambda r: r[0])
+
+
+def _rule(tier: str, action: str, n: int) -> dict[str, Any]:
+    then: dict[str, Any] = {"priority": LEVELS[n], "raise": n + 1, "lower": n + 1,
+                            "add_tags": [f"t{n}"], "policy": f"pol{n}"}
+    return {"name": tier, "when": {"requester.tier": tier}, "then": {action: then[action]}}
+
+
+@given(rules=disjoint_rules, tier=st.sampled_from(TIERS), data=st.data())
+def test_order_of_disjoint_rules_does_not_matter(rules: list[tuple[str, str, int]], tier: str,
+                                                 data: st.DataObject) -> None:
+    # Each rule tests a different tier, so at most one matches any ticket.
+    shuffled = data.draw(st.permutations(rules))
+    a = matrix([_rule(*r) for r in rules]).classify({"requester": {"tier": tier}})
+    b = matrix([_rule(*r) for r in shuffled]).classify({"requester": {"tier": tier}})
+    assert (a.priority, a.policy, a.tags) == (b.priority, b.policy, b.tags)
+    assert [e.name for e in a.trace] == [e.name for e in b.trace]
+
+
+FIELDS = ["category", "requester.tier", "fields.line"]
+VALUES = ["a", "b", "c", 1, True]
+field_tests = st.one_of(
+    st.builds(lambda f, v: {f: {"eq": v}}, st.sampled_from(FIELDS), st.sampled_from(VALUES)),
+    st.builds(lambda f, vs: {f: {"in": vs}}, st.sampled_from(FIELDS), st.lists(st.sampled_from(VALUES), min_size=1,
+                                                                                 max_size=3)),
+    st.builds(lambda f, v: {f: {"ne": v}}, st.sampled_from(FIELDS), st.sampled_from(VALUES)),
+    st.builds(lambda f, v: {f: {"glob": v}}, st.sampled_from(FIELDS), st.sampled_from(["a*", "*b", "?"])),
+)
+random_rules = st.lists(st.builds(
+    lambda tests, then, stop: {"when": {"all": tests}, "then": then, "stop": stop},
+    st.lists(field_tests, min_size=1, max_size=3),
+    st.sampled_from([{"raise": 1}, {"lower": 1}, {"priority": "P1"}, {"add_tags": ["x"]}, {"add_tags": ["y"]}]),
+    st.booleans()), max_size=8)
+tickets = st.fixed_dictionaries({
+    "category": st.sampled_from(VALUES + ["zz"]),
+    "requester": st.fixed_dictionaries({"tier": st.sampled_from(VALUES)}),
+    "fields": st.fixed_dictionaries({}, optional={"line": st.sampled_from(VALUES)}),
+})
+
+
+def _flatten(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The same rules with their tests at the top level, where the index can use them."""
+    out = []
+    for rule in rules:
+        merged: dict[str, Any] = {}
+        for test in rule["when"]["all"]:
+            ((path, ops),) = test.items()
+            for op, arg in ops.items():
+                if op in merged.get(path, {}):  # two tests of one operator on one field: keep them nested
+                    merged.setdefault("all", []).append(test)
+                else:
+                    merged.setdefault(path, {})[op] = arg
+        out.append({**rule, "when": merged})
+    return out
+
+
+@given(rules=random_rules, ticket=tickets)
+def test_the_index_changes_no_answer(rules: list[dict[str, Any]], ticket: dict[str, Any]) -> None:
+    # `any` of one item is never indexed: every rule is evaluated by closures in order.
+    plain = [{**r, "when": {"any": [r["when"]]}} for r in copy.deepcopy(rules)]
+    indexed = matrix(_flatten(rules)).classify(ticket)
+    reference = matrix(plain).classify(ticket)
+    assert (indexed.priority, indexed.tags) == (reference.priority, reference.tags)
+    assert [(e.index, e.changes, e.stopped) for e in indexed.trace] == \
+        [(e.index, e.changes, e.stopped) for e in reference.trace]
+
+
+# -- validation ---------------------------------------------------------------------
+
+def _with_rules(*rules: Any) -> dict[str, Any]:
+    return {"rules": list(rules)}
+
+
+INVALID = [
+    # (overrides, field, message fragment)
+    (_with_rules({"when": {"x": 1}, "then": {"raise": 1}},
+                 {"when": {"x": 1}, "then": {"raise": 1}},
+                 {"when": {"x": 1}, "then": {"raise": 1}},
+                 {"when": {"requester.tier": {"in_": ["premium"]}}, "then": {"raise": 1}}),
+     "rules[3].when.requester.tier", 'unknown operator "in_"; did you mean "in"?'),
+    (_with_rules({"then": {"priority": "P5"}}), "rules[0].then.priority", 'unknown priority "P5"'),
+    (_with_rules({"then": {"priority": "p1"}}), "rules[0].then.priority", 'did you mean "P1"?'),
+    (_with_rules({"when": {"x": 1}}), "rules[0].then", "a rule needs at least one action"),
+    (_with_rules({"when": {"x": 1}, "then": {}}), "rules[0].then", "a rule needs at least one action"),
+    (_with_rules({"then": {"rise": 1}}), "rules[0].then.rise", 'unknown key "rise"; did you mean "raise"?'),
+    (_with_rules({"then": {"raise": "2"}}), "rules[0].then.raise", "expected a whole number >= 1, got string"),
+    (_with_rules({"then": {"raise": 0}}), "rules[0].then.raise", "must be >= 1"),
+    (_with_rules({"then": {"lower": True}}), "rules[0].then.lower", "got boolean"),
+    (_with_rules({"then": {"priority": "P1", "raise": 1}}), "rules[0].then.raise", 'cannot be combined with "priority"'),
+    (_with_rules({"then": {"add_tags": "vip"}}), "rules[0].then.add_tags", "expected an array"),
+    (_with_rules({"then": {"add_tags": ["vip", ""]}}), "rules[0].then.add_tags[1]", "must not be empty"),
+    (_with_rules({"then": {"calendar": "tokyo"}}), "rules[0].then.calendar", 'unknown calendar "tokyo"'),
+    (_with_rules({"then": {"raise": 1}, "stop": "yes"}), "rules[0].stop", "expected true or false"),
+    (_with_rules({"then": {"raise": 1}, "stopp": True}), "rules[0].stopp", 'did you mean "stop"?'),
+    (_with_rules({"when": {}, "then": {"raise": 1}}), "rules[0].when", "an empty condition"),
+    (_with_rules({"when": {"x": {}}, "then": {"raise": 1}}), "rules[0].when.x", "no operator"),
+    (_with_rules({"when": {"x": {"in": "a"}}, "then": {"raise": 1}}), "rules[0].when.x.in", "expected an array"),
+    (_with_rules({"when": {"x": {"in": [[1]]}}, "then": {"raise": 1}}), "rules[0].when.x.in[0]", "got array"),
+    (_with_rules({"when": {"x": ["a"]}, "then": {"raise": 1}}), "rules[0].when.x", "a bare array is ambiguous"),
+    (_with_rules({"when": {"x": {"gt": True}}, "then": {"raise": 1}}), "rules[0].when.x.gt", "cannot order booleans"),
+    (_with_rules({"when": {"x": {"glob": 3}}, "then": {"raise": 1}}), "rules[0].when.x.glob", "expected a string"),
+    (_with_rules({"when": {"x": {"eq": {"a": 1}}}, "then": {"raise": 1}}), "rules[0].when.x.eq", "got table"),
+    (_with_rules({"when": {"a..b": 1}, "then": {"raise": 1}}), "rules[0].when.a..b", "is not a field path"),
+    (_with_rules({"when": {"any": [{"x": 1}, {"not": {"y": {"equals": 2}}}]}, "then": {"raise": 1}}),
+     "rules[0].when.any[1].not.y", 'unknown operator "equals"'),
+    (_with_rules({"when": {"all": {"x": 1}}, "then": {"raise": 1}}), "rules[0].when.all", "expected an array"),
+    (_with_rules("not a table"), "rules[0]", "expected a table"),
+    ({"rule": []}, "rule", 'unknown key "rule"; did you mean "rules"?'),
+    ({"priorities": ["P1", "P1"]}, "priorities[1]", '"P1" is listed twice'),
+    ({"priorities": []}, "priorities", "must not be empty"),
+    ({"default_priority": "P9"}, "default_priority", 'unknown priority "P9"'),
+    ({"default_calendar": "mars"}, "default_calendar", 'unknown calendar "mars"'),
+    ({"default_policy": 3}, "default_policy", "expected a string"),
+    ({"business_lines": {"sales": {"policy": "s", "calender": "ny"}}}, "business_lines.sales.calender",
+     'did you mean "calendar"?'),
+    ({"business_lines": {"sales": {"calendar": "paris"}}}, "business_lines.sales.calendar", 'unknown calendar "paris"'),
+    ({"impact_urgency": {**IMPACT_URGENCY, "matrix": [["P1", "P2", "P3"], ["P2", "P3", "P4"]]}},
+     "impact_urgency.matrix", "has 2 rows; expected one per impact (3)"),
+    ({"impact_urgency": {**IMPACT_URGENCY, "matrix": [["P1", "P2", "P3"], ["P2", "P3"], ["P3", "P4", "P4"]]}},
+     "impact_urgency.matrix[1]", "has 2 cells"),
+    ({"impact_urgency": {**IMPACT_URGENCY, "matrix": [["P1", "P2", "P3"], ["P2", "P3", "P4"], ["P3", "P4", "P5"]]}},
+     "impact_urgency.matrix[2][2]", 'unknown priority "P5"'),
+    ({"impact_urgency": {"impacts": ["high"], "urgencies": ["high"]}}, "impact_urgency.matrix", "is required"),
+]
+
+
+@pytest.mark.parametrize(("overrides", "field", "message"), INVALID, ids=[c[1] for c in INVALID])
+def test_invalid_matrix_names_the_bad_part(overrides: dict[str, Any], field: str, message: str) -> None:
+    data = {"priorities": LEVELS, "default_priority": "P3", "default_policy": "standard",
+            "default_calendar": "ny", **overrides}
+    with pytest.raises(RulesError) as info:
+        PriorityMatrix.from_dict(data, calendars=CALENDARS)
+    assert info.value.field == field
+    assert str(info.value).startswith(f"{field}: ")
+    assert message in str(info.value)
+    assert info.value.code == "invalid_rules" and isinstance(info.value, (SLAError, ValueError))
+
+
+@pytest.mark.parametrize("key", ["priorities", "default_priority", "default_policy", "default_calendar"])
+def test_required_keys(key: str) -> None:
+    data = {"priorities": LEVELS, "default_priority": "P3", "default_policy": "standard", "default_calendar": "ny"}
+    del data[key]
+    with pytest.raises(RulesError, match=f"^{key}: is required$"):
+        PriorityMatrix.from_dict(data, calendars=CALENDARS)
+
+
+def test_toml_syntax_error_is_a_rules_error() -> None:
+    with pytest.raises(RulesError, match="not valid TOML") as info:
+        PriorityMatrix.from_toml("priorities = [", calendars=CALENDARS)
+    assert info.value.field is None
+
+
+def test_toml_and_dict_agree() -> None:
+    text = """
+priorities = ["P1", "P2", "P3", "P4"]
+default_priority = "P3"
+default_policy = "standard"
+default_calendar = "ny"
+
+[[rules]]
+name = "premium"
+when = { "requester.tier" = { in = ["premium", "elite"] } }
+then = { raise = 1, add_tags = ["premium"] }
+"""
+    result = PriorityMatrix.from_toml(text, calendars=CALENDARS).classify(T)
+    assert (result.priority, result.tags) == ("P2", ("premium",))
+
+
+def test_the_matrix_cannot_be_built_directly() -> None:
+    with pytest.raises(TypeError, match="from_dict"):
+        PriorityMatrix()
