@@ -1,0 +1,278 @@
+"""The ``sla-timers`` command: business-time answers from a calendar, on the command line.
+
+::
+
+    sla-timers due --calendar us-ny-9x5 --from 2026-11-25T16:30 --in 4h
+    sla-timers elapsed --calendar my-hours.toml --from 2026-11-25T16:30 --to 2026-11-27T12:30
+    sla-timers calendars
+    sla-timers calendar show us-ny-9x5 --year 2026
+
+Times are ISO 8601. One without an offset is wall time in the calendar's zone;
+a wall time that zone skips (spring forward) or repeats (fall back) is refused
+with a hint to add the offset, since either reading could be meant. Durations
+are hours, minutes and seconds (``90m``, ``4h``, ``1h30m``, ``45s``); days are
+refused, because a business day's length depends on the calendar. Answers are
+printed as ISO 8601 (with the offset) on the first line and in words on the
+second. Bad input: one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, timedelta
+from typing import NoReturn
+from zoneinfo import ZoneInfo
+
+from dateutil import tz as dateutil_tz
+
+from .clock import BusinessCalendar
+from .clock.files import list_shipped_calendars, load_calendar_spec
+from .clock.spec import WEEKDAYS, CalendarSpec
+from .errors import SLAError
+
+__all__ = ["main"]
+
+#: Exit status for bad input (argparse's own).
+EXIT_USAGE = 2
+_DURATION = re.compile(r"(-)?(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?", re.ASCII)
+# Policies refuse targets over five years (RELIABILITY C7); so does the command line.
+_MAX_DURATION = timedelta(days=5 * 366)
+
+
+class UsageError(Exception):
+    """Bad command-line input; ``main`` prints it on one line and exits with status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors are one line, not usage text plus a line."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``sla-timers`` command with ``argv`` (default: ``sys.argv[1:]``).
+
+    Returns the exit status: 0 on success, 2 for bad input (a message on stderr).
+    """
+    parser = _build_parser()
+    try:
+        args = parser.parse_args(argv)
+        handler: Callable[[argparse.Namespace], int] = args.handler
+        return handler(args)
+    except (UsageError, SLAError) as exc:
+        print(f"sla-timers: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except SystemExit as exc:  # --help
+        return exc.code if isinstance(exc.code, int) else 0
+
+
+def _build_parser() -> _Parser:
+    parser = _Parser(prog="sla-timers", description="Business-hours answers from SLA calendars.")
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    due = commands.add_parser("due", help="the instant a business-time duration ends")
+    _calendar_option(due)
+    due.add_argument("--from", dest="start", required=True, metavar="WHEN",
+                     help="start, ISO 8601 (no offset: the calendar's zone)")
+    due.add_argument("--in", dest="duration", required=True, metavar="DURATION",
+                     help="business time: 90m, 4h, 1h30m, 45s (negative: --in=-30m)")
+    due.set_defaults(handler=_due)
+
+    elapsed = commands.add_parser("elapsed", help="business time between two instants")
+    _calendar_option(elapsed)
+    elapsed.add_argument("--from", dest="start", required=True, metavar="WHEN")
+    elapsed.add_argument("--to", dest="end", required=True, metavar="WHEN")
+    elapsed.set_defaults(handler=_elapsed)
+
+    listing = commands.add_parser("calendars", help="list the shipped calendars")
+    listing.set_defaults(handler=_calendars)
+
+    calendar = commands.add_parser("calendar", help="inspect one calendar")
+    calendar_commands = calendar.add_subparsers(title="commands", required=True, metavar="COMMAND")
+    show = calendar_commands.add_parser("show", help="weekly hours and a year's holidays")
+    show.add_argument("calendar", metavar="NAME_OR_PATH", help="shipped name or .toml path")
+    show.add_argument("--year", type=_year, default=None,
+                      help="year whose closed days to list (default: this year)")
+    show.set_defaults(handler=_show)
+    return parser
+
+
+def _calendar_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--calendar", required=True, metavar="NAME_OR_PATH",
+                        help="a shipped calendar name (see 'sla-timers calendars') or a .toml path")
+
+
+# --- commands ------------------------------------------------------------------------
+
+
+def _due(args: argparse.Namespace) -> int:
+    spec, cal, zone = _load(args.calendar)
+    start = parse_when(args.start, zone, "--from")
+    duration = parse_duration(args.duration, "--in")
+    due_at = cal.add(start, duration).astimezone(zone)
+    print(due_at.isoformat())
+    print(f"due {_human(due_at)}: {format_duration(duration)} of business time on "
+          f"{spec.name} ({spec.timezone}) from {_human(start.astimezone(zone))}")
+    return 0
+
+
+def _elapsed(args: argparse.Namespace) -> int:
+    spec, cal, zone = _load(args.calendar)
+    start = parse_when(args.start, zone, "--from")
+    end = parse_when(args.end, zone, "--to")
+    elapsed = cal.elapsed(start, end)
+    print(_iso_duration(elapsed))
+    print(f"{format_duration(elapsed)} of business time on {spec.name} ({spec.timezone}) from "
+          f"{_human(start.astimezone(zone))} to {_human(end.astimezone(zone))}")
+    return 0
+
+
+def _calendars(args: argparse.Namespace) -> int:
+    rows = []
+    for name in list_shipped_calendars():
+        spec = load_calendar_spec(name)
+        rows.append((name, spec.timezone, _holiday_source(spec)))
+    width = max(len(name) for name, _, _ in rows)
+    zone_width = max(len(zone) for _, zone, _ in rows)
+    for name, zone, holidays in rows:
+        print(f"{name:<{width}}  {zone:<{zone_width}}  {holidays}".rstrip())
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    spec, cal, zone = _load(args.calendar)
+    year = args.year if args.year is not None else datetime.now(zone).year
+    print(f"{spec.name} ({spec.timezone}); holidays: {_holiday_source(spec) or 'none'}")
+    print("weekly hours:")
+    for day, windows in zip(WEEKDAYS, spec.hours):
+        print(f"  {day}  {', '.join(map(str, windows)) if windows else 'closed'}")
+    closed = sorted(cal.holidays_between(date(year, 1, 1), date(year, 12, 31)))
+    print(f"closed days in {year}:" if closed else f"closed days in {year}: none")
+    for day, name in closed:
+        print(f"  {day.isoformat()} {day:%a}  {name}")
+    for title, dated in (("partial closures", spec.closures), ("extra openings", spec.openings)):
+        this_year = [dw for dw in dated if dw.day.year == year]
+        if this_year:
+            print(f"{title} in {year}:")
+            for dw in this_year:
+                print(f"  {dw.day.isoformat()} {dw.day:%a}  {dw.window}")
+    return 0
+
+
+# --- input ---------------------------------------------------------------------------
+
+
+def parse_when(text: str, zone: ZoneInfo, option: str) -> datetime:
+    """An aware datetime from ISO 8601 ``text``; without an offset, wall time in ``zone``.
+
+    :raises UsageError: for text that is not ISO 8601, or a wall time that
+        ``zone`` skips or repeats (the message says which and how to fix it).
+    """
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            f"{option}: {text!r} is not an ISO 8601 date-time "
+            "(e.g. 2026-11-25T16:30 or 2026-11-25T16:30-05:00)"
+        ) from None
+    if value.tzinfo is not None:
+        return value
+    local = value.replace(tzinfo=zone)
+    before = local.replace(fold=0).utcoffset()
+    after = local.replace(fold=1).utcoffset()
+    if not dateutil_tz.datetime_exists(local):
+        raise UsageError(
+            f"{option}: {text} does not exist in {zone.key}: the clocks jump from UTC"
+            f"{_offset(before)} to UTC{_offset(after)} over it; give a time after the jump "
+            "or an explicit offset"
+        )
+    if dateutil_tz.datetime_ambiguous(local):
+        raise UsageError(
+            f"{option}: {text} is ambiguous in {zone.key}: it happens twice, at UTC"
+            f"{_offset(before)} and at UTC{_offset(after)}; add the offset you mean, e.g. "
+            f"{value.isoformat()}{_offset(before)}"
+        )
+    return local
+
+
+def parse_duration(text: str, option: str) -> timedelta:
+    """``90m``, ``4h``, ``1h30m``, ``45s``, optionally negative (``-30m``).
+
+    :raises UsageError: for anything else, days included, or more than five years.
+    """
+    match = _DURATION.fullmatch(text.strip())
+    if match is None or not any(match.groups()[1:]):
+        if re.fullmatch(r"-?[0-9]+d.*", text.strip(), re.ASCII):
+            raise UsageError(
+                f"{option}: {text!r}: days are not accepted, since a business day's length "
+                "depends on the calendar; write hours, e.g. 16h"
+            )
+        raise UsageError(
+            f"{option}: {text!r} is not a duration; write hours, minutes and seconds "
+            "such as 90m, 4h, 1h30m or 45s"
+        )
+    sign, hours, minutes, seconds = match.groups()
+    if sum(len(part or "") for part in (hours, minutes, seconds)) > 12:
+        raise UsageError(f"{option}: {text!r} is more than five years")
+    duration = timedelta(hours=int(hours or 0), minutes=int(minutes or 0), seconds=int(seconds or 0))
+    if duration > _MAX_DURATION:
+        raise UsageError(f"{option}: {text!r} is more than five years")
+    return -duration if sign else duration
+
+
+def _year(text: str) -> int:
+    if not re.fullmatch(r"[0-9]{4}", text, re.ASCII) or not 1 <= int(text) <= 9998:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a year such as 2026")
+    return int(text)
+
+
+def _load(name_or_path: str) -> tuple[CalendarSpec, BusinessCalendar, ZoneInfo]:
+    spec = load_calendar_spec(name_or_path)
+    return spec, BusinessCalendar(spec), ZoneInfo(spec.timezone)
+
+
+# --- output --------------------------------------------------------------------------
+
+
+def format_duration(value: timedelta) -> str:
+    """``4h30m``, ``45s``, ``0s``, ``-30m``; fractions of a second as decimals (``1.5s``)."""
+    micros = abs(value) // timedelta(microseconds=1)
+    hours, rest = divmod(micros, 3_600_000_000)
+    minutes, rest = divmod(rest, 60_000_000)
+    seconds, fraction = divmod(rest, 1_000_000)
+    parts = [f"{hours}h" if hours else "", f"{minutes}m" if minutes else ""]
+    if seconds or fraction or not (hours or minutes):
+        parts.append(f"{seconds}.{fraction:06d}".rstrip("0").rstrip(".") + "s")
+    return ("-" if value < timedelta(0) else "") + "".join(parts)
+
+
+def _iso_duration(value: timedelta) -> str:
+    """ISO 8601 duration in hours, minutes, seconds: ``PT4H30M``, ``PT0S``, ``-PT30M``."""
+    return ("-" if value < timedelta(0) else "") + "PT" + format_duration(abs(value)).upper()
+
+
+def _human(value: datetime) -> str:
+    clock = "%H:%M:%S" if value.second or value.microsecond else "%H:%M"
+    return value.strftime(f"%a %d %b %Y {clock} %Z")
+
+
+def _offset(value: timedelta | None) -> str:
+    """``+05:30``, ``-04:00``: a UTC offset as ISO 8601 writes it."""
+    minutes = (value or timedelta(0)) // timedelta(minutes=1)
+    sign = "-" if minutes < 0 else "+"
+    hours, minutes = divmod(abs(minutes), 60)
+    return f"{sign}{hours:02d}:{minutes:02d}"
+
+
+def _holiday_source(spec: CalendarSpec) -> str:
+    if spec.holiday_country is None:
+        return ""
+    return spec.holiday_country + (f"/{spec.holiday_subdiv}" if spec.holiday_subdiv else "")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
