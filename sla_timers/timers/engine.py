@@ -1,0 +1,784 @@
+"""From a ticket's event log to timer states: one pass over the sorted log.
+No I/O here (a calendar named by a ``policy`` event and not supplied by the
+caller is loaded through the clock, which reads shipped calendar files).
+
+How time is kept: each clock (the ticket's business calendar, and real time for
+``time = "calendar"`` metrics) keeps running totals since ``created``: business
+time, time in pause statuses, and the per-ticket measures. A cycle's elapsed
+time is a difference of totals, so an event costs one calendar call however
+many timers run, and a due date is computed once per running stretch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+from typing import Union
+
+from ..clock import BusinessCalendar
+from ..errors import CalendarNotFound, NaiveDatetimeError, SLAError
+from .durations import EndOfDay, Target
+from .events import TicketEvent
+from .policy import MetricSettings, Policy, PolicySet, StatusCategory
+from .state import Evaluation, Measures, Problem, TimerState
+
+UTC = timezone.utc
+_ZERO = timedelta(0)
+
+#: Where calendars named by policies come from: a mapping or a function of the name.
+CalendarSource = Union[Mapping[str, BusinessCalendar], Callable[[str], BusinessCalendar]]
+
+
+def evaluate(
+    policy: Policy | PolicySet,
+    events: Iterable[TicketEvent],
+    *,
+    now: datetime,
+    calendar: BusinessCalendar | None = None,
+    calendars: CalendarSource | None = None,
+) -> dict[str, TimerState]:
+    """The latest cycle of each metric that has one, as of ``now``: ``{metric: TimerState}``.
+
+    See :func:`evaluate_ticket` for the arguments; this is its ``states``.
+    """
+    return evaluate_ticket(policy, events, now=now, calendar=calendar, calendars=calendars).states
+
+
+def evaluate_ticket(
+    policy: Policy | PolicySet,
+    events: Iterable[TicketEvent],
+    *,
+    now: datetime,
+    calendar: BusinessCalendar | None = None,
+    calendars: CalendarSource | None = None,
+) -> Evaluation:
+    """Every cycle of every metric, the ticket's measures and the problems found,
+    as of ``now``.
+
+    Events are applied in log order (:meth:`TicketEvent.sort_key`), so any
+    permutation of ``events`` gives the same result; events after ``now`` are
+    ignored. ``policy`` is the policy, or a :class:`PolicySet` from which the
+    version in force at ``created`` is chosen (``created`` may name it with
+    ``policy=``) and from which ``policy`` events pick theirs. ``calendar`` is the
+    business calendar of the ticket's policy; calendars named by policies or by
+    ``policy`` events are looked up in ``calendars`` (a mapping or a function),
+    then in the clock's shipped calendars.
+
+    :raises NaiveDatetimeError: if ``now`` has no tzinfo.
+    """
+    if not isinstance(now, datetime):
+        raise TypeError(f"now must be a datetime, got {type(now).__name__}")
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise NaiveDatetimeError(f"now must be timezone-aware, got {now!r}", field="now")
+    now = now.astimezone(UTC)
+    run = _Run(policy, calendar, calendars)
+    for index, event in enumerate(sorted(events, key=TicketEvent.sort_key)):
+        if event.at > now:
+            break
+        run.apply(index, event)
+    return run.finish(now)
+
+
+@lru_cache(maxsize=64)
+def _all_day(zone: str) -> BusinessCalendar:
+    # Calendar time for a metric with time = "calendar": always open, in the
+    # business calendar's zone, so an "eod" target still means local midnight.
+    return BusinessCalendar.from_dict(
+        {"name": f"24x7 {zone}", "timezone": zone,
+         "hours": {day: ["00:00-24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}}
+    )
+
+
+class _Clock:
+    """Running totals on one time scale since ``created``, advanced lazily."""
+
+    __slots__ = ("cal", "wall", "t", "total", "paused", "work", "solved", "requester", "category", "awaiting")
+
+    def __init__(self, cal: BusinessCalendar, wall: bool, t: datetime) -> None:
+        self.cal = cal
+        #: Real time: elapsed is plain subtraction (both ends are UTC).
+        self.wall = wall
+        self.t = t
+        self.total = _ZERO
+        self.paused = _ZERO
+        self.work = _ZERO
+        self.solved = _ZERO
+        self.requester = _ZERO
+        self.category: StatusCategory = "work"
+        self.awaiting = True
+
+    def at(self, t: datetime) -> timedelta:
+        """The total at ``t`` (never before the last instant asked for)."""
+        if t != self.t:
+            d = t - self.t if self.wall else self.cal.elapsed(self.t, t)
+            self.t = t
+            if d:
+                self.total += d
+                category = self.category
+                if category == "work":
+                    self.work += d
+                    if self.awaiting:
+                        self.requester += d
+                elif category == "pause":
+                    self.paused += d
+                else:
+                    self.solved += d
+        return self.total
+
+    def add(self, t: datetime, d: timedelta) -> datetime:
+        if self.wall:
+            return t + d
+        return self.cal.add(t, d).astimezone(UTC)
+
+    def elapsed(self, a: datetime, b: datetime) -> timedelta:
+        return b - a if self.wall else self.cal.elapsed(a, b)
+
+
+class _Cycle:
+    """One cycle of one metric while the log is replayed."""
+
+    __slots__ = (
+        "settings", "clock", "group", "started_at", "spec", "target", "mode", "elapsed", "seg_at", "seg_total",
+        "seg_rem", "due", "last_due", "last_spec", "pin", "pin_rem", "breached_at", "stopped_at", "stop_reason",
+        "by_status", "paused_since", "pause_total", "paused_for", "wait_acc", "wait_base", "shown",
+    )
+
+    def __init__(self, settings: MetricSettings, clock: _Clock, group: str | None, t: datetime) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.group = group
+        self.started_at = t
+        self.spec: Target | None = None
+        self.target: timedelta | None = None
+        #: "running", "paused" or "stopped".
+        self.mode = "running"
+        #: Elapsed up to seg_at while running; the whole of it otherwise.
+        self.elapsed = _ZERO
+        self.seg_at = t
+        self.seg_total = _ZERO
+        #: target - elapsed at seg_at, for a cheap "cannot be due yet" test.
+        self.seg_rem: timedelta | None = None
+        #: Due of the current running stretch, computed on first need.
+        self.due: datetime | None = None
+        #: The last deadline that applied; or, until first asked, how to compute it.
+        self.last_due: datetime | None = None
+        self.last_spec: tuple[datetime, timedelta] | None = None
+        self.pin: datetime | None = None
+        #: Time left to the pin when the clock stopped (paused or stopped).
+        self.pin_rem: timedelta | None = None
+        self.breached_at: datetime | None = None
+        self.stopped_at: datetime | None = None
+        self.stop_reason: str | None = None
+        #: True when a stop status stopped it (so a reopen may resume it).
+        self.by_status = False
+        self.paused_since: datetime | None = None
+        self.pause_total = _ZERO
+        self.paused_for = _ZERO
+        self.wait_acc = _ZERO
+        self.wait_base = _ZERO
+        #: Had a target at some point, so it is reported.
+        self.shown = False
+
+    # -- time ---------------------------------------------------------------
+    def running_elapsed(self, t: datetime) -> timedelta:
+        return self.elapsed + (self.clock.at(t) - self.seg_total)
+
+    def start_stretch(self, t: datetime) -> None:
+        self.mode = "running"
+        self.seg_at = t
+        self.seg_total = self.clock.at(t)
+        self.due = None
+        self.seg_rem = None if self.target is None else self.target - self.elapsed
+
+    def fold(self, t: datetime) -> None:
+        """Bank a running stretch up to ``t``, keeping the deadline it had."""
+        if self.mode == "running":
+            # Kept lazily: most stretches end (a reply, a pause) without anyone asking.
+            if self.pin is not None or self.due is not None or self.target is None:
+                self.last_due, self.last_spec = self.deadline(), None
+            else:
+                self.last_due, self.last_spec = None, (self.seg_at, self.target - self.elapsed)
+            self.elapsed += self.clock.at(t) - self.seg_total
+            self.seg_at = t
+            self.seg_total = self.clock.total
+        elif self.mode == "paused":
+            total = self.clock.at(t)
+            self.paused_for += total - self.pause_total
+            self.pause_total = total
+
+    def deadline(self) -> datetime | None:
+        """Due of the current running stretch (the pin when pinned)."""
+        if self.pin is not None:
+            return self.pin
+        if self.due is None and self.target is not None:
+            rem = self.target - self.elapsed
+            self.due = self.clock.add(self.seg_at, rem) if rem > _ZERO else self.seg_at
+        return self.due
+
+    def previous_deadline(self) -> datetime | None:
+        """The last deadline that applied before the clock stopped."""
+        spec = self.last_spec
+        if spec is not None:
+            at, rem = spec
+            self.last_due = self.clock.add(at, rem) if rem > _ZERO else at
+            self.last_spec = None
+        return self.last_due
+
+    def breach_before(self, t: datetime, inclusive: bool = False) -> None:
+        """Record a breach whose due passed before ``t`` (at ``t`` too when inclusive)."""
+        if self.breached_at is not None or self.mode != "running":
+            return
+        if self.pin is None:
+            rem = self.seg_rem
+            # Business time never outruns real time: not due yet, no calendar call.
+            if rem is None or t - self.seg_at < rem:
+                return
+        due = self.deadline()
+        if due is not None and (due < t or (inclusive and due == t)):
+            self.breached_at = due
+
+    def breach_now_if_over(self, t: datetime) -> None:
+        """A change (priority, unpin, policy) put it past its deadline: breached at ``t``."""
+        if self.breached_at is not None or self.target is None:
+            return
+        if self.pin is not None:
+            if self.mode == "running" and self.pin < t:
+                self.breached_at = t
+        elif self.elapsed > self.target:
+            self.breached_at = t
+
+    def wait(self, t: datetime) -> timedelta:
+        self.clock.at(t)
+        return self.wait_acc + (self.clock.paused - self.wait_base)
+
+    # -- transitions --------------------------------------------------------
+    def pause(self, t: datetime) -> None:
+        if self.mode != "running":
+            return
+        self.fold(t)
+        if self.pin is not None:
+            self.pin_rem = self.clock.elapsed(t, self.pin)
+        self.mode = "paused"
+        self.paused_since = t
+        self.pause_total = self.clock.total
+
+    def resume(self, t: datetime) -> None:
+        if self.mode != "paused":
+            return
+        self.fold(t)
+        self.paused_since = None
+        self.pin_rem = None
+        self.start_stretch(t)
+        self.breach_now_if_over(t)
+
+    def stop(self, t: datetime, reason: str, by_status: bool = False) -> None:
+        if self.mode == "stopped":
+            return
+        self.fold(t)
+        if self.pin is not None and self.mode == "running":
+            self.pin_rem = self.clock.elapsed(t, self.pin)
+        self.wait_acc = self.wait(t)
+        self.wait_base = self.clock.paused
+        self.mode = "stopped"
+        self.paused_since = None
+        self.stopped_at = t
+        self.stop_reason = reason
+        self.by_status = by_status
+
+    def reopen(self, t: datetime, paused: bool) -> None:
+        """Resume a stopped cycle; solved time is not counted anywhere."""
+        self.clock.at(t)
+        self.wait_base = self.clock.paused
+        self.stopped_at = None
+        self.stop_reason = None
+        self.by_status = False
+        self.pin_rem = None
+        if paused:
+            self.mode = "paused"
+            self.paused_since = t
+            self.pause_total = self.clock.total
+        else:
+            self.start_stretch(t)
+            self.breach_now_if_over(t)
+
+    def retarget(self, t: datetime, spec: Target, cal_for_eod: BusinessCalendar) -> None:
+        self.fold(t)
+        self.spec = spec
+        self.target = _amount(spec, self.started_at, self.clock, cal_for_eod)
+        self.shown = True
+        if self.mode == "running":
+            self.start_stretch(t)
+        self.breach_now_if_over(t)
+
+    def rebase(self, t: datetime, clock: _Clock) -> None:
+        """Move to another clock at ``t`` (policy switch), elapsed kept."""
+        self.fold(t)
+        self.wait_acc = self.wait(t) if self.mode != "stopped" else self.wait_acc
+        self.clock = clock
+        total = clock.at(t)
+        self.wait_base = clock.paused
+        self.pause_total = total
+        if self.mode == "running":
+            self.start_stretch(t)
+
+    # -- output -------------------------------------------------------------
+    def state(self, number: int, now: datetime, warnings: tuple) -> TimerState:
+        target = self.target
+        assert target is not None
+        mode = self.mode
+        if mode == "running":
+            elapsed = self.running_elapsed(now)
+            due = self.deadline()
+            remaining = self.clock.elapsed(now, self.pin) if self.pin is not None else target - elapsed
+        else:
+            elapsed = self.elapsed
+            due = self.previous_deadline()
+            if self.pin is not None:
+                remaining = self.pin_rem if self.pin_rem is not None else self.clock.elapsed(self.seg_at, self.pin)
+            else:
+                remaining = target - elapsed
+        if self.breached_at is not None:
+            status = "breached"
+            due = self.breached_at if self.pin is None else self.pin
+        elif mode == "running":
+            status = "running"
+        elif mode == "paused":
+            status = "paused"
+            due = None
+        else:
+            status = "met"
+        paused_for = self.paused_for
+        if mode == "paused":
+            paused_for += self.clock.at(now) - self.pause_total
+        level, next_at = _warning(warnings, elapsed, elapsed + remaining, due, self.clock, now,
+                                  running=status == "running")
+        return TimerState(
+            metric=self.settings.name,
+            cycle=number,
+            status=status,
+            target=target,
+            started_at=self.started_at,
+            due_at=due,
+            elapsed=elapsed,
+            remaining=remaining,
+            breached_at=self.breached_at,
+            stopped_at=self.stopped_at,
+            stop_reason=self.stop_reason,
+            warning_level=level,
+            paused_for=paused_for,
+            customer_wait=self.wait(now) if mode != "stopped" else self.wait_acc,
+            paused_since=self.paused_since,
+            group=self.group,
+            next_warning_at=next_at,
+        )
+
+
+def _amount(spec: Target, started_at: datetime, clock: _Clock, cal_for_eod: BusinessCalendar) -> timedelta:
+    if isinstance(spec, EndOfDay):
+        cal = clock.cal if not clock.wall else cal_for_eod
+        # Fixed at the start as business time: pauses push it like any target.
+        return cal.elapsed(started_at, cal.end_of_business_day(started_at, spec.days))
+    return spec
+
+
+def _warning(
+    warnings: tuple, elapsed: timedelta, total: timedelta, due: datetime | None, clock: _Clock,
+    now: datetime, running: bool,
+) -> tuple[float | str | int | None, datetime | None]:
+    level = None
+    level_threshold: timedelta | None = None
+    next_at: datetime | None = None
+    for mark in warnings:
+        before = mark.lead if mark.lead is not None else total * (1 - mark.fraction)
+        threshold = total - before
+        if threshold < elapsed:
+            crossed = True
+        elif running and due is not None:
+            # A lead warning is add(due, -lead) (DESIGN.md), whatever the pauses before.
+            at = clock.add(due, -before) if before > _ZERO else due
+            crossed = at <= now
+            if not crossed and (next_at is None or at < next_at):
+                next_at = at
+        else:
+            crossed = threshold <= elapsed
+        if crossed and (level_threshold is None or threshold >= level_threshold):
+            level, level_threshold = mark.level, threshold
+    return level, next_at
+
+
+class _Run:
+    """The replay of one ticket's log."""
+
+    def __init__(
+        self, policy: Policy | PolicySet, calendar: BusinessCalendar | None, calendars: CalendarSource | None
+    ) -> None:
+        self.source = policy
+        self.calendar_arg = calendar
+        self.calendars = calendars
+        self.policy: Policy | None = None
+        self.created: TicketEvent | None = None
+        self.problems: list[Problem] = []
+        self.cycles: dict[str, list[_Cycle]] = {}
+        self.open: list[_Cycle] = []
+        self.status = "new"
+        self.category: StatusCategory = "work"
+        self.priority: str | None = None
+        self.group: str | None = None
+        self.replied = False
+        self.awaiting = True
+        self.business: _Clock | None = None
+        self.wall: _Clock | None = None
+        self.index = 0
+        self.event: TicketEvent | None = None
+
+    # -- plumbing -----------------------------------------------------------
+    def problem(self, message: str) -> None:
+        event = self.event
+        assert event is not None
+        self.problems.append(Problem(self.index, event.id, event.kind, event.at, f"{event.describe()}: {message}"))
+
+    def calendar_named(self, name: str) -> BusinessCalendar:
+        arg = self.calendar_arg
+        if arg is not None and arg.name == name:
+            return arg
+        if self.business is not None and self.business.cal.name == name:
+            return self.business.cal
+        source = self.calendars
+        if source is not None:
+            if callable(source):
+                return source(name)
+            if name in source:
+                return source[name]
+        return BusinessCalendar.load(name)
+
+    def clock_for(self, settings: MetricSettings) -> _Clock:
+        assert self.business is not None and self.wall is not None
+        return self.wall if settings.time == "calendar" else self.business
+
+    def set_mode(self, t: datetime, category: StatusCategory | None = None, awaiting: bool | None = None) -> None:
+        assert self.business is not None and self.wall is not None
+        for clock in (self.business, self.wall):
+            clock.at(t)
+            if category is not None:
+                clock.category = category
+            if awaiting is not None:
+                clock.awaiting = awaiting
+        if category is not None:
+            self.category = category
+        if awaiting is not None:
+            self.awaiting = awaiting
+
+    def open_of(self, metric: str) -> _Cycle | None:
+        cycles = self.cycles.get(metric)
+        if cycles and cycles[-1].mode != "stopped":
+            return cycles[-1]
+        return None
+
+    def start(self, settings: MetricSettings, t: datetime) -> None:
+        if self.category == "stop" or (settings.scope == "group" and self.group is None):
+            return
+        assert self.policy is not None and self.business is not None
+        cycle = _Cycle(settings, self.clock_for(settings), self.group if settings.scope == "group" else None, t)
+        clock = cycle.clock
+        total = clock.at(t)
+        cycle.seg_total = total
+        cycle.wait_base = clock.paused
+        spec = self.policy.target(self.priority, settings.name)
+        if spec is not None:
+            cycle.spec = spec
+            cycle.target = _amount(spec, t, clock, _all_day(self.business.cal.zone.key))
+            cycle.shown = True
+            cycle.seg_rem = cycle.target
+        if self.category == "pause" and settings.pauses:
+            cycle.mode = "paused"
+            cycle.paused_since = t
+            cycle.pause_total = total
+        self.cycles.setdefault(settings.name, []).append(cycle)
+        self.open.append(cycle)
+
+    def stop(self, cycle: _Cycle, t: datetime, reason: str, by_status: bool = False) -> None:
+        cycle.stop(t, reason, by_status)
+        self.open.remove(cycle)
+
+    def prune(self) -> None:
+        self.open = [c for c in self.open if c.mode != "stopped"]
+
+    # -- events -------------------------------------------------------------
+    def apply(self, index: int, event: TicketEvent) -> None:
+        self.index, self.event = index, event
+        t = event.at
+        if self.created is None:
+            if event.kind == "created":
+                self.on_created(event)
+            else:
+                self.problem("before the ticket's created event; it has no effect")
+            return
+        if event.kind == "created":
+            self.problem(f"a second created event (the first is {self.created.describe()}); it has no effect")
+            return
+        if self.policy is None:
+            return
+        for cycle in self.open:
+            cycle.breach_before(t)
+        getattr(self, "on_" + event.kind)(event)
+
+    def on_created(self, event: TicketEvent) -> None:
+        t = event.at
+        source = self.source
+        if isinstance(source, PolicySet):
+            policy = source.select(event.get("policy"), t)
+            if policy is None:
+                wanted = event.get("policy") or " or ".join(repr(n) for n in source.names)
+                self.created = event
+                self.problem(f"no version of policy {wanted} is in force at this time; no timers run")
+                return
+        else:
+            policy = source
+            named = event.get("policy")
+            if named is not None and named != policy.name:
+                self.problem(f"names policy {named!r}, but the evaluation was given {policy.name!r}; using it")
+        self.created = event
+        try:
+            cal = self.calendar_arg if self.calendar_arg is not None else self.calendar_named(policy.calendar)
+        except CalendarNotFound as exc:
+            self.problem(f"calendar {policy.calendar!r} of policy {policy.name!r} is not known ({exc.message}); no timers run")
+            return
+        self.policy = policy
+        self.business = _Clock(cal, False, t)
+        self.wall = _Clock(cal, True, t)
+        self.priority = event.priority
+        self.group = event.get("group")
+        if policy.targets and self.priority not in policy.targets:
+            self.problem(f"priority {self.priority!r} has no targets in policy {policy.name!r}; no deadlines apply")
+        status = event.status
+        if not policy.is_known_status(status):
+            self.problem(f"status {status!r} is not in policy {policy.name!r}'s statuses; counted as a working status")
+        self.status = status
+        self.set_mode(t, category=policy.category(status), awaiting=True)
+        for settings in policy.metrics.values():
+            if settings.kind in ("first_response", "resolution"):
+                self.start(settings, t)
+        if status in policy.first_response_statuses:
+            self.meet_first_response(t, f"status:{status}")
+
+    def on_status(self, event: TicketEvent) -> None:
+        assert self.policy is not None
+        t, status = event.at, event.status
+        if not self.policy.is_known_status(status):
+            self.problem(f"status {status!r} is not in policy {self.policy.name!r}'s statuses; it has no effect")
+            return
+        self.status = status
+        self.enter(t, self.policy.category(status), f"status:{status}")
+        if status in self.policy.first_response_statuses:
+            self.meet_first_response(t, f"status:{status}")
+
+    def enter(self, t: datetime, new: StatusCategory, reason: str) -> None:
+        """Move the ticket to a status category: pause, resume, stop or reopen timers."""
+        old = self.category
+        self.set_mode(t, category=new)
+        if new == old:
+            return
+        if new == "stop":
+            for cycle in list(self.open):
+                self.stop(cycle, t, reason, by_status=True)
+            return
+        if old == "stop":
+            self.reopen(t)
+            return
+        for cycle in self.open:
+            if new == "pause" and cycle.settings.pauses:
+                cycle.pause(t)
+            elif new == "work":
+                cycle.resume(t)
+
+    def reopen(self, t: datetime) -> None:
+        assert self.policy is not None
+        paused_now = self.category == "pause"
+        for settings in self.policy.metrics.values():
+            kind = settings.kind
+            if kind == "first_response":
+                continue
+            cycles = self.cycles.get(settings.name)
+            last = cycles[-1] if cycles else None
+            group = self.group if settings.scope == "group" else None
+            if settings.reopen == "resume" and last is not None and last.by_status and last.group == group:
+                last.reopen(t, paused_now and settings.pauses)
+                self.open.append(last)
+            elif kind == "resolution" or (self.replied and settings.reopen == "new_cycle"):
+                self.start(settings, t)
+
+    def meet_first_response(self, t: datetime, reason: str) -> None:
+        for cycle in list(self.open):
+            if cycle.settings.kind == "first_response":
+                self.stop(cycle, t, reason)
+
+    def on_agent_reply(self, event: TicketEvent) -> None:
+        if not event.public:
+            return  # an internal note never stops a timer
+        assert self.policy is not None
+        t = event.at
+        self.set_mode(t, awaiting=False)
+        self.replied = True
+        for cycle in list(self.open):
+            if cycle.settings.kind != "resolution":
+                self.stop(cycle, t, "agent_reply")
+        for settings in self.policy.metrics.values():
+            if settings.kind == "periodic_update":
+                self.start(settings, t)
+
+    def on_customer_reply(self, event: TicketEvent) -> None:
+        assert self.policy is not None
+        t = event.at
+        self.set_mode(t, awaiting=True)
+        if self.category == "stop" or not self.replied:
+            return  # the host reopens with a status event; the opening message is first_response's
+        for settings in self.policy.metrics.values():
+            if settings.kind == "next_response" and self.open_of(settings.name) is None:
+                self.start(settings, t)
+
+    def on_priority(self, event: TicketEvent) -> None:
+        assert self.policy is not None and self.business is not None
+        t, priority = event.at, event.priority
+        self.priority = priority
+        if priority not in self.policy.targets:
+            self.problem(f"priority {priority!r} has no targets in policy {self.policy.name!r}; targets unchanged")
+            return
+        eod_cal = _all_day(self.business.cal.zone.key)
+        for cycle in self.open:
+            spec = self.policy.target(priority, cycle.settings.name)
+            if spec is not None:
+                cycle.retarget(t, spec, eod_cal)
+
+    def on_assigned(self, event: TicketEvent) -> None:
+        assert self.policy is not None
+        t, group = event.at, event.group
+        if group == self.group:
+            return
+        self.group = group
+        for cycle in list(self.open):
+            if cycle.settings.scope == "group":
+                self.stop(cycle, t, f"assigned:{group}" if group is not None else "unassigned")
+        for settings in self.policy.metrics.values():
+            if settings.scope != "group":
+                continue
+            kind = settings.kind
+            if (kind in ("first_response", "resolution") or (kind == "periodic_update" and self.replied)
+                    or (kind == "next_response" and self.replied and self.awaiting)):
+                self.start(settings, t)
+
+    def on_field(self, event: TicketEvent) -> None:
+        """Custom fields feed the rules layer; timers ignore them."""
+
+    def on_pin(self, event: TicketEvent) -> None:
+        self.pin(event, event.due_at)
+
+    def on_unpin(self, event: TicketEvent) -> None:
+        self.pin(event, None)
+
+    def pin(self, event: TicketEvent, due_at: datetime | None) -> None:
+        assert self.policy is not None
+        t, metric = event.at, event.metric
+        if metric not in self.policy.metrics:
+            self.problem(f"metric {metric!r} is not in policy {self.policy.name!r}")
+            return
+        cycle = self.open_of(metric)
+        if cycle is None:
+            self.problem(f"metric {metric!r} has no open cycle to {event.kind}")
+            return
+        if due_at is None and cycle.pin is None:
+            self.problem(f"metric {metric!r} has no pinned deadline to unpin")
+            return
+        cycle.fold(t)
+        if cycle.mode == "paused" and cycle.pin is not None and due_at is None:
+            cycle.pin_rem = None
+        cycle.pin = due_at
+        cycle.shown = cycle.shown or due_at is not None
+        if cycle.mode == "paused" and due_at is not None:
+            cycle.pin_rem = cycle.clock.elapsed(t, due_at)
+        if cycle.mode == "running":
+            cycle.start_stretch(t)
+        if cycle.target is None and due_at is None:
+            return
+        cycle.breach_now_if_over(t)
+
+    def on_policy(self, event: TicketEvent) -> None:
+        assert self.policy is not None and self.business is not None and self.wall is not None
+        t, name = event.at, event.policy
+        source = self.source
+        if isinstance(source, PolicySet):
+            new = source.select(name, t)
+        else:
+            new = source if name == source.name else None
+        if new is None:
+            self.problem(f"policy {name!r} is not known (or no version is in force at this time); it has no effect")
+            return
+        cal_name = event.get("calendar") or new.calendar
+        try:
+            cal = self.calendar_named(cal_name)
+        except SLAError as exc:
+            self.problem(f"calendar {cal_name!r} is not known ({exc.message}); it has no effect")
+            return
+        # Totals carry on; from here the business clock measures on the new calendar.
+        self.set_mode(t)
+        for cycles in self.cycles.values():
+            for cycle in cycles:
+                cycle.previous_deadline()  # the deadlines that applied were on the old calendar
+        self.business.cal = cal
+        self.policy = new
+        eod_cal = _all_day(cal.zone.key)
+        for cycle in list(self.open):
+            settings = new.metrics.get(cycle.settings.name)
+            if settings is None:
+                self.stop(cycle, t, f"policy:{new.name}")
+                continue
+            cycle.settings = settings
+            clock = self.clock_for(settings)
+            if clock is not cycle.clock:
+                cycle.rebase(t, clock)
+            spec = new.target(self.priority, settings.name)
+            if spec is not None:
+                cycle.retarget(t, spec, eod_cal)
+            else:
+                cycle.fold(t)
+                if cycle.mode == "running":
+                    cycle.start_stretch(t)
+        for settings in new.metrics.values():
+            if settings.name not in self.cycles and (
+                settings.kind == "resolution" or (settings.kind == "first_response" and not self.replied)
+            ):
+                self.start(settings, t)
+        if not new.is_known_status(self.status):
+            self.problem(f"status {self.status!r} is not in policy {new.name!r}'s statuses; counted as a working status")
+        category = new.category(self.status)
+        self.enter(t, category, f"status:{self.status}")
+        # Per-metric pausing may differ under the new policy at the same status.
+        if category == "pause":
+            for cycle in self.open:
+                if cycle.settings.pauses:
+                    cycle.pause(t)
+                else:
+                    cycle.resume(t)
+
+    # -- result -------------------------------------------------------------
+    def finish(self, now: datetime) -> Evaluation:
+        cycles: dict[str, tuple[TimerState, ...]] = {}
+        measures = Measures(_ZERO, _ZERO, _ZERO, _ZERO)
+        policy = self.policy
+        if policy is not None and self.business is not None:
+            for cycle in self.open:
+                cycle.breach_before(now, inclusive=True)
+            business = self.business
+            business.at(now)
+            measures = Measures(
+                requester_wait=business.requester,
+                customer_wait=business.paused,
+                work_time=business.work,
+                solved_time=business.solved,
+            )
+            warnings = policy.warnings
+            for metric, metric_cycles in self.cycles.items():
+                shown = [c for c in metric_cycles if c.shown and c.target is not None]
+                if shown:
+                    cycles[metric] = tuple(c.state(n, now, warnings) for n, c in enumerate(shown, 1))
+        return Evaluation(cycles=cycles, measures=measures, problems=tuple(self.problems), policy=policy, now=now)

@@ -1,0 +1,136 @@
+"""What evaluation returns: timer states, ticket measures, problems. No I/O here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from .policy import Policy
+
+TimerStatus = Literal["running", "paused", "met", "breached"]
+
+
+@dataclass(frozen=True, slots=True)
+class TimerState:
+    """One cycle of one metric, as of the evaluation's ``now``.
+
+    Durations are business time of the metric's calendar (or real time for a
+    ``time = "calendar"`` metric), exact to the microsecond. Instants are UTC.
+    """
+
+    #: The metric's name in the policy (``first_response``, ...).
+    metric: str
+    #: 1 for the first cycle of this metric on this ticket, then 2, 3, ...
+    cycle: int
+    #: ``running``; ``paused`` (clock stopped by a pause status); ``met`` (stopped
+    #: at or before due); ``breached`` (due passed while running; stays so,
+    #: whether the cycle still runs or has stopped: see ``stopped_at``).
+    status: TimerStatus
+    #: The target in force (for an ``eod`` target: the business time it meant at the start).
+    target: timedelta
+    started_at: datetime
+    #: When it is or was due: None while paused, and for a cycle stopped before it
+    #: ever ran. After a stop: the last deadline that applied. A pin overrides it.
+    due_at: datetime | None
+    #: Time the clock ran.
+    elapsed: timedelta
+    #: ``target - elapsed`` (negative once overdue); for a pinned deadline, the
+    #: time left to the pin. Frozen while paused and after a stop.
+    remaining: timedelta
+    #: The instant of the breach, or None.
+    breached_at: datetime | None
+    #: When a stop status, a reply, a reassignment or a policy switch stopped it.
+    stopped_at: datetime | None
+    #: What stopped it: ``agent_reply``, ``status:solved``, ``assigned:tier2``, ``policy:premium``.
+    stop_reason: str | None
+    #: The highest warning crossed, as the policy wrote it (``0.75``, ``"30m"``), or None.
+    warning_level: float | str | int | None
+    #: Time the clock stood still in pause statuses.
+    paused_for: timedelta
+    #: The customer's share of the wait: time of this cycle the ticket spent in a
+    #: pause status (waiting on the customer), whether or not this metric pauses.
+    #: Solved or closed time is never counted.
+    customer_wait: timedelta
+    #: Since when it is paused (also for a breached timer now paused), else None.
+    paused_since: datetime | None = None
+    #: The assigned group, for a ``scope = "group"`` metric (an OLA); else None.
+    group: str | None = None
+    #: The next warning not yet crossed, for a running timer; else None.
+    next_warning_at: datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """True until a stop: running, paused, or breached and still running."""
+        return self.stopped_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """An event the engine could not make sense of; it had no effect on the timers."""
+
+    #: Position of the event in the sorted log.
+    index: int
+    #: The event's id, when it has one.
+    event_id: str | None
+    kind: str
+    at: datetime
+    #: What was wrong, naming the event.
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Measures:
+    """Per-ticket measures without targets, in business time of the ticket's
+    calendar(s), from ``created`` to ``now``."""
+
+    #: The requester waited on the team: a customer message (the opening one
+    #: included) not yet answered by a public agent reply, in a working status.
+    requester_wait: timedelta
+    #: The team waited on the customer: time in pause statuses.
+    customer_wait: timedelta
+    #: Agent work time: time in working (neither pause nor stop) statuses.
+    work_time: timedelta
+    #: Time in stop statuses before a reopen, or until now: its own bucket (B16).
+    solved_time: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """Everything :func:`~sla_timers.timers.evaluate_ticket` knows about a ticket."""
+
+    #: Every cycle of every metric, oldest first.
+    cycles: Mapping[str, tuple[TimerState, ...]]
+    measures: Measures
+    problems: tuple[Problem, ...]
+    #: The policy in force at ``now`` (None before ``created``).
+    policy: Policy | None
+    now: datetime
+
+    @property
+    def states(self) -> dict[str, TimerState]:
+        """The latest cycle of each metric that has one."""
+        return {metric: cycles[-1] for metric, cycles in self.cycles.items() if cycles}
+
+    def next_change(self) -> datetime | None:
+        """See :func:`next_change`."""
+        return next_change(self.states.values())
+
+
+def next_change(states: Iterable[TimerState] | Mapping[str, TimerState]) -> datetime | None:
+    """The next instant a state changes without a new event: a running timer's next
+    warning or its breach; None when nothing will (all paused or stopped).
+
+    Pass the states of one evaluation; the store schedules its sweep with it.
+    """
+    values = states.values() if isinstance(states, Mapping) else states
+    soonest: datetime | None = None
+    for state in values:
+        if state.status != "running":
+            continue
+        for at in (state.next_warning_at, state.due_at):
+            if at is not None and (soonest is None or at < soonest):
+                soonest = at
+    return soonest
