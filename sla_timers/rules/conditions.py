@@ -9,6 +9,7 @@ turns it into one closure ``(ticket, context) -> bool``.
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import re
 from collections.abc import Callable, Mapping
@@ -127,6 +128,13 @@ def parse(data: object, path: str) -> Node:
 
 def _parse_field(key: str, value: object, where: str) -> list[Node]:
     path = s.dotted_path(key, where)
+    if len(path) == 1:
+        # A misspelt calendar test would otherwise read as a test of a ticket field
+        # that is never there, and the rule would silently never match.
+        close = difflib.get_close_matches(key, CALENDAR_TESTS, n=1, cutoff=0.8)
+        if close:
+            s.fail(where, f'unknown condition "{key}"; did you mean "{close[0]}"? (a ticket field of that '
+                          f'name cannot be tested at the top level)')
     if not isinstance(value, Mapping):
         if isinstance(value, (list, tuple)):
             s.fail(where, f"a bare array is ambiguous; write {{in = {value!r}}} or {{contains = ...}}")
@@ -223,15 +231,21 @@ def _date(value: object, where: str) -> date:
     s.fail(where, f"expected a date such as 2026-12-24, got {s.type_name(value)} {value!r}")
 
 
-def calendars_named(node: Node) -> set[str | None]:
-    """Calendar names the tree's calendar tests use (None: the ticket's calendar so far)."""
+def calendars_named(node: Node) -> dict[str | None, str]:
+    """Calendar names the tree's calendar tests use, each with where it is first named.
+
+    None stands for "the ticket's calendar so far".
+    """
     if isinstance(node, CalendarTest):
-        return {node.calendar}
+        return {node.calendar: s.join(node.where, "calendar") if node.calendar else node.where}
+    found: dict[str | None, str] = {}
     if isinstance(node, (AllOf, AnyOf)):
-        return set().union(*(calendars_named(item) for item in node.items)) if node.items else set()
-    if isinstance(node, NotOf):
-        return calendars_named(node.item)
-    return set()
+        for item in node.items:
+            for name, where in calendars_named(item).items():
+                found.setdefault(name, where)
+    elif isinstance(node, NotOf):
+        found.update(calendars_named(node.item))
+    return found
 
 
 # -- compiling --------------------------------------------------------------

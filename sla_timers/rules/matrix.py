@@ -220,8 +220,8 @@ class PriorityMatrix:
             if rule.calendar is not None:
                 used_calendars.setdefault(rule.calendar, f"rules[{i}].then.calendar")
             if node is not None:
-                for name in calendars_named(node):
-                    names_in_tests.setdefault(name, f"rules[{i}].when")
+                for name, where in calendars_named(node).items():
+                    names_in_tests.setdefault(name, where)
             parsed.append((rule, node))
         self._needs_now = bool(names_in_tests)
         resolved = _resolve_calendars(calendars, {**used_calendars, **{
