@@ -1,0 +1,68 @@
+"""Targets and lead times as policies write them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from sla_timers.errors import InvalidTargetError
+from sla_timers.timers import EndOfDay, format_target, parse_duration, parse_target
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("90m", timedelta(minutes=90), id="minutes"),
+        pytest.param("4h", timedelta(hours=4), id="hours"),
+        pytest.param("1h30m", timedelta(hours=1, minutes=30), id="hours-minutes"),
+        pytest.param(45, timedelta(minutes=45), id="integer-minutes"),
+        # 5 years of 366 days, written in hours: 1830 * 24 = 43920h, the largest accepted.
+        pytest.param("43920h", timedelta(days=1830), id="five-years"),
+    ],
+)
+def test_durations_parse(text: object, expected: timedelta) -> None:
+    assert parse_duration(text, "t") == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        pytest.param("4x", '"4x" is not a duration; write "90m", "4h" or "1h30m"', id="bad-unit"),
+        pytest.param("", '"" is not a duration', id="empty"),
+        pytest.param("h", '"h" is not a duration', id="no-number"),
+        pytest.param("2d", '"d" is ambiguous in business time', id="days"),
+        pytest.param("10000y", '"10000y" is not a duration', id="years"),
+        pytest.param("0m", "is zero", id="zero"),
+        pytest.param(0, "is zero", id="zero-int"),
+        pytest.param(-5, "is negative", id="negative-int"),
+        pytest.param("-30m", "is negative", id="negative"),
+        pytest.param("43921h", "over five years", id="over-five-years"),
+        pytest.param(5 * 366 * 1440 + 1, "over five years", id="over-five-years-int"),
+        pytest.param(True, "is not a duration", id="bool"),
+        pytest.param(1.5, "is not a duration", id="float"),
+    ],
+)
+def test_bad_durations_name_the_field(value: object, problem: str) -> None:
+    with pytest.raises(InvalidTargetError) as info:
+        parse_duration(value, "targets.high.resolution")
+    assert info.value.field == "targets.high.resolution"
+    assert str(info.value).startswith("targets.high.resolution: ")
+    assert problem in str(info.value)
+    assert info.value.code == "invalid_target"
+
+
+def test_end_of_day_targets() -> None:
+    assert parse_target("eod", "t") == EndOfDay(0)
+    assert parse_target("eod+2", "t") == EndOfDay(2)
+    assert parse_target("4h", "t") == timedelta(hours=4)
+    with pytest.raises(InvalidTargetError, match="over five years"):
+        parse_target("eod+5000", "t")
+    with pytest.raises(InvalidTargetError, match="not a duration"):
+        parse_target("eod-1", "t")
+
+
+@pytest.mark.parametrize("text", ["90m", "4h", "1h30m", "eod", "eod+3"])
+def test_format_round_trips(text: str) -> None:
+    # "90m" formats as "1h30m"; both parse to the same target.
+    assert parse_target(format_target(parse_target(text, "t")), "t") == parse_target(text, "t")
