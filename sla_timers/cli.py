@@ -148,8 +148,8 @@ def _show(args: argparse.Namespace) -> int:
     year = args.year if args.year is not None else datetime.now(zone).year
     print(f"{spec.name} ({spec.timezone}); holidays: {_holiday_source(spec) or 'none'}")
     print("weekly hours:")
-    for day, windows in zip(WEEKDAYS, spec.hours):
-        print(f"  {day}  {', '.join(map(str, windows)) if windows else 'closed'}")
+    for weekday, windows in zip(WEEKDAYS, spec.hours):
+        print(f"  {weekday}  {', '.join(map(str, windows)) if windows else 'closed'}")
     closed = sorted(cal.holidays_between(date(year, 1, 1), date(year, 12, 31)))
     print(f"closed days in {year}:" if closed else f"closed days in {year}: none")
     for day, name in closed:
@@ -218,7 +218,9 @@ def parse_duration(text: str, option: str) -> timedelta:
     sign, hours, minutes, seconds = match.groups()
     if sum(len(part or "") for part in (hours, minutes, seconds)) > 12:
         raise UsageError(f"{option}: {text!r} is more than five years")
-    duration = timedelta(hours=int(hours or 0), minutes=int(minutes or 0), seconds=int(seconds or 0))
+    duration = timedelta(
+        hours=int(hours or 0), minutes=int(minutes or 0), seconds=int(seconds or 0)
+    )
     if duration > _MAX_DURATION:
         raise UsageError(f"{option}: {text!r} is more than five years")
     return -duration if sign else duration

@@ -1,4 +1,6 @@
-"""Calendar files: shipped ones by name, others by path. The only module in the clock that reads files.
+"""Calendar files: shipped ones by name, others by path.
+
+The only module in the clock that reads files (no other I/O here).
 
 Shipped calendars live in ``calendars/`` at the repository root, installed as
 the package ``sla_timers.calendars``, and are read through

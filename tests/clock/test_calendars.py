@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
