@@ -1,0 +1,406 @@
+"""Escalation ladders: which steps are due as SLA timers run down. No I/O here.
+
+A ladder belongs to a policy and a metric and lists steps, each falling due at
+a fraction of the target (``at = 0.5``; ``1.0`` is the breach) or at an offset
+from the due time (``offset = "-30m"`` before, ``"1h"`` after). A step's
+actions: notify users, groups, roles or webhooks (optionally held to business
+hours), raise the priority, reassign to a group, add tags.
+
+Everything is a pure function of the timer states at ``now``: which steps are
+due (each with a stable :class:`StepKey` so a store fires each exactly once)
+and when the next one falls due. Firing, delivery and the record of what fired
+belong to the store.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple, Protocol
+
+from ..errors import NaiveDatetimeError, NoOpenTimeError, RulesError
+from ..timers import TicketEvent
+from . import _schema as s
+
+NOTIFY_KINDS = ("user", "group", "role", "webhook")
+_STEP_KEYS = ("id", "at", "offset", "notify", "hold_to_business_hours", "raise_priority", "reassign", "add_tags")
+_ACTIONS = ("notify", "raise_priority", "reassign", "add_tags")
+_MICROSECOND = timedelta(microseconds=1)
+
+
+class LadderCalendar(Protocol):
+    """What ladders need from :class:`sla_timers.clock.BusinessCalendar`."""
+
+    def add(self, t: datetime, d: timedelta) -> datetime: ...  # noqa: D102
+
+    def is_open(self, t: datetime) -> bool: ...  # noqa: D102
+
+    def next_open(self, t: datetime) -> datetime: ...  # noqa: D102
+
+
+class TimerLike(Protocol):
+    """The fields of :class:`sla_timers.timers.TimerState` a ladder reads."""
+
+    @property
+    def metric(self) -> str: ...  # noqa: D102
+    @property
+    def cycle(self) -> int: ...  # noqa: D102
+    @property
+    def status(self) -> str: ...  # noqa: D102
+    @property
+    def target(self) -> timedelta: ...  # noqa: D102
+    @property
+    def started_at(self) -> datetime: ...  # noqa: D102
+    @property
+    def due_at(self) -> datetime | None: ...  # noqa: D102
+    @property
+    def remaining(self) -> timedelta: ...  # noqa: D102
+    @property
+    def breached_at(self) -> datetime | None: ...  # noqa: D102
+    @property
+    def stopped_at(self) -> datetime | None: ...  # noqa: D102
+    @property
+    def paused_since(self) -> datetime | None: ...  # noqa: D102
+
+
+@dataclass(frozen=True, slots=True)
+class Notify:
+    """One recipient: ``kind`` is ``user``, ``group``, ``role`` or ``webhook``; ``name`` as the host knows it."""
+
+    kind: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One rung of a ladder. Exactly one of ``fraction`` and ``offset`` is set."""
+
+    #: Stable name within the ladder; part of the :class:`StepKey`, so renaming a step re-arms it.
+    id: str
+    #: Fraction of the target (``0.5``; ``1.0`` is the breach; ``1.5`` past it), or None.
+    fraction: float | None
+    #: Business time from the due time (negative: before it), or None.
+    offset: timedelta | None
+    notify: tuple[Notify, ...] = ()
+    #: Deliver notifications at the calendar's next opening when the step falls due while closed.
+    hold_to_business_hours: bool = False
+    #: Levels to raise the ticket's priority by (0: none); capped at the top level.
+    raise_priority: int = 0
+    #: Group to reassign the ticket to, or None.
+    reassign: str | None = None
+    add_tags: tuple[str, ...] = ()
+
+    def lead(self, target: timedelta) -> timedelta:
+        """How long before the due time the step falls due (negative: after it), for a target."""
+        if self.fraction is not None:
+            return target - target * self.fraction
+        assert self.offset is not None
+        return -self.offset
+
+
+@dataclass(frozen=True, slots=True)
+class Ladder:
+    """The ordered steps of one policy's metric."""
+
+    policy: str
+    metric: str
+    steps: tuple[Step, ...]
+
+
+class StepKey(NamedTuple):
+    """Identity of one firing: a store records each at most once (unique in its table)."""
+
+    ticket: str
+    metric: str
+    cycle: int
+    step: str
+
+    def __str__(self) -> str:
+        return f"{self.ticket}/{self.metric}/{self.cycle}/{self.step}"
+
+
+@dataclass(frozen=True, slots=True)
+class DueStep:
+    """A step that has fallen due and is not in the fired keys."""
+
+    key: StepKey
+    step: Step
+    #: When the step fell due: for a breach step, the timer's ``breached_at``.
+    due_at: datetime
+    #: When its notifications go out: ``due_at``, or the next opening when held;
+    #: None for a step that notifies nobody.
+    notify_at: datetime | None
+    #: The ticket's priority after this step, when it raised it; else None.
+    priority: str | None
+    #: Events to append to the ticket's log (a ``priority`` event for a raise),
+    #: each with an id derived from the key, so ingesting one twice is a no-op.
+    events: tuple[TicketEvent, ...]
+
+
+class EscalationLadders:
+    """Validated ladders by policy and metric. Build with :meth:`from_dict` or :meth:`from_toml`."""
+
+    __slots__ = ("priorities", "_ladders")
+
+    #: Priority names, highest first, that ``raise_priority`` moves through.
+    priorities: tuple[str, ...]
+
+    def __init__(self, ladders: Iterable[Ladder], priorities: Sequence[str] = ()) -> None:
+        self.priorities = tuple(priorities)
+        self._ladders = {(ladder.policy, ladder.metric): ladder for ladder in ladders}
+
+    @classmethod
+    def from_toml(cls, text: str, *, priorities: Sequence[str] = ()) -> EscalationLadders:
+        """Parse TOML text (not a path) and validate it like :meth:`from_dict`."""
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise RulesError(f"not valid TOML: {exc}") from exc
+        return cls.from_dict(data, priorities=priorities)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, priorities: Sequence[str] = ()) -> EscalationLadders:
+        """Validate ``{"ladders": {policy: {metric: [step, ...]}}}``.
+
+        ``priorities`` (highest first, e.g. ``matrix.priorities``) is needed
+        when a step raises the priority.
+
+        :raises RulesError: naming the bad part, e.g. ``ladders.standard.resolution[1].at``.
+        """
+        top = s.table(data, "")
+        s.check_keys(top, "", ("ladders",))
+        ladders: list[Ladder] = []
+        for policy, metrics in s.table(top.get("ladders", {}), "ladders").items():
+            policy_at = s.join("ladders", policy)
+            for metric, steps in s.table(metrics, policy_at).items():
+                metric_at = s.join(policy_at, metric)
+                parsed: list[Step] = []
+                seen: set[str] = set()
+                for i, spec in enumerate(s.array(steps, metric_at)):
+                    step = _parse_step(spec, s.join(metric_at, i), priorities)
+                    if step.id in seen:
+                        s.fail(s.join(s.join(metric_at, i), "id"), f'"{step.id}" is used twice in this ladder')
+                    seen.add(step.id)
+                    parsed.append(step)
+                ladders.append(Ladder(policy, metric, tuple(parsed)))
+        return cls(ladders, priorities)
+
+    def ladder(self, policy: str, metric: str) -> Ladder | None:
+        """The ladder of a policy's metric, or None when it has none."""
+        return self._ladders.get((policy, metric))
+
+    def due_steps(
+        self,
+        ticket: str,
+        states: Mapping[str, TimerLike] | Iterable[TimerLike],
+        *,
+        now: datetime,
+        policy: str,
+        calendar: LadderCalendar,
+        priority: str | None = None,
+        fired: Collection[StepKey | str] = (),
+        active: bool = True,
+        metric_calendars: Mapping[str, LadderCalendar] | None = None,
+    ) -> list[DueStep]:
+        """Steps due at ``now`` and not yet fired, ordered by ``due_at`` then ladder order.
+
+        ``states`` are the ticket's timer states evaluated at ``now`` (e.g.
+        ``evaluate(...)``); ``calendar`` is the policy's calendar, also used to
+        hold notifications; ``metric_calendars`` overrides it for metrics on
+        another clock (a ``time = "calendar"`` metric's 24x7). ``priority`` is
+        the ticket's current priority, needed when a due step raises it.
+
+        Only a timer whose clock runs fires: a paused timer fires nothing new
+        (steps it crossed stay pending until it resumes), a stopped one nothing
+        at all, and a deactivated policy (``active=False``) nothing (B9, B17).
+        A step's threshold is measured on ``remaining`` (the timer's own
+        business-time account, pauses and priority changes included); its
+        ``due_at`` is counted back from ``now`` along the calendar, exact unless
+        the timer paused between the step and ``now`` (then later than the truth,
+        never after ``now``); a breach step uses the timer's ``breached_at``.
+
+        :raises NaiveDatetimeError: if ``now`` has no time zone.
+        :raises RulesError: if a due step raises the priority and ``priority`` is
+            None or not a known level (field ``priority``).
+        """
+        _aware(now)
+        if not active:
+            return []
+        found: list[tuple[datetime, int, str, Step, TimerLike, LadderCalendar]] = []
+        for state in _values(states):
+            ladder = self._ladders.get((policy, state.metric))
+            if ladder is None or not _clock_runs(state):
+                continue
+            cal = (metric_calendars or {}).get(state.metric, calendar)
+            for order, step in enumerate(ladder.steps):
+                key = StepKey(ticket, state.metric, state.cycle, step.id)
+                if key in fired or str(key) in fired:
+                    continue
+                lead = step.lead(state.target)
+                if state.remaining > lead:
+                    continue
+                found.append((_fell_due_at(state, lead, now, cal), order, state.metric, step, state, cal))
+        found.sort(key=lambda f: (f[0], f[2], f[1]))
+
+        due: list[DueStep] = []
+        level = None
+        for due_at, _, metric, step, state, cal in found:
+            key = StepKey(ticket, metric, state.cycle, step.id)
+            notify_at = None
+            if step.notify:
+                # The record keeps the true instant (B26); only delivery waits for the opening.
+                # Held to the policy's business calendar, even for a metric counted on a 24x7 clock.
+                notify_at = due_at if not step.hold_to_business_hours or calendar.is_open(due_at) \
+                    else calendar.next_open(due_at)
+            new_priority, events = None, ()
+            if step.raise_priority:
+                if level is None:
+                    level = self._level(priority)
+                raised = max(0, level - step.raise_priority)
+                if raised != level:
+                    level = raised
+                    new_priority = self.priorities[level]
+                    events = (TicketEvent("priority", due_at, id=f"escalation/{key}", priority=new_priority),)
+            due.append(DueStep(key, step, due_at, notify_at, new_priority, events))
+        return due
+
+    def next_due_at(
+        self,
+        ticket: str,
+        states: Mapping[str, TimerLike] | Iterable[TimerLike],
+        *,
+        now: datetime,
+        policy: str,
+        calendar: LadderCalendar,
+        fired: Collection[StepKey | str] = (),
+        active: bool = True,
+        metric_calendars: Mapping[str, LadderCalendar] | None = None,
+    ) -> datetime | None:
+        """The earliest instant after ``now`` at which a step not yet fired falls due.
+
+        None when nothing will without a new event: every timer paused or
+        stopped, every step fired, or the policy deactivated. Steps already due
+        are :meth:`due_steps`' business, not this one's. Assumes the clocks keep
+        running; a new event means new states and a new answer.
+
+        :raises NaiveDatetimeError: if ``now`` has no time zone.
+        """
+        _aware(now)
+        if not active:
+            return None
+        soonest: datetime | None = None
+        for state in _values(states):
+            ladder = self._ladders.get((policy, state.metric))
+            if ladder is None or not _clock_runs(state):
+                continue
+            cal = (metric_calendars or {}).get(state.metric, calendar)
+            for step in ladder.steps:
+                key = StepKey(ticket, state.metric, state.cycle, step.id)
+                if key in fired or str(key) in fired:
+                    continue
+                lead = step.lead(state.target)
+                if state.remaining <= lead:
+                    continue
+                if lead == timedelta(0) and state.due_at is not None:
+                    at = state.due_at  # a pinned deadline may sit in closed time; keep it exact
+                else:
+                    at = cal.add(now, state.remaining - lead)
+                if soonest is None or at < soonest:
+                    soonest = at
+        return soonest
+
+    def _level(self, priority: str | None) -> int:
+        if priority is None:
+            raise RulesError("priority: the ticket's current priority is needed to raise it", field="priority")
+        if not self.priorities:
+            raise RulesError("priority: these ladders were built without priorities; pass priorities=",
+                             field="priority")
+        return self.priorities.index(s.name_in(priority, "priority", self.priorities, "priority"))
+
+
+def _aware(now: datetime) -> None:
+    if not isinstance(now, datetime) or now.tzinfo is None or now.utcoffset() is None:
+        raise NaiveDatetimeError(f"now must be a timezone-aware datetime, got {now!r}", field="now")
+
+
+def _values(states: Mapping[str, TimerLike] | Iterable[TimerLike]) -> Iterable[TimerLike]:
+    return states.values() if isinstance(states, Mapping) else states
+
+
+def _clock_runs(state: TimerLike) -> bool:
+    """Running, or breached and still running; not paused, not stopped."""
+    return state.stopped_at is None and state.paused_since is None and state.status in ("running", "breached")
+
+
+def _fell_due_at(state: TimerLike, lead: timedelta, now: datetime, cal: LadderCalendar) -> datetime:
+    """The earliest instant at which ``remaining`` reached ``lead``, for a step already due at ``now``."""
+    if lead == timedelta(0):
+        if state.breached_at is not None:
+            return state.breached_at
+        if state.due_at is not None and state.due_at <= now:
+            return state.due_at
+    over = lead - state.remaining  # business time since the step fell due, if the clock ran all along
+    try:
+        # Back one microsecond too far (the latest such instant), then forward one (the earliest):
+        # a threshold reached at a Friday close is dated Friday 17:00, not Monday 09:00.
+        at = cal.add(cal.add(now, -(over + _MICROSECOND)), _MICROSECOND)
+    except NoOpenTimeError:
+        at = state.started_at
+    return min(max(at, state.started_at), now)
+
+
+def _parse_step(spec: object, where: str, priorities: Sequence[str]) -> Step:
+    step = s.table(spec, where)
+    s.check_keys(step, where, _STEP_KEYS)
+    if "id" not in step:
+        s.fail(s.join(where, "id"), "is required: a stable name for the step (its firings are keyed by it)")
+    step_id = s.string(step["id"], s.join(where, "id"))
+    if ("at" in step) == ("offset" in step):
+        s.fail(where, 'give exactly one of "at" (a fraction of the target, 0.75 or "75%") '
+                      'and "offset" (from the due time, "-30m" or "1h")')
+    fraction = _fraction(step["at"], s.join(where, "at")) if "at" in step else None
+    offset = s.duration(step["offset"], s.join(where, "offset"), signed=True) if "offset" in step else None
+    if not any(key in step for key in _ACTIONS):
+        s.fail(where, f"a step needs at least one action ({', '.join(_ACTIONS)})")
+    notify: list[Notify] = []
+    if "notify" in step:
+        notify_at = s.join(where, "notify")
+        for i, entry in enumerate(s.array(step["notify"], notify_at)):
+            entry_at = s.join(notify_at, i)
+            target = s.table(entry, entry_at)
+            s.check_keys(target, entry_at, NOTIFY_KINDS)
+            if len(target) != 1:
+                s.fail(entry_at, f"name exactly one recipient: one of {', '.join(NOTIFY_KINDS)}")
+            ((kind, name),) = target.items()
+            notify.append(Notify(kind, s.string(name, s.join(entry_at, kind))))
+    hold = s.boolean(step["hold_to_business_hours"], s.join(where, "hold_to_business_hours")) \
+        if "hold_to_business_hours" in step else False
+    if hold and not notify:
+        s.fail(s.join(where, "hold_to_business_hours"), "holds notifications, but the step notifies nobody")
+    raise_by = 0
+    if "raise_priority" in step:
+        raise_by = s.positive_int(step["raise_priority"], s.join(where, "raise_priority"))
+        if not priorities:
+            s.fail(s.join(where, "raise_priority"), "needs the priority levels; build the ladders with "
+                                                    "priorities=matrix.priorities")
+    reassign = s.string(step["reassign"], s.join(where, "reassign")) if "reassign" in step else None
+    tags = s.strings(step["add_tags"], s.join(where, "add_tags")) if "add_tags" in step else ()
+    return Step(step_id, fraction, offset, tuple(notify), hold, raise_by, reassign, tags)
+
+
+def _fraction(value: object, where: str) -> float:
+    """``0.75`` or ``"75%"``; above zero, at most 10 (ten times the target)."""
+    if isinstance(value, str) and value.strip().endswith("%"):
+        try:
+            number: float = float(value.strip()[:-1]) / 100
+        except ValueError:
+            s.fail(where, f'"{value}" is not a percentage; write e.g. "75%" or 0.75')
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+    else:
+        s.fail(where, f'expected a fraction of the target such as 0.75 or "75%", got {s.type_name(value)} {value!r}')
+    if not 0 < number <= 10:
+        s.fail(where, f"must be above 0 and at most 10 (a fraction of the target), got {value!r}")
+    return number

@@ -1,0 +1,329 @@
+"""Escalation ladders over the real timers: thresholds, once-only firing, held
+notifications (B26), paused timers (B9), deactivated policies (B17), and a
+priority raise that moves the deadline."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sla_timers.clock import BusinessCalendar
+from sla_timers.errors import NaiveDatetimeError, RulesError
+from sla_timers.rules import DueStep, EscalationLadders, Notify, StepKey
+from sla_timers.timers import Policy, TicketEvent, evaluate
+
+NY = ZoneInfo("America/New_York")
+#: Mon-Fri 09:00-17:00 New York, no holidays: every date below is an ordinary weekday or weekend.
+CAL = BusinessCalendar.from_dict({"name": "ny", "timezone": "America/New_York",
+                                  "hours": {d: ["09:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")}})
+CAL_24X7 = BusinessCalendar.from_dict({"name": "ny-24x7", "timezone": "America/New_York",
+                                       "hours": {d: ["00:00-24:00"] for d in
+                                                 ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}})
+LEVELS = ("urgent", "high", "normal", "low")
+POLICY = Policy.from_dict({
+    "name": "standard", "calendar": "ny", "pause_statuses": ["pending"], "stop_statuses": ["solved"],
+    "metrics": {"resolution": {"pauses": True}},
+    "targets": {"urgent": {"resolution": "4h"}, "high": {"resolution": "8h"},
+                "normal": {"resolution": "16h"}, "low": {"resolution": "32h"}},
+})
+LADDERS = EscalationLadders.from_dict({"ladders": {"standard": {"resolution": [
+    {"id": "half", "at": 0.5, "notify": [{"group": "tier1"}]},
+    {"id": "warn-30m", "offset": "-30m", "notify": [{"user": "lead"}], "hold_to_business_hours": True},
+    {"id": "breach", "at": "100%", "notify": [{"role": "manager"}, {"webhook": "pager"}],
+     "hold_to_business_hours": True, "add_tags": ["breached"]},
+    {"id": "late", "offset": "1h", "reassign": "tier2"},
+]}}}, priorities=LEVELS)
+MON_9 = datetime(2026, 11, 23, 9, 0, tzinfo=NY)
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    """A November 2026 instant in New York (23 = Mon, 24 = Tue, 20 = Fri)."""
+    return datetime(2026, 11, day, hour, minute, tzinfo=NY)
+
+
+def states(events: list[TicketEvent], now: datetime, policy: Policy = POLICY) -> dict[str, Any]:
+    return evaluate(policy, events, now=now, calendar=CAL)
+
+
+def due(events: list[TicketEvent], now: datetime, ladders: EscalationLadders = LADDERS,
+        policy: Policy = POLICY, **kwargs: Any) -> list[DueStep]:
+    kwargs.setdefault("priority", "high")
+    return ladders.due_steps("T1", states(events, now, policy), now=now, policy="standard", calendar=CAL, **kwargs)
+
+
+def next_due(events: list[TicketEvent], now: datetime, **kwargs: Any) -> datetime | None:
+    return LADDERS.next_due_at("T1", states(events, now), now=now, policy="standard", calendar=CAL, **kwargs)
+
+
+HIGH = [TicketEvent("created", MON_9, priority="high")]   # 8h: due Mon 17:00
+
+
+def test_steps_fall_due_at_their_thresholds() -> None:
+    # high = 8h from Mon 09:00: half at 4h = 13:00; warn-30m at 16:30; breach 17:00; late at
+    # 9h of business time = Tue 10:00 (Mon 09:00-17:00 is 8h, then Tue 09:00-10:00).
+    assert due(HIGH, at(23, 12, 59)) == []
+    assert next_due(HIGH, at(23, 12)) == at(23, 13)
+    assert [(d.step.id, d.due_at) for d in due(HIGH, at(23, 13))] == [("half", at(23, 13))]
+    assert next_due(HIGH, at(23, 13), fired={StepKey("T1", "resolution", 1, "half")}) == at(23, 16, 30)
+    assert [(d.step.id, d.due_at) for d in due(HIGH, at(23, 16, 45))] == [("half", at(23, 13)),
+                                                                         ("warn-30m", at(23, 16, 30))]
+    late = due(HIGH, at(24, 10))
+    assert [(d.step.id, d.due_at) for d in late] == [
+        ("half", at(23, 13)), ("warn-30m", at(23, 16, 30)), ("breach", at(23, 17)), ("late", at(24, 10))]
+    assert late[3].step.reassign == "tier2" and late[3].notify_at is None
+    assert late[2].step.notify == (Notify("role", "manager"), Notify("webhook", "pager"))
+
+
+def test_a_threshold_crossed_at_a_close_is_dated_at_the_close() -> None:
+    # normal = 16h from Mon 09:00: half (8h) is reached at Mon 17:00, the close, not Tue 09:00.
+    normal = [TicketEvent("created", MON_9, priority="normal")]
+    (half,) = due(normal, at(24, 9))
+    assert (half.step.id, half.due_at) == ("half", at(23, 17))
+    # The same step seen later, after more business time has run, keeps its date.
+    assert [d.due_at for d in due(normal, at(24, 11)) if d.step.id == "half"] == [at(23, 17)]
+
+
+def test_each_key_fires_once_as_the_sweep_repeats() -> None:
+    # B24, pure part: sweep every 30 min from Mon 09:00 to Tue 12:00, recording what fired.
+    fired: set[StepKey] = set()
+    firings: list[StepKey] = []
+    now = MON_9
+    while now <= at(24, 12):
+        for step in due(HIGH, now, fired=fired):
+            firings.append(step.key)
+            fired.add(step.key)
+        now += timedelta(minutes=30)
+    assert firings == [StepKey("T1", "resolution", 1, s) for s in ("half", "warn-30m", "breach", "late")]
+    assert due(HIGH, at(24, 12), fired=fired) == []
+    assert next_due(HIGH, at(24, 12), fired=fired) is None
+    # Keys may be kept as their string form too.
+    assert due(HIGH, at(24, 12), fired={str(k) for k in fired}) == []
+    assert str(firings[0]) == "T1/resolution/1/half"
+
+
+def test_breach_notification_held_to_monday_b26() -> None:
+    # NY 9x5, high (8h) created Fri 2026-11-20 09:00: due and breached Fri 17:00. The breach is
+    # dated Fri 17:00; its held notification goes out at the next opening, Mon 11-23 09:00.
+    friday = [TicketEvent("created", at(20, 9), priority="high")]
+    state = states(friday, at(20, 17))["resolution"]
+    assert state.breached_at == at(20, 17)
+    steps = {d.step.id: d for d in due(friday, at(20, 17))}
+    assert (steps["breach"].due_at, steps["breach"].notify_at) == (at(20, 17), at(23, 9))
+    # A held step that falls due while open goes out at once: warn-30m at Fri 16:30.
+    assert (steps["warn-30m"].due_at, steps["warn-30m"].notify_at) == (at(20, 16, 30), at(20, 16, 30))
+    # Not held: goes out when due, even at a close.
+    assert steps["half"].notify_at == steps["half"].due_at == at(20, 13)
+
+
+def test_a_warning_due_at_night_on_a_24x7_metric_is_held_to_the_opening() -> None:
+    # The metric runs on wall time (24x7, 4h from Mon 00:00 -> due 04:00); the 30-min warning falls
+    # due at 03:30. Held to the policy's 9x5 calendar, it goes out at Mon 09:00.
+    policy = Policy.from_dict({"name": "standard", "calendar": "ny", "metrics": {"resolution": {"time": "calendar"}},
+                               "targets": {"high": {"resolution": "4h"}}})
+    events = [TicketEvent("created", at(23, 0), priority="high")]
+    now = at(23, 3, 45)
+    state = evaluate(policy, events, now=now, calendar=CAL)
+    assert state["resolution"].due_at == at(23, 4)
+    (warn, half) = sorted(LADDERS.due_steps("T1", state, now=now, policy="standard", calendar=CAL,
+                                            metric_calendars={"resolution": CAL_24X7}),
+                          key=lambda d: d.step.id, reverse=True)
+    assert (warn.step.id, warn.due_at, warn.notify_at) == ("warn-30m", at(23, 3, 30), at(23, 9))
+    assert (half.step.id, half.due_at, half.notify_at) == ("half", at(23, 2), at(23, 2))
+
+
+def test_a_paused_timer_fires_nothing_new_b9() -> None:
+    # Pending Mon 16:00, an hour before the 17:00 due; the sweep comes at Tue 10:00.
+    events = HIGH + [TicketEvent("status", at(23, 16), status="pending")]
+    state = states(events, at(24, 10))["resolution"]
+    assert state.status == "paused" and state.breached_at is None
+    fired = {StepKey("T1", "resolution", 1, "half")}   # fired at 13:00, before the pause
+    assert due(events, at(24, 10), fired=fired) == []
+    assert next_due(events, at(24, 10), fired=fired) is None
+    # The unfired 30-minute warning (remaining 1h > 30m) is not due either; on resume Tue 10:00 it
+    # falls due after 30 more business minutes, at 10:30, and the breach at 11:00.
+    resumed = events + [TicketEvent("status", at(24, 10), status="open")]
+    assert next_due(resumed, at(24, 10), fired=fired) == at(24, 10, 30)
+    assert [(d.step.id, d.due_at) for d in due(resumed, at(24, 11), fired=fired)] == [
+        ("warn-30m", at(24, 10, 30)), ("breach", at(24, 11))]
+
+
+def test_a_step_crossed_before_a_pause_waits_for_the_resume() -> None:
+    # half (13:00) was never fired; the ticket went pending at 14:00. While paused: nothing.
+    events = HIGH + [TicketEvent("status", at(23, 14), status="pending")]
+    assert due(events, at(23, 15)) == []
+    resumed = events + [TicketEvent("status", at(23, 15), status="open")]
+    assert [d.step.id for d in due(resumed, at(23, 15))] == ["half"]
+
+
+def test_a_stopped_timer_fires_nothing() -> None:
+    events = HIGH + [TicketEvent("status", at(23, 18), status="solved")]   # solved after the breach
+    assert states(events, at(24, 12))["resolution"].stopped_at is not None
+    assert due(events, at(24, 12)) == []
+
+
+def test_a_deactivated_policy_fires_nothing_b17() -> None:
+    assert len(due(HIGH, at(24, 12))) == 4
+    assert due(HIGH, at(24, 12), active=False) == []
+    assert next_due(HIGH, at(23, 12), active=False) is None
+
+
+def test_other_policies_and_metrics_have_no_ladder() -> None:
+    s = states(HIGH, at(24, 12))
+    assert LADDERS.due_steps("T1", s, now=at(24, 12), policy="premium", calendar=CAL) == []
+    assert LADDERS.ladder("standard", "first_response") is None
+
+
+RAISING = EscalationLadders.from_dict({"ladders": {"standard": {"resolution": [
+    {"id": "half", "at": 0.5, "raise_priority": 1, "add_tags": ["escalated"]},
+    {"id": "breach", "at": 1.0, "raise_priority": 1},
+]}}}, priorities=LEVELS)
+
+
+#: As POLICY, but high is 12h, so the moved deadline stays ahead of the sweep.
+POLICY_12H = Policy.from_dict({
+    "name": "standard", "calendar": "ny", "pause_statuses": ["pending"], "stop_statuses": ["solved"],
+    "metrics": {"resolution": {"pauses": True}},
+    "targets": {"urgent": {"resolution": "4h"}, "high": {"resolution": "12h"}, "normal": {"resolution": "16h"}}})
+
+
+def test_a_priority_raise_moves_the_deadline_and_never_refires() -> None:
+    # normal = 16h from Mon 09:00 -> due Tue 17:00 (8h Mon + 8h Tue).
+    events = [TicketEvent("created", MON_9, priority="normal")]
+    assert states(events, at(24, 9, 30), POLICY_12H)["resolution"].due_at == at(24, 17)
+    # half = 8h, reached at the Mon 17:00 close; the sweep runs Tue 09:30.
+    (half,) = due(events, at(24, 9, 30), RAISING, POLICY_12H, priority="normal")
+    assert (half.step.id, half.due_at, half.priority) == ("half", at(23, 17), "high")
+    (event,) = half.events
+    assert (event.kind, event.at, event.data["priority"], event.id) == (
+        "priority", at(23, 17), "high", "escalation/T1/resolution/1/half")
+    # high = 12h, the elapsed 8h30 kept: 3h30 left from Tue 09:30 -> due Tue 13:00.
+    events = events + list(half.events)
+    state = states(events, at(24, 9, 30), POLICY_12H)["resolution"]
+    assert (state.target, state.due_at) == (timedelta(hours=12), at(24, 13))
+    # Under the new target half is 6h, long passed, but its key is fired: nothing new until the breach.
+    fired = {half.key}
+    assert due(events, at(24, 9, 30), RAISING, POLICY_12H, priority="high", fired=fired) == []
+    assert RAISING.next_due_at("T1", states(events, at(24, 9, 30), POLICY_12H), now=at(24, 9, 30),
+                               policy="standard", calendar=CAL, fired=fired) == at(24, 13)
+    (breach,) = due(events, at(24, 13), RAISING, POLICY_12H, priority="high", fired=fired)
+    assert (breach.step.id, breach.due_at, breach.priority) == ("breach", at(24, 13), "urgent")
+
+
+def test_raises_compose_and_cap_at_the_top() -> None:
+    # Both steps due in one sweep (Tue 12:00 on an 8h high ticket): high -> urgent, then capped.
+    (half, breach) = due(HIGH, at(24, 12), RAISING, priority="high")
+    assert (half.priority, [e.data["priority"] for e in half.events]) == ("urgent", ["urgent"])
+    assert (breach.priority, breach.events) == (None, ())      # already at the top: fires, changes nothing
+    (only,) = due(HIGH, at(24, 12), RAISING, priority="urgent", fired={half.key})
+    assert (only.step.id, only.events) == ("breach", ())
+
+
+def test_raising_needs_the_current_priority() -> None:
+    with pytest.raises(RulesError) as info:
+        due(HIGH, at(24, 12), RAISING, priority=None)
+    assert info.value.field == "priority"
+    with pytest.raises(RulesError, match='unknown priority "p2"'):
+        due(HIGH, at(24, 12), RAISING, priority="p2")
+
+
+def test_naive_now_is_refused() -> None:
+    with pytest.raises(NaiveDatetimeError):
+        LADDERS.due_steps("T1", {}, now=datetime(2026, 11, 23, 9), policy="standard", calendar=CAL)
+
+
+def test_a_new_cycle_fires_again() -> None:
+    # next_response-style new cycles get new keys; a resolution reopen with new_cycle shows it.
+    policy = Policy.from_dict({"name": "standard", "calendar": "ny", "stop_statuses": ["solved"],
+                               "metrics": {"resolution": {"reopen": "new_cycle"}},
+                               "targets": {"high": {"resolution": "8h"}}})
+    events = HIGH + [TicketEvent("status", at(23, 14), status="solved"),
+                     TicketEvent("status", at(24, 9), status="open")]
+    s = evaluate(policy, events, now=at(24, 13), calendar=CAL)
+    steps = LADDERS.due_steps("T1", s, now=at(24, 13), policy="standard", calendar=CAL,
+                              fired={StepKey("T1", "resolution", 1, "half")})
+    assert [(d.key.cycle, d.step.id, d.due_at) for d in steps] == [(2, "half", at(24, 13))]
+
+
+# -- property: the sweep fires every reached step exactly once --------------------
+
+@given(gaps=st.lists(st.integers(1, 600), min_size=1, max_size=25), priority=st.sampled_from(["urgent", "high"]))
+def test_sweeps_at_any_times_fire_each_reached_step_once(gaps: list[int], priority: str) -> None:
+    events = [TicketEvent("created", MON_9, priority=priority)]
+    fired: set[StepKey] = set()
+    seen: list[StepKey] = []
+    now = MON_9
+    for gap in gaps:
+        now += timedelta(minutes=gap)
+        for step in due(events, now, fired=fired):
+            assert step.due_at <= now
+            seen.append(step.key)
+            fired.add(step.key)
+    assert len(seen) == len(set(seen))
+    # Every step whose threshold the final remaining has reached fired; no other did.
+    state = states(events, now)["resolution"]
+    ladder = LADDERS.ladder("standard", "resolution")
+    assert ladder is not None
+    reached = {s.id for s in ladder.steps if state.remaining <= s.lead(state.target)}
+    assert {k.step for k in seen} == reached
+
+
+# -- validation ----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("step", "field", "message"), [
+    ({"at": 0.5, "notify": [{"group": "g"}]}, "ladders.standard.resolution[0].id", "is required"),
+    ({"id": "a", "notify": [{"group": "g"}]}, "ladders.standard.resolution[0]", 'exactly one of "at"'),
+    ({"id": "a", "at": 0.5, "offset": "1h", "notify": [{"group": "g"}]}, "ladders.standard.resolution[0]",
+     'exactly one of "at"'),
+    ({"id": "a", "at": 0}, "ladders.standard.resolution[0].at", "must be above 0"),
+    ({"id": "a", "at": "75", "add_tags": ["x"]}, "ladders.standard.resolution[0].at", "expected a fraction"),
+    ({"id": "a", "at": "x%", "add_tags": ["x"]}, "ladders.standard.resolution[0].at", "is not a percentage"),
+    ({"id": "a", "offset": "-30 minutes", "add_tags": ["x"]}, "ladders.standard.resolution[0].offset",
+     "is not a duration"),
+    ({"id": "a", "offset": 30, "add_tags": ["x"]}, "ladders.standard.resolution[0].offset", "expected a duration"),
+    ({"id": "a", "at": 0.5}, "ladders.standard.resolution[0]", "a step needs at least one action"),
+    ({"id": "a", "at": 0.5, "notify": [{"team": "g"}]}, "ladders.standard.resolution[0].notify[0].team",
+     'unknown key "team"'),
+    ({"id": "a", "at": 0.5, "notify": [{"user": "u", "group": "g"}]}, "ladders.standard.resolution[0].notify[0]",
+     "exactly one recipient"),
+    ({"id": "a", "at": 0.5, "notify": [{"user": ""}]}, "ladders.standard.resolution[0].notify[0].user",
+     "must not be empty"),
+    ({"id": "a", "at": 0.5, "add_tags": ["x"], "hold_to_business_hours": True},
+     "ladders.standard.resolution[0].hold_to_business_hours", "notifies nobody"),
+    ({"id": "a", "at": 0.5, "raise_priority": 0}, "ladders.standard.resolution[0].raise_priority", "must be >= 1"),
+    ({"id": "a", "at": 0.5, "reasign": "tier2"}, "ladders.standard.resolution[0].reasign",
+     'did you mean "reassign"?'),
+])
+def test_invalid_steps_name_the_bad_part(step: dict[str, Any], field: str, message: str) -> None:
+    with pytest.raises(RulesError) as info:
+        EscalationLadders.from_dict({"ladders": {"standard": {"resolution": [step]}}}, priorities=LEVELS)
+    assert info.value.field == field
+    assert message in str(info.value)
+
+
+def test_duplicate_step_ids_and_missing_priorities() -> None:
+    with pytest.raises(RulesError) as info:
+        EscalationLadders.from_dict({"ladders": {"p": {"m": [{"id": "a", "at": 0.5, "add_tags": ["x"]},
+                                                             {"id": "a", "at": 1.0, "add_tags": ["y"]}]}}})
+    assert info.value.field == "ladders.p.m[1].id"
+    with pytest.raises(RulesError) as info:
+        EscalationLadders.from_dict({"ladders": {"p": {"m": [{"id": "a", "at": 0.5, "raise_priority": 1}]}}})
+    assert info.value.field == "ladders.p.m[0].raise_priority"
+    assert "priorities=" in str(info.value)
+
+
+def test_ladders_from_toml() -> None:
+    text = """
+[[ladders.standard.resolution]]
+id = "warn"
+offset = "-1h30m"
+notify = [{ group = "tier1" }]
+"""
+    ladder = EscalationLadders.from_toml(text).ladder("standard", "resolution")
+    assert ladder is not None
+    (step,) = ladder.steps
+    assert (step.offset, step.lead(timedelta(hours=8))) == (timedelta(hours=-1, minutes=-30), timedelta(minutes=90))
