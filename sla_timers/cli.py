@@ -32,14 +32,13 @@ from .clock import BusinessCalendar
 from .clock.files import list_shipped_calendars, load_calendar_spec
 from .clock.spec import WEEKDAYS, CalendarSpec
 from .errors import SLAError
+from .timers.durations import MAX_TARGET
 
 __all__ = ["main"]
 
 #: Exit status for bad input (argparse's own).
 EXIT_USAGE = 2
 _DURATION = re.compile(r"(-)?(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?", re.ASCII)
-# Policies refuse targets over five years (RELIABILITY C7); so does the command line.
-_MAX_DURATION = timedelta(days=5 * 366)
 
 
 class UsageError(Exception):
@@ -221,7 +220,8 @@ def parse_duration(text: str, option: str) -> timedelta:
     duration = timedelta(
         hours=int(hours or 0), minutes=int(minutes or 0), seconds=int(seconds or 0)
     )
-    if duration > _MAX_DURATION:
+    # The same five-year limit as policy targets (RELIABILITY C7).
+    if duration > MAX_TARGET:
         raise UsageError(f"{option}: {text!r} is more than five years")
     return -duration if sign else duration
 

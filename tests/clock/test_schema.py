@@ -717,7 +717,15 @@ def test_any_zone_text_gives_a_spec_or_an_sla_error(zone: str) -> None:
         assert spec.timezone == zone
 
 
-_CLOCKISH = st.text(alphabet="0123456789:-", max_size=13) | st.text(max_size=13)
+# Well-formed "HH:MM-HH:MM" with hours to 25 and minutes to 60 (so valid, empty,
+# overlapping and out-of-range windows all come up), near misses, and any text.
+_WINDOWISH = st.builds(
+    "{:02d}:{:02d}-{:02d}:{:02d}".format,
+    st.integers(0, 25), st.integers(0, 60), st.integers(0, 25), st.integers(0, 60),
+)
+_CLOCKISH = (
+    _WINDOWISH | st.text(alphabet="0123456789:-", max_size=13) | st.text(max_size=13)
+)
 
 
 @given(windows=st.lists(_CLOCKISH, max_size=4), sunday=st.lists(_CLOCKISH, max_size=2))
@@ -735,6 +743,7 @@ def test_any_window_text_gives_a_spec_or_an_sla_error(
         assert a.end_minute <= b.start_minute
     if sun and monday:
         assert sun[-1].end_minute - 1440 <= monday[0].start_minute
+    assert parse_calendar(spec_to_dict(spec)) == spec
 
 
 @given(
