@@ -22,11 +22,13 @@ from zoneinfo import ZoneInfo
 
 __all__ = [
     "ADAPTERS",
+    "Adapter",
     "BenchCalendar",
     "BenchWindow",
     "Clock",
     "Unsupported",
     "WEEKDAYS",
+    "utc",
 ]
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -151,6 +153,8 @@ class Adapter:
     distribution: str
     #: Builds a :class:`Clock`; raises :class:`Unsupported` for what the library cannot express.
     build: Callable[[BenchCalendar], Clock]
+    #: How the benchmark calls it, for the notes under the table.
+    how: str = ""
     #: True when the library has no time zones: cases that hinge on real-time DST are n/a.
     wall_time_only: bool = False
 
@@ -318,11 +322,31 @@ def _build_timegrid(calendar: BenchCalendar) -> Clock:
 
 #: Every library in the benchmark, ours first.
 ADAPTERS: tuple[Adapter, ...] = (
-    Adapter("sla_timers", "sla_timers", _build_sla_timers),
-    Adapter("businesstimedelta", "businesstimedelta", _build_businesstimedelta),
-    Adapter("pandas CBH", "pandas", _build_pandas),
-    Adapter("workclock", "workclock", _build_workclock),
-    Adapter("timegrid", "timegrid", _build_timegrid, wall_time_only=True),
+    Adapter(
+        "sla_timers", "sla_timers", _build_sla_timers,
+        "`BusinessCalendar.from_dict(...)` with the dates under `holidays.dates`; `cal.add(t, d)`, `cal.elapsed(a, b)`.",
+    ),
+    Adapter(
+        "businesstimedelta", "businesstimedelta", _build_businesstimedelta,
+        "`Rules([WorkDayRule(..., tz=pytz zone), HolidayRule(dates as a set)])`; "
+        "`t + BusinessTimeDelta(rule, timedelta=d)`, `rule.difference(a, b)`.",
+    ),
+    Adapter(
+        "pandas CBH", "pandas", _build_pandas,
+        "one `CustomBusinessHour(n, start, end, weekmask, holidays)` per span, built before timing; "
+        "`Timestamp + offset` on aware Timestamps; no elapsed API.",
+    ),
+    Adapter(
+        "workclock", "workclock", _build_workclock,
+        "`Schedule([WorkDay(...), Holidays(dates)], time_zone=...)`; `add(t, d)`, `between(a, b)`.",
+    ),
+    Adapter(
+        "timegrid", "timegrid", _build_timegrid,
+        "naive local wall time (no zones); `add_work_duration(t, d)` (with `searchUntil` only past its "
+        "default five-year search); elapsed on a timeline compiled for 2025-2035 before timing "
+        "(`get_working_duration`).",
+        wall_time_only=True,
+    ),
 )
 
 

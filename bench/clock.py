@@ -36,7 +36,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -66,6 +66,8 @@ ELAPSED_SPANS = (
     ("1 year", timedelta(days=365)),
     ("5 years", timedelta(days=1826)),
 )
+#: Starts per span whose answers are compared across libraries (untimed).
+CHECKED = 32
 #: Holiday years given to every library: 40,000 h from 2027 reaches about 2047.
 HOLIDAY_YEARS = (2025, 2050)
 
@@ -230,6 +232,8 @@ class TimingRow:
     cells: dict[str, Cell] = field(default_factory=dict)
     #: First error message per library, for the notes.
     errors: dict[str, str] = field(default_factory=dict)
+    #: Answers (UTC instants or durations) on the first :data:`CHECKED` starts, per library.
+    answers: dict[str, list[Any]] = field(default_factory=dict)
 
 
 def run_timing(adapters: Sequence[Adapter], settings: Settings, progress: Callable[[str], None]) -> list[TimingRow]:
@@ -268,7 +272,9 @@ def _time_add(clock: Clock, xs: list[Any], amount: timedelta, settings: Settings
             for x in batch:
                 call(x)
 
-    return _note_error(measure(run, len(xs), settings), lambda: call(xs[0]), row, name)
+    cell = _note_error(measure(run, len(xs), settings), lambda: call(xs[0]), row, name)
+    row.answers[name] = _answers(lambda x: utc(clock.instant(call(x))), xs[:CHECKED], settings.cap)
+    return cell
 
 
 def _time_elapsed(
@@ -285,7 +291,21 @@ def _time_elapsed(
             for a, b in batch:
                 call(a, b)
 
-    return _note_error(measure(run, len(pairs), settings), lambda: call(*pairs[0]), row, name)
+    cell = _note_error(measure(run, len(pairs), settings), lambda: call(*pairs[0]), row, name)
+    row.answers[name] = _answers(lambda p: clock.duration(call(*p)), pairs[:CHECKED], settings.cap)
+    return cell
+
+
+def _answers(call: Callable[[Any], Any], inputs: Sequence[Any], budget: float) -> list[Any]:
+    """``call`` on each input, in order, until one raises or the budget runs out."""
+    found: list[Any] = []
+    try:
+        with time_budget(budget):
+            for item in inputs:
+                found.append(call(item))
+    except Exception:  # noqa: BLE001 - BudgetExceeded or the library's own error: stop there
+        pass
+    return found
 
 
 def _note_error(cell: Cell, again: Callable[[], object], row: TimingRow, name: str) -> Cell:
@@ -490,6 +510,20 @@ def timing_table(rows: list[TimingRow], libraries: Sequence[str]) -> list[str]:
     notes = [f"- {lib}, {row.workload} {row.span}: {_short(msg, 160)}" for row in rows for lib, msg in row.errors.items()]
     if notes:
         lines += ["", "Errors:"] + notes
+    lines += ["", f"Answers on the timed workload compared with those of {ours} (first {CHECKED} starts of each span, "
+              "as many as the budget allowed):"]
+    for peer in peers:
+        same = total = 0
+        differing = []
+        for row in rows:
+            mine, theirs = row.answers.get(ours, []), row.answers.get(peer, [])
+            n = min(len(mine), len(theirs))
+            agree = sum(a == b for a, b in zip(mine[:n], theirs[:n]))
+            same, total = same + agree, total + n
+            if agree < n:
+                differing.append(f"{row.workload} {row.span} {n - agree}/{n}")
+        detail = f"; differ at {', '.join(differing)}" if differing else ""
+        lines.append(f"- {peer}: {same} / {total} agree{detail}")
     return lines
 
 
@@ -625,10 +659,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"holiday dates {HOLIDAY_YEARS[0]}-{HOLIDAY_YEARS[1]} from the holidays package, given to every library "
         f"as concrete dates). {STARTS} seeded start instants over 2026-2027, half inside hours (seed {SEED}); "
         f"elapsed ends are start + span in real time. Ops/s per single call, best of {settings.repeats} repeats "
-        f"after warm-up, one process, one thread; ratio = sla_timers / peer. "
+        f"after warm-up, garbage collection off while timing, one process, one thread; ratio = sla_timers / peer. "
         f"\"(N of {STARTS} starts)\": the cell's time budget ({settings.cap:g} s) allowed only the first N start instants.",
         "",
         *timing_table(rows, [a.name for a in adapters]),
+        "",
+        "How each library is called (inputs converted to its native form before timing):",
+        *(f"- {a.name}: {a.how}" for a in adapters),
         "",
         f"### Correctness against a brute-force minute-stepping reference ({len(result.cases)} cases)",
         "",
