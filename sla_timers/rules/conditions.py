@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import operator
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -308,10 +309,25 @@ def compile_condition(node: Node | None, calendars: Mapping[str, Calendar]) -> P
         if len(preds) == 2:
             p0, p1 = preds
             return lambda t, c: p0(t, c) and p1(t, c)
-        return lambda t, c: all(p(t, c) for p in preds)
+
+        def every(t: Mapping[str, Any], c: Context) -> bool:
+            for p in preds:  # a plain loop: all() over a generator costs twice as much here
+                if not p(t, c):
+                    return False
+            return True
+        return every
     if len(preds) == 1:
         return preds[0]
-    return lambda t, c: any(p(t, c) for p in preds)
+    if len(preds) == 2:
+        p0, p1 = preds
+        return lambda t, c: p0(t, c) or p1(t, c)
+
+    def some(t: Mapping[str, Any], c: Context) -> bool:
+        for p in preds:
+            if p(t, c):
+                return True
+        return False
+    return some
 
 
 def _compile_field(node: FieldTest) -> Predicate:  # noqa: C901 - one branch per operator
@@ -357,24 +373,57 @@ def _compile_field(node: FieldTest) -> Predicate:  # noqa: C901 - one branch per
             return False
         return contains
     if op == "glob":
-        match = re.compile(fnmatch.translate(expected), re.IGNORECASE | re.DOTALL).match
-
-        def glob(t: Mapping[str, Any], c: Context) -> bool:
-            actual = get(t)
-            return actual.__class__ is str and match(actual) is not None
-        return glob
-    compare = {"gt": lambda a: a > expected, "gte": lambda a: a >= expected,
-               "lt": lambda a: a < expected, "lte": lambda a: a <= expected}[op]
+        return _compile_glob(get, expected)
+    compare = {"gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}[op]
 
     def ordered(t: Mapping[str, Any], c: Context) -> bool:
         actual = get(t)
         if actual is MISSING or actual.__class__ is bool:
             return False
         try:
-            return bool(compare(actual))
+            return bool(compare(actual, expected))
         except TypeError:  # "10" vs 5, aware vs naive: not comparable, so not greater
             return False
     return ordered
+
+
+def _compile_glob(get: Callable[[Mapping[str, Any]], Any], pattern: str) -> Predicate:
+    """Case-insensitive shell pattern; the common shapes avoid the regex engine.
+
+    ``*word*``, ``word*``, ``*word`` and ``word`` (no other wildcard) are a
+    substring, prefix, suffix or equality test on the case-folded value: a
+    ``.*word.*`` regex with IGNORECASE costs several times as much.
+    """
+    core = pattern.strip("*")
+    if core and not any(ch in core for ch in "*?[") and pattern.count("*") == len(pattern) - len(core):
+        needle = core.casefold()
+        lead, trail = pattern.startswith("*"), pattern.endswith("*")
+        if lead and trail:
+            def glob_contains(t: Mapping[str, Any], c: Context) -> bool:
+                actual = get(t)
+                return actual.__class__ is str and needle in actual.casefold()
+            return glob_contains
+        if trail:
+            def glob_prefix(t: Mapping[str, Any], c: Context) -> bool:
+                actual = get(t)
+                return actual.__class__ is str and actual.casefold().startswith(needle)
+            return glob_prefix
+        if lead:
+            def glob_suffix(t: Mapping[str, Any], c: Context) -> bool:
+                actual = get(t)
+                return actual.__class__ is str and actual.casefold().endswith(needle)
+            return glob_suffix
+
+        def glob_equal(t: Mapping[str, Any], c: Context) -> bool:
+            actual = get(t)
+            return actual.__class__ is str and actual.casefold() == needle
+        return glob_equal
+    match = re.compile(fnmatch.translate(pattern), re.IGNORECASE | re.DOTALL).match
+
+    def glob(t: Mapping[str, Any], c: Context) -> bool:
+        actual = get(t)
+        return actual.__class__ is str and match(actual) is not None
+    return glob
 
 
 def _local(node: CalendarTest, ctx: Context, calendars: Mapping[str, Calendar]) -> tuple[Calendar, datetime]:

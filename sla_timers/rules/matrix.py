@@ -3,33 +3,23 @@
 A matrix is data (a dict, or TOML text): ordered priority levels, an impact x
 urgency table, business lines with their own policy and calendar, and ordered
 rules. :meth:`PriorityMatrix.from_dict` validates it once and compiles it:
-rules are indexed by their discriminating ``eq`` / ``in`` tests so a ticket
-only evaluates the rules that can match it, in rule order.
+rules are indexed by a discriminating test each (``eq`` / ``in``, a numeric
+bound, a ``*word*`` glob; see :mod:`._index`) so a ticket only evaluates the
+rules that can match it, in rule order.
 """
 
 from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import NaiveDatetimeError, RulesError
 from . import _schema as s
-from .conditions import (
-    MISSING,
-    AllOf,
-    Calendar,
-    FieldTest,
-    Node,
-    Predicate,
-    bool_key,
-    calendars_named,
-    compile_condition,
-    getter,
-    parse,
-)
+from ._index import RuleIndex
+from .conditions import MISSING, Calendar, Node, Predicate, calendars_named, compile_condition, getter, parse
 
 #: How a caller supplies calendars: a mapping by name, or a loader such as ``BusinessCalendar.load``.
 CalendarSource = Mapping[str, Calendar] | Callable[[str], Calendar]
@@ -75,19 +65,75 @@ class TraceEntry:
     stopped: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Classification:
-    """The answer of :meth:`PriorityMatrix.classify`."""
+#: One matched rule as classify records it: (rule index, then the level, policy,
+#: calendar and tag count just before the rule applied). The trace is built from
+#: these only when asked for, so classifying pays for no objects it may not need.
+_Raw = tuple[int, int, str, str, int]
 
-    priority: str
-    policy: str
-    #: Calendar name (resolve it with the same source given to the matrix).
-    calendar: str
-    #: Tags added by rules, in the order first added, without repeats.
-    tags: tuple[str, ...]
-    base: Base
-    #: Every rule that matched, in order.
-    trace: tuple[TraceEntry, ...]
+
+class Classification:
+    """The answer of :meth:`PriorityMatrix.classify`. Read-only; compares by value."""
+
+    # Read-only through properties over private slots: a frozen dataclass's
+    # object.__setattr__ per field would cost more than classifying with few rules.
+    __slots__ = ("_priority", "_policy", "_calendar", "_tags", "_base", "_raw", "_matrix", "_trace")
+
+    def __init__(self, priority: str, policy: str, calendar: str, tags: tuple[str, ...], base: Base,
+                 raw: tuple[_Raw, ...] = (), matrix: PriorityMatrix | None = None) -> None:
+        self._priority = priority
+        self._policy = policy
+        self._calendar = calendar
+        self._tags = tags
+        self._base = base
+        self._raw = raw
+        self._matrix = matrix
+        self._trace: tuple[TraceEntry, ...] | None = None if raw else ()
+
+    @property
+    def priority(self) -> str:
+        """The priority name."""
+        return self._priority
+
+    @property
+    def policy(self) -> str:
+        """The policy name."""
+        return self._policy
+
+    @property
+    def calendar(self) -> str:
+        """The calendar name (resolve it with the same source given to the matrix)."""
+        return self._calendar
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        """Tags added by rules, in the order first added, without repeats."""
+        return self._tags
+
+    @property
+    def base(self) -> Base:
+        """Where the classification started, before any rule."""
+        return self._base
+
+    @property
+    def trace(self) -> tuple[TraceEntry, ...]:
+        """Every rule that matched, in order, with what it changed."""
+        if self._trace is None:
+            assert self._matrix is not None
+            self._trace = self._matrix._trace(self)
+        return self._trace
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.priority, self.policy, self.calendar, self.tags, self.base, self.trace)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Classification) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (f"Classification(priority={self.priority!r}, policy={self.policy!r}, calendar={self.calendar!r}, "
+                f"tags={self.tags!r}, base={self.base!r}, trace={self.trace!r})")
 
     def explain(self) -> str:
         """The classification and its reasons as plain text, one line per step, for admins."""
@@ -128,13 +174,11 @@ class _Rule:
 
 @dataclass(slots=True)
 class _State:
-    """The classification in progress; also the :class:`~.conditions.Context` conditions read."""
+    """What conditions read besides the ticket (a :class:`~.conditions.Context`): the instant,
+    and the calendar chosen so far, which calendar tests without a named calendar use."""
 
     now: datetime | None
     calendar: str
-    level: int
-    policy: str
-    tags: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +192,7 @@ class PriorityMatrix:
 
     __slots__ = ("priorities", "default_priority", "default_policy", "default_calendar",
                  "_level", "_impact", "_urgency", "_impacts", "_urgencies", "_cells",
-                 "_line_get", "_lines", "_rules", "_always", "_indexes", "_needs_now")
+                 "_line_get", "_lines", "_rules", "_index", "_needs_now", "_bases")
 
     #: Priority names, highest first.
     priorities: tuple[str, ...]
@@ -224,6 +268,7 @@ class PriorityMatrix:
                     names_in_tests.setdefault(name, where)
             parsed.append((rule, node))
         self._needs_now = bool(names_in_tests)
+        self._bases: dict[tuple[Any, Any, Any], Base] = {}
         resolved = _resolve_calendars(calendars, {**used_calendars, **{
             n: w for n, w in names_in_tests.items() if n is not None}})
         self._compile(parsed, resolved)
@@ -297,41 +342,12 @@ class PriorityMatrix:
     # -- compiling ----------------------------------------------------------
 
     def _compile(self, parsed: list[tuple[_Rule, Node | None]], calendars: Mapping[str, Calendar]) -> None:
-        """Index each rule under one ``eq``/``in`` test of its top-level conjunction.
-
-        The field chosen is the one with the most distinct values across all
-        rules, which spreads rules thinnest; the indexed test is then dropped
-        from the rule's own predicate, since the lookup already proved it.
-        """
-        options: list[list[FieldTest]] = []
-        spread: dict[tuple[str, ...], set[Any]] = {}
-        for _, node in parsed:
-            conjuncts = node.items if isinstance(node, AllOf) else (node,) if node is not None else ()
-            tests = [c for c in conjuncts if isinstance(c, FieldTest) and c.op in ("eq", "in")]
-            options.append(tests)
-            for test in tests:
-                values = test.value if test.op == "in" else (test.value,)
-                spread.setdefault(test.path, set()).update(bool_key(v) for v in values)
-        indexes: dict[tuple[str, ...], dict[Any, list[int]]] = {}
-        always: list[int] = []
-        rules: list[_Rule] = []
-        for (rule, node), tests in zip(parsed, options):
-            chosen = max(tests, key=lambda t: len(spread[t.path]), default=None)
-            if chosen is None:
-                rule.predicate = compile_condition(node, calendars)
-                always.append(rule.index)
-            else:
-                rest = tuple(c for c in node.items if c is not chosen) if isinstance(node, AllOf) else ()
-                rule.predicate = compile_condition(AllOf(rest), calendars)
-                index = indexes.setdefault(chosen.path, {})
-                for value in (chosen.value if chosen.op == "in" else (chosen.value,)):
-                    bucket = index.setdefault(bool_key(value), [])
-                    if not bucket or bucket[-1] != rule.index:  # `in = ["a", "a"]` lists it once
-                        bucket.append(rule.index)
-            rules.append(rule)
-        self._rules = tuple(rules)
-        self._always = always
-        self._indexes = tuple((getter(path), index) for path, index in indexes.items())
+        """Index the rules (see :mod:`._index`) and compile what each must still check."""
+        index = RuleIndex([node for _, node in parsed])
+        for rule, node in parsed:
+            rule.predicate = compile_condition(index.residual(rule.index, node), calendars)
+        self._rules = tuple(rule for rule, _ in parsed)
+        self._index = index
 
     # -- classifying --------------------------------------------------------
 
@@ -352,44 +368,83 @@ class PriorityMatrix:
         elif self._needs_now:
             now = datetime.now(timezone.utc)
         base = self._base(ticket)
+        priorities = self.priorities
+        level = self._level[base.priority]
         line = self._lines.get(base.business_line) if base.business_line is not None else None
-        state = _State(now, (line and line.calendar) or self.default_calendar,
-                       self._level[base.priority], (line and line.policy) or self.default_policy)
+        policy = (line and line.policy) or self.default_policy
+        state = _State(now, (line and line.calendar) or self.default_calendar)
 
-        candidates = self._always
-        extra: list[int] = []
-        for get, index in self._indexes:
-            value = get(ticket)
-            if value is not MISSING:
-                try:
-                    bucket = index.get(bool_key(value))
-                except TypeError:  # an unhashable value equals no indexed scalar
-                    continue
-                if bucket:
-                    extra += bucket
-        if extra:
-            candidates = sorted(candidates + extra)
+        candidates = self._index.candidates(ticket)
 
-        trace: list[TraceEntry] = []
+        raw: list[_Raw] = []
+        tags: list[str] = []
         rules = self._rules
+        top = len(priorities) - 1
         for i in candidates:
             rule = rules[i]
-            if rule.predicate(ticket, state):
-                trace.append(self._apply(rule, state))
-                if rule.stop:
-                    break
-        return Classification(self.priorities[state.level], state.policy, state.calendar,
-                              tuple(state.tags), base, tuple(trace))
+            if not rule.predicate(ticket, state):
+                continue
+            raw.append((i, level, policy, state.calendar, len(tags)))
+            if rule.set_priority is not None:
+                level = rule.set_priority
+            elif rule.shift:
+                level = min(max(level - rule.shift, 0), top)
+            if rule.policy is not None:
+                policy = rule.policy
+            if rule.calendar is not None:
+                state.calendar = rule.calendar
+            for tag in rule.add_tags:
+                if tag not in tags:
+                    tags.append(tag)
+            if rule.stop:
+                break
+        return Classification(priorities[level], policy, state.calendar, tuple(tags), base,
+                              tuple(raw), self)
+
+    def _trace(self, result: Classification) -> tuple[TraceEntry, ...]:
+        """Rebuild what each matched rule changed: its "after" is the next one's "before"."""
+        raw = result._raw  # noqa: SLF001 - the matrix reads its own record
+        final = (self._level[result.priority], result.policy, result.calendar, len(result.tags))
+        entries = []
+        for k, (i, level, policy, calendar, ntags) in enumerate(raw):
+            after = raw[k + 1][1:] if k + 1 < len(raw) else final
+            changes = []
+            if after[0] != level:
+                changes.append(Change("priority", self.priorities[level], self.priorities[after[0]]))
+            if after[1] != policy:
+                changes.append(Change("policy", policy, after[1]))
+            if after[2] != calendar:
+                changes.append(Change("calendar", calendar, after[2]))
+            if after[3] != ntags:
+                changes.append(Change("tags", result.tags[:ntags], result.tags[:after[3]]))
+            rule = self._rules[i]
+            entries.append(TraceEntry(i, rule.name, tuple(changes), rule.stop))
+        return tuple(entries)
 
     def _base(self, ticket: Mapping[str, Any]) -> Base:
         line_name = self._line_get(ticket)
+        impact = self._impact(ticket) if self._impact is not None else MISSING
+        urgency = self._urgency(ticket) if self._urgency is not None else MISSING
+        key = (line_name, impact, urgency)
+        try:
+            base = self._bases.get(key)
+        except TypeError:  # an unhashable field value: no caching
+            return self._compute_base(line_name, impact, urgency)
+        if base is None:
+            base = self._compute_base(line_name, impact, urgency)
+            # Cache only string keys: they equal nothing but themselves (True == 1, 1 == 1.0
+            # would share an entry and show the other value), and a bounded number of them.
+            if len(self._bases) < 4096 and all(v is MISSING or v.__class__ is str for v in key):
+                self._bases[key] = base
+        return base
+
+    def _compute_base(self, line_name: Any, impact: Any, urgency: Any) -> Base:
         try:
             line = line_name if line_name is not MISSING and line_name in self._lines else None
         except TypeError:
             line = None
         if self._impact is None or self._urgency is None:
             return Base("default", self.default_priority, business_line=line)
-        impact, urgency = self._impact(ticket), self._urgency(ticket)
         try:
             cell = self._cells.get((impact, urgency))
         except TypeError:
@@ -405,31 +460,6 @@ class PriorityMatrix:
             elif value not in known:
                 problems.append(f"{label} {value!r} is not in the table")
         return Base("default", self.default_priority, shown_impact, shown_urgency, line, "; ".join(problems))
-
-    def _apply(self, rule: _Rule, state: _State) -> TraceEntry:
-        changes: list[Change] = []
-        level = state.level
-        if rule.set_priority is not None:
-            level = rule.set_priority
-        elif rule.shift:
-            level = min(max(level - rule.shift, 0), len(self.priorities) - 1)
-        if level != state.level:
-            changes.append(Change("priority", self.priorities[state.level], self.priorities[level]))
-            state.level = level
-        if rule.policy is not None and rule.policy != state.policy:
-            changes.append(Change("policy", state.policy, rule.policy))
-            state.policy = rule.policy
-        if rule.calendar is not None and rule.calendar != state.calendar:
-            changes.append(Change("calendar", state.calendar, rule.calendar))
-            state.calendar = rule.calendar
-        if rule.add_tags:
-            before = tuple(state.tags)
-            for tag in rule.add_tags:
-                if tag not in state.tags:
-                    state.tags.append(tag)
-            if len(state.tags) != len(before):
-                changes.append(Change("tags", before, tuple(state.tags)))
-        return TraceEntry(rule.index, rule.name, tuple(changes), rule.stop)
 
     def level(self, priority: str) -> int:
         """Rank of a priority name, 0 the highest.

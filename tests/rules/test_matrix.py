@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import fnmatch
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -70,6 +72,11 @@ OPERATOR_CASES = [
     ("requester.tier", {"gt": 5}, False),                  # "premium" > 5: not comparable, no match
     ("requester.vip", {"gte": 0}, False),                  # booleans are not ordered
     ("requester.nothing", {"lt": 5}, False),
+    ("subject", {"glob": "*JAMMED*"}, True),               # *word*: a case-insensitive substring
+    ("subject", {"glob": "*fire*"}, False),
+    ("subject", {"glob": "*printer ON*"}, True),          # the value is case-folded too
+    ("subject", {"glob": "*jammed"}, True),
+    ("subject", {"glob": "*floor"}, False),
     ("subject", {"glob": "printer*"}, True),               # glob is case-insensitive
     ("subject", {"glob": "*floor ?*"}, True),
     ("subject", {"glob": "printer"}, False),               # the whole value must match
@@ -85,6 +92,32 @@ def test_operator(path: str, test: dict[str, Any], expected: bool, nested: bool)
     # Top-level eq/in tests go through the index; inside `any` they are plain closures.
     when = {"any": [{path: test}]} if nested else {path: test}
     assert hit(when, T) is expected
+
+
+@pytest.mark.parametrize("nested", [False, True], ids=["top", "nested"])
+@pytest.mark.parametrize(("value", "test", "expected"), [
+    (Decimal("600"), {"gte": 500}, True),       # any number compares, not only int and float
+    (Decimal("400"), {"gte": 500}, False),
+    (float("nan"), {"gte": 500}, False),        # NaN passes no bound
+    (float("nan"), {"lt": 500}, False),
+    (float("inf"), {"gt": 500}, True),
+    (-1, {"lt": 0}, True),
+    (0, {"lt": 0}, False),
+    (0, {"lte": 0}, True),
+    (2.5, {"gt": 2}, True),
+], ids=lambda v: repr(v))
+def test_ordered_operators_on_odd_numbers(value: Any, test: dict[str, Any], expected: bool, nested: bool) -> None:
+    # Top-level numeric bounds go through the sorted-thresholds index; nested ones are closures.
+    when = {"any": [{"n": test}]} if nested else {"n": test}
+    assert hit(when, {"n": value}) is expected
+
+
+@given(pattern=st.text("ab*?", min_size=1, max_size=5), value=st.text("abAB", max_size=6))
+def test_glob_agrees_with_fnmatch(pattern: str, value: str) -> None:
+    # The fast paths (*word*, word*, *word, word) must answer as the shell pattern does.
+    expected = fnmatch.fnmatchcase(value.lower(), pattern.lower())
+    assert hit({"x": {"glob": pattern}}, {"x": value}) is expected
+    assert hit({"any": [{"x": {"glob": pattern}}]}, {"x": value}) is expected
 
 
 def test_scalar_shorthand_is_eq() -> None:
@@ -305,22 +338,27 @@ def test_order_of_disjoint_rules_does_not_matter(rules: list[tuple[str, str, int
 
 
 FIELDS = ["category", "requester.tier", "fields.line"]
-VALUES = ["a", "b", "c", 1, True]
+VALUES = ["a", "b", "ab", 1, True, 0, 2.5, -1]
+NUMBERS = [0, 1, 2, -1, 2.5]
 field_tests = st.one_of(
     st.builds(lambda f, v: {f: {"eq": v}}, st.sampled_from(FIELDS), st.sampled_from(VALUES)),
     st.builds(lambda f, vs: {f: {"in": vs}}, st.sampled_from(FIELDS), st.lists(st.sampled_from(VALUES), min_size=1,
                                                                                  max_size=3)),
     st.builds(lambda f, v: {f: {"ne": v}}, st.sampled_from(FIELDS), st.sampled_from(VALUES)),
-    st.builds(lambda f, v: {f: {"glob": v}}, st.sampled_from(FIELDS), st.sampled_from(["a*", "*b", "?"])),
+    st.builds(lambda f, v: {f: {"glob": v}}, st.sampled_from(FIELDS), st.sampled_from(["a*", "*b", "?", "*a*", "*B*"])),
+    st.builds(lambda f, op, v: {f: {op: v}}, st.sampled_from(FIELDS), st.sampled_from(["gt", "gte", "lt", "lte"]),
+              st.sampled_from(NUMBERS)),
 )
+eq_tests = st.builds(lambda f, v: {f: {"eq": v}}, st.sampled_from(FIELDS), st.sampled_from(VALUES))
+any_tests = st.builds(lambda a, b: {"any": [a, b]}, eq_tests, st.one_of(eq_tests, field_tests))
 random_rules = st.lists(st.builds(
     lambda tests, then, stop: {"when": {"all": tests}, "then": then, "stop": stop},
-    st.lists(field_tests, min_size=1, max_size=3),
+    st.lists(st.one_of(field_tests, any_tests), min_size=1, max_size=3),
     st.sampled_from([{"raise": 1}, {"lower": 1}, {"priority": "P1"}, {"add_tags": ["x"]}, {"add_tags": ["y"]}]),
     st.booleans()), max_size=8)
 tickets = st.fixed_dictionaries({
-    "category": st.sampled_from(VALUES + ["zz"]),
-    "requester": st.fixed_dictionaries({"tier": st.sampled_from(VALUES)}),
+    "category": st.sampled_from(VALUES + ["zz", "AB"]),
+    "requester": st.fixed_dictionaries({"tier": st.sampled_from(VALUES + [float("nan")])}),
     "fields": st.fixed_dictionaries({}, optional={"line": st.sampled_from(VALUES)}),
 })
 
@@ -332,6 +370,12 @@ def _flatten(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
         merged: dict[str, Any] = {}
         for test in rule["when"]["all"]:
             ((path, ops),) = test.items()
+            if path == "any":
+                if "any" in merged:  # one top-level `any` per table; nest the others
+                    merged.setdefault("all", []).append(test)
+                else:
+                    merged["any"] = ops
+                continue
             for op, arg in ops.items():
                 if op in merged.get(path, {}):  # two tests of one operator on one field: keep them nested
                     merged.setdefault("all", []).append(test)
