@@ -17,7 +17,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, NamedTuple, Protocol
 
 from ..errors import NaiveDatetimeError, NoOpenTimeError, RulesError
@@ -127,10 +127,10 @@ class DueStep:
 
     key: StepKey
     step: Step
-    #: When the step fell due: for a breach step, the timer's ``breached_at``.
+    #: When the step fell due (UTC, like timer states): for a breach step, the timer's ``breached_at``.
     due_at: datetime
-    #: When its notifications go out: ``due_at``, or the next opening when held;
-    #: None for a step that notifies nobody.
+    #: When its notifications go out (UTC): ``due_at``, or the calendar's next
+    #: opening when held and due while closed; None for a step that notifies nobody.
     notify_at: datetime | None
     #: The ticket's priority after this step, when it raised it; else None.
     priority: str | None
@@ -246,14 +246,15 @@ class EscalationLadders:
 
         due: list[DueStep] = []
         level = None
-        for due_at, _, metric, step, state, cal in found:
+        for fell_due_at, _, metric, step, state, cal in found:
+            due_at = fell_due_at.astimezone(timezone.utc)
             key = StepKey(ticket, metric, state.cycle, step.id)
             notify_at = None
             if step.notify:
                 # The record keeps the true instant (B26); only delivery waits for the opening.
                 # Held to the policy's business calendar, even for a metric counted on a 24x7 clock.
                 notify_at = due_at if not step.hold_to_business_hours or calendar.is_open(due_at) \
-                    else calendar.next_open(due_at)
+                    else calendar.next_open(due_at).astimezone(timezone.utc)
             new_priority, events = None, ()
             if step.raise_priority:
                 if level is None:
@@ -278,7 +279,7 @@ class EscalationLadders:
         active: bool = True,
         metric_calendars: Mapping[str, LadderCalendar] | None = None,
     ) -> datetime | None:
-        """The earliest instant after ``now`` at which a step not yet fired falls due.
+        """The earliest instant (UTC) after ``now`` at which a step not yet fired falls due.
 
         None when nothing will without a new event: every timer paused or
         stopped, every step fired, or the policy deactivated. Steps already due
@@ -309,7 +310,7 @@ class EscalationLadders:
                     at = cal.add(now, state.remaining - lead)
                 if soonest is None or at < soonest:
                     soonest = at
-        return soonest
+        return None if soonest is None else soonest.astimezone(timezone.utc)
 
     def _level(self, priority: str | None) -> int:
         if priority is None:

@@ -76,6 +76,7 @@ def test_steps_fall_due_at_their_thresholds() -> None:
     assert [(d.step.id, d.due_at) for d in late] == [
         ("half", at(23, 13)), ("warn-30m", at(23, 16, 30)), ("breach", at(23, 17)), ("late", at(24, 10))]
     assert late[3].step.reassign == "tier2" and late[3].notify_at is None
+    assert all(d.due_at.utcoffset() == timedelta(0) for d in late)      # UTC, like timer states
     assert late[2].step.notify == (Notify("role", "manager"), Notify("webhook", "pager"))
 
 
