@@ -10,8 +10,9 @@ rules that can match it, in rule order.
 
 from __future__ import annotations
 
+import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -205,7 +206,8 @@ class PriorityMatrix:
         raise TypeError("build a PriorityMatrix with PriorityMatrix.from_dict(...) or .from_toml(...)")
 
     @classmethod
-    def from_toml(cls, text: str, *, calendars: CalendarSource | None = None) -> PriorityMatrix:
+    def from_toml(cls, text: str, *, calendars: CalendarSource | None = None,
+                  policies: Collection[str] | None = None) -> PriorityMatrix:
         """Parse TOML text (not a path: this package reads no files) and validate it like :meth:`from_dict`.
 
         :raises RulesError: on TOML syntax errors too (``field`` is None then).
@@ -214,16 +216,19 @@ class PriorityMatrix:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise RulesError(f"not valid TOML: {exc}") from exc
-        return cls.from_dict(data, calendars=calendars)
+        return cls.from_dict(data, calendars=calendars, policies=policies)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, calendars: CalendarSource | None = None) -> PriorityMatrix:
+    def from_dict(cls, data: Mapping[str, Any], *, calendars: CalendarSource | None = None,
+                  policies: Collection[str] | None = None) -> PriorityMatrix:
         """Validate and compile a matrix.
 
         ``calendars`` resolves the calendar names the matrix uses: a mapping by
         name, or a loader; None means :meth:`BusinessCalendar.load` (the clock
-        reads its own shipped files). Every name is resolved here, so an unknown
-        calendar is an error now, not at the first ticket.
+        reads its own shipped files; names only, never paths). Every name is
+        resolved here, so an unknown calendar is an error now, not at the first
+        ticket. ``policies``, when given, are the policy names that exist; a
+        matrix naming another is refused the same way.
 
         :raises RulesError: naming the bad part's path, e.g.
             ``rules[3].when.requester.tier: unknown operator "in_"; did you mean "in"?``
@@ -267,6 +272,8 @@ class PriorityMatrix:
                 for name, where in calendars_named(node).items():
                     names_in_tests.setdefault(name, where)
             parsed.append((rule, node))
+        if policies is not None:
+            self._check_policies(top, policies)
         self._needs_now = bool(names_in_tests)
         self._bases: dict[tuple[Any, Any, Any], Base] = {}
         resolved = _resolve_calendars(calendars, {**used_calendars, **{
@@ -275,6 +282,17 @@ class PriorityMatrix:
         return self
 
     # -- parsing ------------------------------------------------------------
+
+    def _check_policies(self, top: Mapping[str, Any], policies: Collection[str]) -> None:
+        """Every policy the matrix names must be one of ``policies``."""
+        named = [("default_policy", self.default_policy)]
+        named += [(f"business_lines.{name}.policy", line.policy) for name, line in self._lines.items()
+                  if line.policy is not None]
+        named += [(f"rules[{i}].then.policy", rule["then"]["policy"]) for i, rule in enumerate(top.get("rules", []))
+                  if "policy" in rule["then"]]
+        known = sorted(policies)
+        for where, name in named:
+            s.name_in(name, where, known, "policy")
 
     def _parse_impact_urgency(self, spec: object) -> None:
         self._cells: dict[tuple[Any, Any], str] = {}
@@ -469,12 +487,23 @@ class PriorityMatrix:
         return self._level[s.name_in(priority, "priority", self.priorities, "priority")]
 
 
+_SHIPPED_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
+
+
+def _shipped_calendar(name: str) -> Calendar:
+    """A shipped calendar by name, never a file path: matrices come from admins, paths from hosts."""
+    from ..clock import BusinessCalendar
+
+    if not _SHIPPED_NAME.fullmatch(name):
+        raise LookupError("not a shipped calendar name (lower-case letters, digits and '-'); "
+                          "pass calendars= to use other calendars")
+    return BusinessCalendar.load(name)
+
+
 def _resolve_calendars(source: CalendarSource | None, names: Mapping[str, str]) -> dict[str, Calendar]:
     """Look up every calendar name once; an unknown one fails at the first place it is named."""
     if source is None:
-        from ..clock import BusinessCalendar
-
-        source = BusinessCalendar.load
+        source = _shipped_calendar
     resolved: dict[str, Calendar] = {}
     for name, where in names.items():
         if isinstance(source, Mapping):

@@ -500,3 +500,26 @@ then = { raise = 1, add_tags = ["premium"] }
 def test_the_matrix_cannot_be_built_directly() -> None:
     with pytest.raises(TypeError, match="from_dict"):
         PriorityMatrix()
+
+
+def test_policy_names_are_checked_when_the_policies_are_given() -> None:
+    data = {"priorities": LEVELS, "default_priority": "P3", "default_policy": "standard", "default_calendar": "ny",
+            "business_lines": {"sales": {"policy": "sales"}},
+            "rules": [{"then": {"raise": 1}}, {"then": {"policy": "premuim"}}]}
+    with pytest.raises(RulesError) as info:
+        PriorityMatrix.from_dict(data, calendars=CALENDARS, policies={"standard", "sales", "premium"})
+    assert info.value.field == "rules[1].then.policy"
+    assert 'unknown policy "premuim"; did you mean "premium"?' in str(info.value)
+    with pytest.raises(RulesError) as info:
+        PriorityMatrix.from_dict(data, calendars=CALENDARS, policies={"standard", "premuim"})
+    assert info.value.field == "business_lines.sales.policy"
+    assert PriorityMatrix.from_dict(data, calendars=CALENDARS).default_policy == "standard"  # unchecked without
+
+
+def test_calendar_names_by_default_are_shipped_names_never_paths() -> None:
+    data = {"priorities": LEVELS, "default_priority": "P3", "default_policy": "standard",
+            "default_calendar": "../calendars/us-ny-9x5.toml"}
+    with pytest.raises(RulesError) as info:
+        PriorityMatrix.from_dict(data)
+    assert info.value.field == "default_calendar"
+    assert "not a shipped calendar name" in str(info.value)
