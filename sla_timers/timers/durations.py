@@ -19,6 +19,11 @@ _EOD = re.compile(r"eod(?:\+(?P<n>\d+))?")
 _HINT = 'write "90m", "4h" or "1h30m"'
 
 
+def _shown(value: object) -> str:
+    # Policies are TOML: show strings as TOML writes them, in double quotes.
+    return f'"{value}"' if isinstance(value, str) else repr(value)
+
+
 @dataclass(frozen=True, slots=True)
 class EndOfDay:
     """A calendar-relative target: the close of the Nth business day after the one
@@ -48,7 +53,7 @@ def parse_duration(value: object, field: str) -> timedelta:
     """
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise InvalidTargetError(
-            f"{field}: {value!r} is not a duration; {_HINT}, or an integer number of minutes",
+            f"{field}: {_shown(value)} is not a duration; {_HINT}, or an integer number of minutes",
             field=field,
         )
     if isinstance(value, int):
@@ -56,15 +61,15 @@ def parse_duration(value: object, field: str) -> timedelta:
         return amount
     text = value.strip()
     if text.startswith("-"):
-        raise InvalidTargetError(f"{field}: {value!r} is negative; a target must be positive", field=field)
+        raise InvalidTargetError(f"{field}: {_shown(value)} is negative; a target must be positive", field=field)
     match = _DURATION.fullmatch(text)
     if not text or match is None:
         hint = ' ("d" is ambiguous in business time: write "48h", or "eod+1" for a business day)' if text.endswith("d") else ""
-        raise InvalidTargetError(f"{field}: {value!r} is not a duration; {_HINT}{hint}", field=field)
+        raise InvalidTargetError(f"{field}: {_shown(value)} is not a duration; {_HINT}{hint}", field=field)
     hours, minutes = int(match["h"] or 0), int(match["m"] or 0)
     if hours > MAX_TARGET.days * 24 or minutes > MAX_TARGET.days * 1440:
-        raise InvalidTargetError(f"{field}: {value!r} is over five years", field=field)
-    return _checked_minutes(hours * 60 + minutes, repr(value), field)
+        raise InvalidTargetError(f"{field}: {_shown(value)} is over five years", field=field)
+    return _checked_minutes(hours * 60 + minutes, _shown(value), field)
 
 
 def parse_target(value: object, field: str) -> Target:
@@ -78,7 +83,7 @@ def parse_target(value: object, field: str) -> Target:
         if match is not None:
             days = int(match["n"] or 0)
             if days > MAX_TARGET.days:
-                raise InvalidTargetError(f"{field}: {value!r} is over five years", field=field)
+                raise InvalidTargetError(f"{field}: {_shown(value)} is over five years", field=field)
             return EndOfDay(days)
     return parse_duration(value, field)
 

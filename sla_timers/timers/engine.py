@@ -140,7 +140,7 @@ class _Cycle:
 
     __slots__ = (
         "settings", "clock", "group", "started_at", "spec", "target", "mode", "elapsed", "seg_at", "seg_total",
-        "seg_rem", "due", "last_due", "last_spec", "pin", "pin_rem", "breached_at", "stopped_at", "stop_reason",
+        "watch", "due", "last_due", "last_spec", "pin", "pin_rem", "breached_at", "stopped_at", "stop_reason",
         "by_status", "paused_since", "pause_total", "paused_for", "wait_acc", "wait_base", "shown",
     )
 
@@ -157,8 +157,9 @@ class _Cycle:
         self.elapsed = _ZERO
         self.seg_at = t
         self.seg_total = _ZERO
-        #: target - elapsed at seg_at, for a cheap "cannot be due yet" test.
-        self.seg_rem: timedelta | None = None
+        #: While running and not breached: an instant at or before the due, so an
+        #: event before it needs no calendar call to know no breach happened.
+        self.watch: datetime | None = None
         #: Due of the current running stretch, computed on first need.
         self.due: datetime | None = None
         #: The last deadline that applied; or, until first asked, how to compute it.
@@ -182,14 +183,22 @@ class _Cycle:
 
     # -- time ---------------------------------------------------------------
     def running_elapsed(self, t: datetime) -> timedelta:
-        return self.elapsed + (self.clock.at(t) - self.seg_total)
+        return self.elapsed + (self.clock.total - self.seg_total)
 
     def start_stretch(self, t: datetime) -> None:
         self.mode = "running"
         self.seg_at = t
-        self.seg_total = self.clock.at(t)
+        self.seg_total = self.clock.total
         self.due = None
-        self.seg_rem = None if self.target is None else self.target - self.elapsed
+        if self.breached_at is not None:
+            self.watch = None
+        elif self.pin is not None:
+            self.watch = self.pin
+        elif self.target is not None:
+            # Business time never outruns real time: the due is no earlier than this.
+            self.watch = t + (self.target - self.elapsed)
+        else:
+            self.watch = None
 
     def fold(self, t: datetime) -> None:
         """Bank a running stretch up to ``t``, keeping the deadline it had."""
@@ -199,11 +208,11 @@ class _Cycle:
                 self.last_due, self.last_spec = self.deadline(), None
             else:
                 self.last_due, self.last_spec = None, (self.seg_at, self.target - self.elapsed)
-            self.elapsed += self.clock.at(t) - self.seg_total
+            self.elapsed += self.clock.total - self.seg_total
             self.seg_at = t
             self.seg_total = self.clock.total
         elif self.mode == "paused":
-            total = self.clock.at(t)
+            total = self.clock.total
             self.paused_for += total - self.pause_total
             self.pause_total = total
 
@@ -226,17 +235,20 @@ class _Cycle:
         return self.last_due
 
     def breach_before(self, t: datetime, inclusive: bool = False) -> None:
-        """Record a breach whose due passed before ``t`` (at ``t`` too when inclusive)."""
+        """Record a breach whose due passed before ``t`` (at ``t`` too when inclusive).
+
+        Callers skip it while ``watch`` is after ``t`` (at or after, when not inclusive).
+        """
         if self.breached_at is not None or self.mode != "running":
             return
-        if self.pin is None:
-            rem = self.seg_rem
-            # Business time never outruns real time: not due yet, no calendar call.
-            if rem is None or t - self.seg_at < rem:
-                return
         due = self.deadline()
-        if due is not None and (due < t or (inclusive and due == t)):
+        if due is None:
+            self.watch = None
+        elif due < t or (inclusive and due == t):
             self.breached_at = due
+            self.watch = None
+        else:
+            self.watch = due
 
     def breach_now_if_over(self, t: datetime) -> None:
         """A change (priority, unpin, policy) put it past its deadline: breached at ``t``."""
@@ -244,12 +256,11 @@ class _Cycle:
             return
         if self.pin is not None:
             if self.mode == "running" and self.pin < t:
-                self.breached_at = t
+                self.breached_at, self.watch = t, None
         elif self.elapsed > self.target:
-            self.breached_at = t
+            self.breached_at, self.watch = t, None
 
     def wait(self, t: datetime) -> timedelta:
-        self.clock.at(t)
         return self.wait_acc + (self.clock.paused - self.wait_base)
 
     # -- transitions --------------------------------------------------------
@@ -260,6 +271,7 @@ class _Cycle:
         if self.pin is not None:
             self.pin_rem = self.clock.elapsed(t, self.pin)
         self.mode = "paused"
+        self.watch = None
         self.paused_since = t
         self.pause_total = self.clock.total
 
@@ -281,6 +293,7 @@ class _Cycle:
         self.wait_acc = self.wait(t)
         self.wait_base = self.clock.paused
         self.mode = "stopped"
+        self.watch = None
         self.paused_since = None
         self.stopped_at = t
         self.stop_reason = reason
@@ -288,7 +301,6 @@ class _Cycle:
 
     def reopen(self, t: datetime, paused: bool) -> None:
         """Resume a stopped cycle; solved time is not counted anywhere."""
-        self.clock.at(t)
         self.wait_base = self.clock.paused
         self.stopped_at = None
         self.stop_reason = None
@@ -302,10 +314,10 @@ class _Cycle:
             self.start_stretch(t)
             self.breach_now_if_over(t)
 
-    def retarget(self, t: datetime, spec: Target, cal_for_eod: BusinessCalendar) -> None:
+    def retarget(self, t: datetime, spec: Target) -> None:
         self.fold(t)
         self.spec = spec
-        self.target = _amount(spec, self.started_at, self.clock, cal_for_eod)
+        self.target = _amount(spec, self.started_at, self.clock)
         self.shown = True
         if self.mode == "running":
             self.start_stretch(t)
@@ -316,7 +328,7 @@ class _Cycle:
         self.fold(t)
         self.wait_acc = self.wait(t) if self.mode != "stopped" else self.wait_acc
         self.clock = clock
-        total = clock.at(t)
+        total = clock.total
         self.wait_base = clock.paused
         self.pause_total = total
         if self.mode == "running":
@@ -350,7 +362,7 @@ class _Cycle:
             status = "met"
         paused_for = self.paused_for
         if mode == "paused":
-            paused_for += self.clock.at(now) - self.pause_total
+            paused_for += self.clock.total - self.pause_total
         level, next_at = _warning(warnings, elapsed, elapsed + remaining, due, self.clock, now,
                                   running=status == "running")
         return TimerState(
@@ -374,9 +386,9 @@ class _Cycle:
         )
 
 
-def _amount(spec: Target, started_at: datetime, clock: _Clock, cal_for_eod: BusinessCalendar) -> timedelta:
+def _amount(spec: Target, started_at: datetime, clock: _Clock) -> timedelta:
     if isinstance(spec, EndOfDay):
-        cal = clock.cal if not clock.wall else cal_for_eod
+        cal = _all_day(clock.cal.zone.key) if clock.wall else clock.cal
         # Fixed at the start as business time: pauses push it like any target.
         return cal.elapsed(started_at, cal.end_of_business_day(started_at, spec.days))
     return spec
@@ -386,24 +398,31 @@ def _warning(
     warnings: tuple, elapsed: timedelta, total: timedelta, due: datetime | None, clock: _Clock,
     now: datetime, running: bool,
 ) -> tuple[float | str | int | None, datetime | None]:
+    """The highest warning crossed (as the policy wrote it) and, for a running
+    timer, when the next one falls: ``add(due, -lead)``, with a fraction ``f`` of
+    the target read as the lead ``(1 - f) * target`` (DESIGN.md)."""
     level = None
     level_threshold: timedelta | None = None
-    next_at: datetime | None = None
+    upcoming: tuple[timedelta, timedelta] | None = None  # (threshold, lead) of the soonest not crossed
     for mark in warnings:
         before = mark.lead if mark.lead is not None else total * (1 - mark.fraction)
         threshold = total - before
         if threshold < elapsed:
             crossed = True
-        elif running and due is not None:
-            # A lead warning is add(due, -lead) (DESIGN.md), whatever the pauses before.
-            at = clock.add(due, -before) if before > _ZERO else due
-            crossed = at <= now
-            if not crossed and (next_at is None or at < next_at):
-                next_at = at
+        elif threshold > elapsed or not running or due is None:
+            crossed = not running and threshold <= elapsed
         else:
-            crossed = threshold <= elapsed
-        if crossed and (level_threshold is None or threshold >= level_threshold):
-            level, level_threshold = mark.level, threshold
+            # Exactly at the threshold: the instant decides (it may be the next opening).
+            crossed = (clock.add(due, -before) if before > _ZERO else due) <= now
+        if crossed:
+            if level_threshold is None or threshold >= level_threshold:
+                level, level_threshold = mark.level, threshold
+        elif running and due is not None and (upcoming is None or threshold < upcoming[0]):
+            upcoming = (threshold, before)
+    next_at = None
+    if upcoming is not None:
+        before = upcoming[1]
+        next_at = clock.add(due, -before) if before > _ZERO else due  # type: ignore[arg-type]
     return level, next_at
 
 
@@ -429,6 +448,8 @@ class _Run:
         self.awaiting = True
         self.business: _Clock | None = None
         self.wall: _Clock | None = None
+        self.clocks: tuple[_Clock, ...] = ()
+        self.needs_wall = policy.uses_calendar_time
         self.index = 0
         self.event: TicketEvent | None = None
 
@@ -456,18 +477,23 @@ class _Run:
         assert self.business is not None and self.wall is not None
         return self.wall if settings.time == "calendar" else self.business
 
-    def set_mode(self, t: datetime, category: StatusCategory | None = None, awaiting: bool | None = None) -> None:
-        assert self.business is not None and self.wall is not None
-        for clock in (self.business, self.wall):
-            clock.at(t)
-            if category is not None:
-                clock.category = category
-            if awaiting is not None:
-                clock.awaiting = awaiting
-        if category is not None:
-            self.category = category
-        if awaiting is not None:
-            self.awaiting = awaiting
+    def advance(self, t: datetime) -> None:
+        """Bring every clock in use to ``t``, counting the time since by the current mode."""
+        for clock in self.clocks:
+            if clock.t != t:
+                clock.at(t)
+
+    def set_category(self, category: StatusCategory) -> None:
+        """From now on time counts as working, paused or solved (clocks stand at now)."""
+        self.category = category
+        for clock in self.clocks:
+            clock.category = category
+
+    def set_awaiting(self, awaiting: bool) -> None:
+        """From now on the requester waits (or not) on the team (clocks stand at now)."""
+        self.awaiting = awaiting
+        for clock in self.clocks:
+            clock.awaiting = awaiting
 
     def open_of(self, metric: str) -> _Cycle | None:
         cycles = self.cycles.get(metric)
@@ -479,18 +505,20 @@ class _Run:
         if self.category == "stop" or (settings.scope == "group" and self.group is None):
             return
         assert self.policy is not None and self.business is not None
-        cycle = _Cycle(settings, self.clock_for(settings), self.group if settings.scope == "group" else None, t)
-        clock = cycle.clock
-        total = clock.at(t)
+        clock = self.wall if settings.time == "calendar" else self.business
+        assert clock is not None
+        cycle = _Cycle(settings, clock, self.group if settings.scope == "group" else None, t)
+        total = clock.total
         cycle.seg_total = total
         cycle.wait_base = clock.paused
         spec = self.policy.target(self.priority, settings.name)
         if spec is not None:
             cycle.spec = spec
-            cycle.target = _amount(spec, t, clock, _all_day(self.business.cal.zone.key))
+            cycle.target = _amount(spec, t, clock)
             cycle.shown = True
-            cycle.seg_rem = cycle.target
+            cycle.watch = t + cycle.target
         if self.category == "pause" and settings.pauses:
+            cycle.watch = None
             cycle.mode = "paused"
             cycle.paused_since = t
             cycle.pause_total = total
@@ -520,8 +548,12 @@ class _Run:
         if self.policy is None:
             return
         for cycle in self.open:
-            cycle.breach_before(t)
-        getattr(self, "on_" + event.kind)(event)
+            watch = cycle.watch
+            if watch is not None and watch < t:
+                cycle.breach_before(t)
+        # Every clock stands at t from here: cycles read totals without calendar calls.
+        self.advance(t)
+        _HANDLERS[event.kind](self, event)
 
     def on_created(self, event: TicketEvent) -> None:
         t = event.at
@@ -547,15 +579,18 @@ class _Run:
         self.policy = policy
         self.business = _Clock(cal, False, t)
         self.wall = _Clock(cal, True, t)
-        self.priority = event.priority
+        # Real time is kept only when some policy has a time = "calendar" metric.
+        self.clocks = (self.business, self.wall) if self.needs_wall else (self.business,)
+        self.priority = event.data["priority"]
         self.group = event.get("group")
         if policy.targets and self.priority not in policy.targets:
             self.problem(f"priority {self.priority!r} has no targets in policy {policy.name!r}; no deadlines apply")
-        status = event.status
+        status = event.data["status"]
         if not policy.is_known_status(status):
             self.problem(f"status {status!r} is not in policy {policy.name!r}'s statuses; counted as a working status")
         self.status = status
-        self.set_mode(t, category=policy.category(status), awaiting=True)
+        self.set_category(policy.category(status))
+        self.set_awaiting(True)
         for settings in policy.metrics.values():
             if settings.kind in ("first_response", "resolution"):
                 self.start(settings, t)
@@ -564,7 +599,7 @@ class _Run:
 
     def on_status(self, event: TicketEvent) -> None:
         assert self.policy is not None
-        t, status = event.at, event.status
+        t, status = event.at, event.data["status"]
         if not self.policy.is_known_status(status):
             self.problem(f"status {status!r} is not in policy {self.policy.name!r}'s statuses; it has no effect")
             return
@@ -576,7 +611,7 @@ class _Run:
     def enter(self, t: datetime, new: StatusCategory, reason: str) -> None:
         """Move the ticket to a status category: pause, resume, stop or reopen timers."""
         old = self.category
-        self.set_mode(t, category=new)
+        self.set_category(new)
         if new == old:
             return
         if new == "stop":
@@ -614,11 +649,11 @@ class _Run:
                 self.stop(cycle, t, reason)
 
     def on_agent_reply(self, event: TicketEvent) -> None:
-        if not event.public:
+        if not event.data["public"]:
             return  # an internal note never stops a timer
         assert self.policy is not None
         t = event.at
-        self.set_mode(t, awaiting=False)
+        self.set_awaiting(False)
         self.replied = True
         for cycle in list(self.open):
             if cycle.settings.kind != "resolution":
@@ -630,7 +665,7 @@ class _Run:
     def on_customer_reply(self, event: TicketEvent) -> None:
         assert self.policy is not None
         t = event.at
-        self.set_mode(t, awaiting=True)
+        self.set_awaiting(True)
         if self.category == "stop" or not self.replied:
             return  # the host reopens with a status event; the opening message is first_response's
         for settings in self.policy.metrics.values():
@@ -639,20 +674,19 @@ class _Run:
 
     def on_priority(self, event: TicketEvent) -> None:
         assert self.policy is not None and self.business is not None
-        t, priority = event.at, event.priority
+        t, priority = event.at, event.data["priority"]
         self.priority = priority
         if priority not in self.policy.targets:
             self.problem(f"priority {priority!r} has no targets in policy {self.policy.name!r}; targets unchanged")
             return
-        eod_cal = _all_day(self.business.cal.zone.key)
         for cycle in self.open:
             spec = self.policy.target(priority, cycle.settings.name)
             if spec is not None:
-                cycle.retarget(t, spec, eod_cal)
+                cycle.retarget(t, spec)
 
     def on_assigned(self, event: TicketEvent) -> None:
         assert self.policy is not None
-        t, group = event.at, event.group
+        t, group = event.at, event.data["group"]
         if group == self.group:
             return
         self.group = group
@@ -671,14 +705,14 @@ class _Run:
         """Custom fields feed the rules layer; timers ignore them."""
 
     def on_pin(self, event: TicketEvent) -> None:
-        self.pin(event, event.due_at)
+        self.pin(event, event.data["due_at"])
 
     def on_unpin(self, event: TicketEvent) -> None:
         self.pin(event, None)
 
     def pin(self, event: TicketEvent, due_at: datetime | None) -> None:
         assert self.policy is not None
-        t, metric = event.at, event.metric
+        t, metric = event.at, event.data["metric"]
         if metric not in self.policy.metrics:
             self.problem(f"metric {metric!r} is not in policy {self.policy.name!r}")
             return
@@ -704,7 +738,7 @@ class _Run:
 
     def on_policy(self, event: TicketEvent) -> None:
         assert self.policy is not None and self.business is not None and self.wall is not None
-        t, name = event.at, event.policy
+        t, name = event.at, event.data["policy"]
         source = self.source
         if isinstance(source, PolicySet):
             new = source.select(name, t)
@@ -720,13 +754,12 @@ class _Run:
             self.problem(f"calendar {cal_name!r} is not known ({exc.message}); it has no effect")
             return
         # Totals carry on; from here the business clock measures on the new calendar.
-        self.set_mode(t)
         for cycles in self.cycles.values():
             for cycle in cycles:
                 cycle.previous_deadline()  # the deadlines that applied were on the old calendar
         self.business.cal = cal
+        self.wall.cal = cal
         self.policy = new
-        eod_cal = _all_day(cal.zone.key)
         for cycle in list(self.open):
             settings = new.metrics.get(cycle.settings.name)
             if settings is None:
@@ -738,7 +771,7 @@ class _Run:
                 cycle.rebase(t, clock)
             spec = new.target(self.priority, settings.name)
             if spec is not None:
-                cycle.retarget(t, spec, eod_cal)
+                cycle.retarget(t, spec)
             else:
                 cycle.fold(t)
                 if cycle.mode == "running":
@@ -762,23 +795,47 @@ class _Run:
 
     # -- result -------------------------------------------------------------
     def finish(self, now: datetime) -> Evaluation:
-        cycles: dict[str, tuple[TimerState, ...]] = {}
         measures = Measures(_ZERO, _ZERO, _ZERO, _ZERO)
         policy = self.policy
+        shown: dict[str, list[_Cycle]] = {}
         if policy is not None and self.business is not None:
             for cycle in self.open:
-                cycle.breach_before(now, inclusive=True)
+                watch = cycle.watch
+                if watch is not None and watch <= now:
+                    cycle.breach_before(now, inclusive=True)
             business = self.business
-            business.at(now)
+            self.advance(now)
             measures = Measures(
                 requester_wait=business.requester,
                 customer_wait=business.paused,
                 work_time=business.work,
                 solved_time=business.solved,
             )
-            warnings = policy.warnings
             for metric, metric_cycles in self.cycles.items():
-                shown = [c for c in metric_cycles if c.shown and c.target is not None]
-                if shown:
-                    cycles[metric] = tuple(c.state(n, now, warnings) for n, c in enumerate(shown, 1))
-        return Evaluation(cycles=cycles, measures=measures, problems=tuple(self.problems), policy=policy, now=now)
+                visible = [c for c in metric_cycles if c.shown and c.target is not None]
+                if visible:
+                    shown[metric] = visible
+        warnings = policy.warnings if policy is not None else ()
+        built: dict[int, TimerState] = {}
+
+        def state(cycle: _Cycle, number: int) -> TimerState:
+            # Every clock already stands at now, so building later gives the same state.
+            found = built.get(id(cycle))
+            if found is None:
+                found = built[id(cycle)] = cycle.state(number, now, warnings)
+            return found
+
+        def all_cycles() -> dict[str, tuple[TimerState, ...]]:
+            return {m: tuple(state(c, n) for n, c in enumerate(cs, 1)) for m, cs in shown.items()}
+
+        def latest() -> dict[str, TimerState]:
+            return {m: state(cs[-1], len(cs)) for m, cs in shown.items()}
+
+        return Evaluation(measures=measures, problems=tuple(self.problems), policy=policy, now=now,
+                          cycles=all_cycles, states=latest)
+
+
+_HANDLERS: dict[str, Callable[[_Run, TicketEvent], None]] = {
+    kind: getattr(_Run, "on_" + kind)
+    for kind in ("status", "priority", "agent_reply", "customer_reply", "assigned", "field", "pin", "unpin", "policy")
+}

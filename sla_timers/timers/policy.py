@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import tomllib
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from types import MappingProxyType
@@ -99,6 +99,8 @@ class Policy:
     targets: Mapping[str, Mapping[str, Target]]
     description: str = ""
     _category: dict[str, StatusCategory] = field(default_factory=dict, repr=False)
+    #: True when some metric runs on calendar (24x7) time.
+    uses_calendar_time: bool = field(default=False, repr=False)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Policy) and (self.name, self.version) == (other.name, other.version)
@@ -211,6 +213,7 @@ class Policy:
             targets=MappingProxyType({p: MappingProxyType(row) for p, row in targets.items()}),
             description=description,
             _category=category,
+            uses_calendar_time=any(m.time == "calendar" for m in metrics.values()),
         )
 
 
@@ -234,6 +237,13 @@ class PolicySet:
         for versions in by_name.values():
             versions.sort(key=_sort_key)
         self._by_name = by_name
+        #: True when some metric of some policy runs on calendar (24x7) time.
+        self.uses_calendar_time = any(p.uses_calendar_time for versions in by_name.values() for p in versions)
+
+    def __iter__(self) -> Iterator[Policy]:
+        """Every version of every policy, by name, then effective_from and version."""
+        for name in sorted(self._by_name):
+            yield from self._by_name[name]
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
@@ -97,24 +97,72 @@ class Measures:
     solved_time: timedelta
 
 
-@dataclass(frozen=True, slots=True)
 class Evaluation:
-    """Everything :func:`~sla_timers.timers.evaluate_ticket` knows about a ticket."""
+    """Everything :func:`~sla_timers.timers.evaluate_ticket` knows about a ticket.
 
-    #: Every cycle of every metric, oldest first.
-    cycles: Mapping[str, tuple[TimerState, ...]]
+    Immutable. Timer states are built on first use (most callers want only the
+    latest cycles), then kept.
+    """
+
+    __slots__ = ("measures", "problems", "policy", "now", "_cycles", "_states", "_build_cycles", "_build_states")
+
     measures: Measures
     problems: tuple[Problem, ...]
     #: The policy in force at ``now`` (None before ``created``).
     policy: Policy | None
     now: datetime
 
+    def __init__(
+        self,
+        *,
+        measures: Measures,
+        problems: tuple[Problem, ...],
+        policy: Policy | None,
+        now: datetime,
+        cycles: Callable[[], dict[str, tuple[TimerState, ...]]],
+        states: Callable[[], dict[str, TimerState]],
+    ) -> None:
+        self.measures = measures
+        self.problems = problems
+        self.policy = policy
+        self.now = now
+        self._cycles: dict[str, tuple[TimerState, ...]] | None = None
+        self._states: dict[str, TimerState] | None = None
+        self._build_cycles = cycles
+        self._build_states = states
+
+    @property
+    def cycles(self) -> Mapping[str, tuple[TimerState, ...]]:
+        """Every cycle of every metric that has one, oldest first."""
+        if self._cycles is None:
+            self._cycles = self._build_cycles()
+        return self._cycles
+
     @property
     def states(self) -> dict[str, TimerState]:
-        """The latest cycle of each metric that has one."""
-        return {metric: cycles[-1] for metric, cycles in self.cycles.items() if cycles}
+        """The latest cycle of each metric that has one (a new dict each time)."""
+        if self._states is None:
+            self._states = self._build_states()
+        return dict(self._states)
 
     def next_change(self) -> datetime | None:
+        """See :func:`next_change`."""
+        return next_change(self.states.values())
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Evaluation):
+            return NotImplemented
+        return (self.measures, self.problems, self.policy, self.now, dict(self.cycles)) == (
+            other.measures, other.problems, other.policy, other.now, dict(other.cycles))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (f"Evaluation(now={self.now.isoformat()}, policy={self.policy.name if self.policy else None!r}, "
+                f"cycles={dict(self.cycles)!r}, measures={self.measures!r}, problems={self.problems!r})")
+
+
+def next_change(self) -> datetime | None:
         """See :func:`next_change`."""
         return next_change(self.states.values())
 
