@@ -102,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rng = random.Random(20261123)
     print(f"Command: `{shlex.join([os.path.relpath(sys.executable), *sys.argv])}`  ")
     print(f"Machine: {os.cpu_count()} CPUs (nproc), Python {platform.python_version()}, "
-          f"{platform.system()} {platform.machine()}  ")
+          f"{platform.system()} {platform.machine()}, load average {os.getloadavg()[0]:.2f} at start  ")
     print(f"Policy: 4 metrics, 4 warnings, calendar us-ny-9x5; best of {repeats} repeats, gc off\n")
     print("| events | evaluations/s | µs per evaluation | µs incl. building events | goal |")
     print("|---:|---:|---:|---:|---|")

@@ -335,7 +335,7 @@ class _Cycle:
             self.start_stretch(t)
 
     # -- output -------------------------------------------------------------
-    def state(self, number: int, now: datetime, warnings: tuple) -> TimerState:
+    def state(self, number: int, now: datetime, warnings: _Marks) -> TimerState:
         target = self.target
         assert target is not None
         mode = self.mode
@@ -394,8 +394,35 @@ def _amount(spec: Target, started_at: datetime, clock: _Clock) -> timedelta:
     return spec
 
 
+#: Per target: the policy's warnings as (elapsed threshold, lead before due, level).
+_Thresholds = tuple[tuple[timedelta, timedelta, object], ...]
+_Marks = Callable[[timedelta], _Thresholds]
+
+
+def _marks(policy: Policy | None) -> _Marks:
+    """Thresholds of the policy's warnings for a given target, computed once per target."""
+    if policy is None or not policy.warnings:
+        return lambda total: ()
+    cache = policy._thresholds  # kept across evaluations: a policy has few distinct targets
+    warnings = policy.warnings
+
+    def thresholds(total: timedelta) -> _Thresholds:
+        found = cache.get(total)
+        if found is None:
+            rows = []
+            for mark in warnings:
+                before = mark.lead if mark.lead is not None else total * (1 - mark.fraction)  # type: ignore[operator]
+                rows.append((total - before, before, mark.level))
+            if len(cache) >= 512:  # eod and pinned targets vary; stay small
+                cache.clear()
+            found = cache[total] = tuple(rows)
+        return found
+
+    return thresholds
+
+
 def _warning(
-    warnings: tuple, elapsed: timedelta, total: timedelta, due: datetime | None, clock: _Clock,
+    marks: _Marks, elapsed: timedelta, total: timedelta, due: datetime | None, clock: _Clock,
     now: datetime, running: bool,
 ) -> tuple[float | str | int | None, datetime | None]:
     """The highest warning crossed (as the policy wrote it) and, for a running
@@ -404,9 +431,7 @@ def _warning(
     level = None
     level_threshold: timedelta | None = None
     upcoming: tuple[timedelta, timedelta] | None = None  # (threshold, lead) of the soonest not crossed
-    for mark in warnings:
-        before = mark.lead if mark.lead is not None else total * (1 - mark.fraction)
-        threshold = total - before
+    for threshold, before, mark_level in marks(total):
         if threshold < elapsed:
             crossed = True
         elif threshold > elapsed or not running or due is None:
@@ -416,14 +441,14 @@ def _warning(
             crossed = (clock.add(due, -before) if before > _ZERO else due) <= now
         if crossed:
             if level_threshold is None or threshold >= level_threshold:
-                level, level_threshold = mark.level, threshold
+                level, level_threshold = mark_level, threshold
         elif running and due is not None and (upcoming is None or threshold < upcoming[0]):
             upcoming = (threshold, before)
     next_at = None
     if upcoming is not None:
         before = upcoming[1]
         next_at = clock.add(due, -before) if before > _ZERO else due  # type: ignore[arg-type]
-    return level, next_at
+    return level, next_at  # type: ignore[return-value]
 
 
 class _Run:
@@ -551,8 +576,9 @@ class _Run:
             watch = cycle.watch
             if watch is not None and watch < t:
                 cycle.breach_before(t)
-        # Every clock stands at t from here: cycles read totals without calendar calls.
-        self.advance(t)
+        # A handler that changes anything first calls advance(t); cycles then read
+        # the clocks' totals without calendar calls. Events that change nothing
+        # (an internal note, a second message while one waits) cost no calendar call.
         _HANDLERS[event.kind](self, event)
 
     def on_created(self, event: TicketEvent) -> None:
@@ -604,8 +630,13 @@ class _Run:
             self.problem(f"status {status!r} is not in policy {self.policy.name!r}'s statuses; it has no effect")
             return
         self.status = status
-        self.enter(t, self.policy.category(status), f"status:{status}")
-        if status in self.policy.first_response_statuses:
+        category = self.policy.category(status)
+        meets = status in self.policy.first_response_statuses
+        if category == self.category and not meets:
+            return
+        self.advance(t)
+        self.enter(t, category, f"status:{status}")
+        if meets:
             self.meet_first_response(t, f"status:{status}")
 
     def enter(self, t: datetime, new: StatusCategory, reason: str) -> None:
@@ -653,6 +684,7 @@ class _Run:
             return  # an internal note never stops a timer
         assert self.policy is not None
         t = event.at
+        self.advance(t)
         self.set_awaiting(False)
         self.replied = True
         for cycle in list(self.open):
@@ -665,12 +697,16 @@ class _Run:
     def on_customer_reply(self, event: TicketEvent) -> None:
         assert self.policy is not None
         t = event.at
+        # The host reopens with a status event; the opening message is first_response's.
+        starts = [] if self.category == "stop" or not self.replied else [
+            settings for settings in self.policy.metrics.values()
+            if settings.kind == "next_response" and self.open_of(settings.name) is None]
+        if self.awaiting and not starts:
+            return
+        self.advance(t)
         self.set_awaiting(True)
-        if self.category == "stop" or not self.replied:
-            return  # the host reopens with a status event; the opening message is first_response's
-        for settings in self.policy.metrics.values():
-            if settings.kind == "next_response" and self.open_of(settings.name) is None:
-                self.start(settings, t)
+        for settings in starts:
+            self.start(settings, t)
 
     def on_priority(self, event: TicketEvent) -> None:
         assert self.policy is not None and self.business is not None
@@ -679,6 +715,7 @@ class _Run:
         if priority not in self.policy.targets:
             self.problem(f"priority {priority!r} has no targets in policy {self.policy.name!r}; targets unchanged")
             return
+        self.advance(t)
         for cycle in self.open:
             spec = self.policy.target(priority, cycle.settings.name)
             if spec is not None:
@@ -689,6 +726,7 @@ class _Run:
         t, group = event.at, event.data["group"]
         if group == self.group:
             return
+        self.advance(t)
         self.group = group
         for cycle in list(self.open):
             if cycle.settings.scope == "group":
@@ -723,6 +761,7 @@ class _Run:
         if due_at is None and cycle.pin is None:
             self.problem(f"metric {metric!r} has no pinned deadline to unpin")
             return
+        self.advance(t)
         cycle.fold(t)
         if cycle.mode == "paused" and cycle.pin is not None and due_at is None:
             cycle.pin_rem = None
@@ -754,6 +793,7 @@ class _Run:
             self.problem(f"calendar {cal_name!r} is not known ({exc.message}); it has no effect")
             return
         # Totals carry on; from here the business clock measures on the new calendar.
+        self.advance(t)
         for cycles in self.cycles.values():
             for cycle in cycles:
                 cycle.previous_deadline()  # the deadlines that applied were on the old calendar
@@ -815,7 +855,7 @@ class _Run:
                 visible = [c for c in metric_cycles if c.shown and c.target is not None]
                 if visible:
                     shown[metric] = visible
-        warnings = policy.warnings if policy is not None else ()
+        warnings = _marks(policy)
         built: dict[int, TimerState] = {}
 
         def state(cycle: _Cycle, number: int) -> TimerState:

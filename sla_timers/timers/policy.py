@@ -101,6 +101,9 @@ class Policy:
     _category: dict[str, StatusCategory] = field(default_factory=dict, repr=False)
     #: True when some metric runs on calendar (24x7) time.
     uses_calendar_time: bool = field(default=False, repr=False)
+    #: Warning thresholds per target, filled by the engine (a cache, not part of the value).
+    _thresholds: dict[timedelta, tuple[tuple[timedelta, timedelta, object], ...]] = field(
+        default_factory=dict, repr=False)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Policy) and (self.name, self.version) == (other.name, other.version)
