@@ -554,9 +554,6 @@ class _Run:
         cycle.stop(t, reason, by_status)
         self.open.remove(cycle)
 
-    def prune(self) -> None:
-        self.open = [c for c in self.open if c.mode != "stopped"]
-
     # -- events -------------------------------------------------------------
     def apply(self, index: int, event: TicketEvent) -> None:
         self.index, self.event = index, event

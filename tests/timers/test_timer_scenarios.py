@@ -556,3 +556,44 @@ def test_e1_every_permutation_gives_the_same_evaluation(ny95, make_policy, log):
     assert expected.states  # the log does start timers
     for permutation in itertools.permutations(log):
         assert evaluate_ticket(policy, permutation, now=now, calendar=ny95) == expected
+
+
+# -- more edges -----------------------------------------------------------------------
+
+def test_a_pin_passed_while_paused_breaches_at_the_resume(ny95, make_policy):
+    # Pinned to Mon 12:00, pending 10:00-14:00: no breach while paused (B9); running
+    # again after its pin, it is breached at the resume, never in the past.
+    policy = make_policy({"high": {"resolution": "8h"}})
+    events = [created(ny(2026, 11, 23, 9)),
+              TicketEvent("pin", ny(2026, 11, 23, 9, 30), metric="resolution", due_at=ny(2026, 11, 23, 12)),
+              status(ny(2026, 11, 23, 10), "pending")]
+    paused = evaluate(policy, events, now=ny(2026, 11, 23, 13), calendar=ny95)["resolution"]
+    # 2h of business time were left to the pin when it paused (10:00 -> 12:00).
+    assert (paused.status, paused.breached_at, paused.remaining) == ("paused", None, 2 * H)
+    events.append(status(ny(2026, 11, 23, 14), "open"))
+    state = evaluate(policy, events, now=ny(2026, 11, 23, 15), calendar=ny95)["resolution"]
+    assert (state.status, state.breached_at) == ("breached", ny(2026, 11, 23, 14))
+
+
+def test_a_switch_to_calendar_time_keeps_elapsed(ny95, make_policy):
+    # Created Fri 11-20 14:00 under standard (business time, NY95); at 16:00, 2h used, premium
+    # measures the same metric in calendar time: 6h of real time left -> Fri 22:00.
+    # (On NY95 it would have been 1h Fri + 5h Mon -> Mon 14:00.)
+    standard = make_policy({"high": {"resolution": "8h"}})
+    premium = make_policy({"high": {"resolution": "8h"}}, name="premium", metrics={"resolution": {"time": "calendar"}})
+    events = [created(ny(2026, 11, 20, 14), policy="standard"), TicketEvent("policy", ny(2026, 11, 20, 16), policy="premium")]
+    state = evaluate(PolicySet([standard, premium]), events, now=ny(2026, 11, 20, 18), calendar=ny95)["resolution"]
+    # Elapsed at 18:00: 2h business + 2h real since 16:00 = 4h.
+    assert (state.due_at, state.elapsed) == (ny(2026, 11, 20, 22), 4 * H)
+
+
+def test_group_first_response_is_met_by_the_next_public_reply(ny95, make_policy):
+    policy = make_policy({"high": {"group_reply": "30m"}},
+                         metrics={"group_reply": {"kind": "first_response", "scope": "group"}})
+    events = [created(ny(2026, 11, 23, 9), group="tier1"),                  # tier1 from 09:00, due 09:30
+              TicketEvent("assigned", ny(2026, 11, 23, 9, 10), group="tier2"),  # tier1 met after 10m
+              reply(ny(2026, 11, 23, 9, 50))]                               # tier2 answers after 40m: late
+    tier1, tier2 = evaluate_ticket(policy, events, now=ny(2026, 11, 23, 10), calendar=ny95).cycles["group_reply"]
+    assert (tier1.group, tier1.status, tier1.elapsed) == ("tier1", "met", 10 * M)
+    assert (tier2.group, tier2.status, tier2.breached_at, tier2.stop_reason) == (
+        "tier2", "breached", ny(2026, 11, 23, 9, 40), "agent_reply")
