@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Union
 
 from ..clock import BusinessCalendar
-from ..errors import CalendarNotFound, NaiveDatetimeError, SLAError
+from ..errors import CalendarNotFound, EventError, NaiveDatetimeError, SLAError
 from .durations import EndOfDay, Target
 from .events import TicketEvent
 from .policy import MetricSettings, Policy, PolicySet, StatusCategory
@@ -65,15 +65,26 @@ def evaluate_ticket(
     ``policy`` events are looked up in ``calendars`` (a mapping or a function),
     then in the clock's shipped calendars.
 
+    A still-running timer whose due is ``now`` is breached as of ``now``; a stop
+    event at that same instant would still have met it.
+
     :raises NaiveDatetimeError: if ``now`` has no tzinfo.
+    :raises EventError: if an item of ``events`` is not a :class:`TicketEvent`.
     """
     if not isinstance(now, datetime):
         raise TypeError(f"now must be a datetime, got {type(now).__name__}")
     if now.tzinfo is None or now.utcoffset() is None:
         raise NaiveDatetimeError(f"now must be timezone-aware, got {now!r}", field="now")
     now = now.astimezone(UTC)
+    log = list(events)
+    for i, event in enumerate(log):
+        if not isinstance(event, TicketEvent):
+            raise EventError(
+                f"events[{i}]: {type(event).__name__} is not a TicketEvent; build one, or use parse_events() for dicts",
+                field=f"events[{i}]",
+            )
     run = _Run(policy, calendar, calendars)
-    for index, event in enumerate(sorted(events, key=TicketEvent.sort_key)):
+    for index, event in enumerate(sorted(log, key=TicketEvent.sort_key)):
         if event.at > now:
             break
         run.apply(index, event)

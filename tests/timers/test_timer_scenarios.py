@@ -8,12 +8,13 @@ is on EST (UTC-5) from 2026-11-01, so 09:00 there is 14:00Z.
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from timer_helpers import ny, weekly
 
 from sla_timers import BusinessCalendar
+from sla_timers.errors import EventError, NaiveDatetimeError
 from sla_timers.timers import (
     Policy,
     PolicySet,
@@ -597,3 +598,28 @@ def test_group_first_response_is_met_by_the_next_public_reply(ny95, make_policy)
     assert (tier1.group, tier1.status, tier1.elapsed) == ("tier1", "met", 10 * M)
     assert (tier2.group, tier2.status, tier2.breached_at, tier2.stop_reason) == (
         "tier2", "breached", ny(2026, 11, 23, 9, 40), "agent_reply")
+
+
+def test_b18_a_new_holiday_moves_open_due_dates_later(ny95, make_policy):
+    # 16h from Mon 11-23 09:00 -> Mon 8h + Tue 8h -> Tue 17:00. Tue declared a holiday:
+    # Mon 8h + Wed 8h -> Wed 17:00. The first_response met Mon 10:00 is the same either way.
+    holiday = BusinessCalendar.from_dict({"name": "NY95", "timezone": "America/New_York",
+                                          "hours": {d: ["09:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
+                                          "holidays": {"dates": ["2026-11-24"]}})
+    policy = make_policy({"high": {"first_response": "1h", "resolution": "16h"}})
+    events = [created(ny(2026, 11, 23, 9)), reply(ny(2026, 11, 23, 10))]
+    now = ny(2026, 11, 23, 12)
+    before = evaluate(policy, events, now=now, calendar=ny95)
+    after = evaluate(policy, events, now=now, calendar=holiday)
+    assert (before["resolution"].due_at, after["resolution"].due_at) == (ny(2026, 11, 24, 17), ny(2026, 11, 25, 17))
+    assert before["first_response"] == after["first_response"]
+
+
+def test_events_must_be_ticket_events(ny95, make_policy):
+    policy = make_policy({"high": {"resolution": "8h"}})
+    with pytest.raises(EventError) as info:
+        evaluate(policy, [created(ny(2026, 11, 23, 9)), {"kind": "status"}], now=ny(2026, 11, 23, 10), calendar=ny95)
+    assert info.value.field == "events[1]"
+    with pytest.raises(NaiveDatetimeError) as naive:
+        evaluate(policy, [], now=datetime(2026, 11, 23, 10), calendar=ny95)
+    assert naive.value.field == "now"
