@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from .policy import Policy
 
+#: What a timer is doing: see :attr:`TimerState.status`.
 TimerStatus = Literal["running", "paused", "met", "breached"]
 
 
