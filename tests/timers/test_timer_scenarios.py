@@ -623,3 +623,27 @@ def test_events_must_be_ticket_events(ny95, make_policy):
     with pytest.raises(NaiveDatetimeError) as naive:
         evaluate(policy, [], now=datetime(2026, 11, 23, 10), calendar=ny95)
     assert naive.value.field == "now"
+
+
+def test_a_timer_stopped_while_paused_keeps_the_deadline_from_before_the_pause(ny95, make_policy):
+    # 8h from Mon 09:00 -> due 17:00; pending 10:00 (1h used); solved 11:00 while pending:
+    # met, due_at still Mon 17:00. first_response (1h, unanswered) stops too, at 11:00, late.
+    policy = make_policy({"high": {"first_response": "1h", "resolution": "8h"}})
+    events = [created(ny(2026, 11, 23, 9)), status(ny(2026, 11, 23, 10), "pending"),
+              status(ny(2026, 11, 23, 11), "solved"), status(ny(2026, 11, 24, 9), "open")]
+    states = evaluate(policy, events[:3], now=ny(2026, 11, 23, 12), calendar=ny95)
+    assert (states["resolution"].status, states["resolution"].due_at, states["resolution"].elapsed) == (
+        "met", ny(2026, 11, 23, 17), H)
+    assert (states["first_response"].status, states["first_response"].breached_at,
+            states["first_response"].stop_reason) == ("breached", ny(2026, 11, 23, 10), "status:solved")
+    # Reopened: resolution resumes; first_response never restarts.
+    cycles = evaluate_ticket(policy, events, now=ny(2026, 11, 24, 10), calendar=ny95).cycles
+    assert len(cycles["first_response"]) == 1 and cycles["resolution"][0].status == "running"
+
+
+def test_a_timer_that_never_ran_has_no_deadline(ny95, make_policy):
+    # Created pending: resolution starts paused; solved before it ever ran.
+    policy = make_policy({"high": {"resolution": "8h"}})
+    events = [created(ny(2026, 11, 23, 9), status="pending"), status(ny(2026, 11, 23, 10), "solved")]
+    state = evaluate(policy, events, now=ny(2026, 11, 23, 11), calendar=ny95)["resolution"]
+    assert (state.status, state.due_at, state.elapsed, state.paused_for) == ("met", None, timedelta(0), H)
