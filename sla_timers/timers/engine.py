@@ -77,14 +77,19 @@ def evaluate_ticket(
         raise NaiveDatetimeError(f"now must be timezone-aware, got {now!r}", field="now")
     now = now.astimezone(UTC)
     log = list(events)
-    for i, event in enumerate(log):
-        if not isinstance(event, TicketEvent):
-            raise EventError(
-                f"events[{i}]: {type(event).__name__} is not a TicketEvent; build one, or use parse_events() for dicts",
-                field=f"events[{i}]",
-            )
+    try:
+        log.sort(key=TicketEvent.sort_key)
+    except (AttributeError, TypeError):
+        for i, event in enumerate(log):
+            if not isinstance(event, TicketEvent):
+                raise EventError(
+                    f"events[{i}]: {type(event).__name__} is not a TicketEvent; build one, "
+                    "or use parse_events() for dicts",
+                    field=f"events[{i}]",
+                ) from None
+        raise
     run = _Run(policy, calendar, calendars)
-    for index, event in enumerate(sorted(log, key=TicketEvent.sort_key)):
+    for index, event in enumerate(log):
         if event.at > now:
             break
         run.apply(index, event)
@@ -705,20 +710,22 @@ class _Run:
         self.advance(t)
         self.set_awaiting(False)
         self.replied = True
-        for cycle in list(self.open):
-            if cycle.settings.kind != "resolution":
-                self.stop(cycle, t, "agent_reply")
-        for settings in self.policy.metrics.values():
-            if settings.kind == "periodic_update":
-                self.start(settings, t)
+        keep = []
+        for cycle in self.open:
+            if cycle.settings.kind == "resolution":
+                keep.append(cycle)
+            else:
+                cycle.stop(t, "agent_reply")
+        self.open = keep
+        for settings in self.policy.of_kind("periodic_update"):
+            self.start(settings, t)
 
     def on_customer_reply(self, event: TicketEvent) -> None:
         assert self.policy is not None
         t = event.at
         # The host reopens with a status event; the opening message is first_response's.
         starts = [] if self.category == "stop" or not self.replied else [
-            settings for settings in self.policy.metrics.values()
-            if settings.kind == "next_response" and self.open_of(settings.name) is None]
+            settings for settings in self.policy.of_kind("next_response") if self.open_of(settings.name) is None]
         if self.awaiting and not starts:
             return
         self.advance(t)

@@ -101,6 +101,7 @@ class Policy:
     _category: dict[str, StatusCategory] = field(default_factory=dict, repr=False)
     #: True when some metric runs on calendar (24x7) time.
     uses_calendar_time: bool = field(default=False, repr=False)
+    _kinds: dict[str, tuple[MetricSettings, ...]] = field(default_factory=dict, repr=False)
     #: Warning thresholds per target, filled by the engine (a cache, not part of the value).
     _thresholds: dict[timedelta, tuple[tuple[timedelta, timedelta, object], ...]] = field(
         default_factory=dict, repr=False)
@@ -129,6 +130,13 @@ class Policy:
         """The target of ``metric`` at ``priority``, or None when the policy sets none."""
         row = self.targets.get(priority) if priority is not None else None
         return None if row is None else row.get(metric)
+
+    def of_kind(self, kind: str) -> tuple[MetricSettings, ...]:
+        """The metrics of one kind, in the policy's order."""
+        found = self._kinds.get(kind)
+        if found is None:
+            found = self._kinds[kind] = tuple(m for m in self.metrics.values() if m.kind == kind)
+        return found
 
     def is_known_status(self, status: str) -> bool:
         """False only when the policy lists ``statuses`` and ``status`` is not among them."""
