@@ -115,3 +115,17 @@ def test_business_time_never_exceeds_real_time(data: st.DataObject) -> None:
                 assert state.due_at is not None
             if state.status == "breached":
                 assert state.breached_at is not None and state.breached_at <= end
+
+
+@given(data=st.data())
+def test_a_breach_stays_a_breach_as_time_goes_on(data: st.DataObject) -> None:
+    pol, cal = POLICIES["NY95"]
+    events, later = data.draw(logs(WORK + PAUSE + STOP))
+    earlier = events[0].at + (later - events[0].at) * data.draw(st.floats(0, 1))
+    before = evaluate_ticket(pol, events, now=earlier, calendar=cal).cycles
+    after = evaluate_ticket(pol, events, now=later, calendar=cal).cycles
+    for metric, cycles in before.items():
+        for old, new in zip(cycles, after[metric]):
+            assert new.cycle == old.cycle and new.started_at == old.started_at
+            if old.status == "breached":
+                assert (new.status, new.breached_at) == ("breached", old.breached_at)
