@@ -33,36 +33,58 @@ _MICROSECOND = timedelta(microseconds=1)
 class LadderCalendar(Protocol):
     """What ladders need from :class:`sla_timers.clock.BusinessCalendar`."""
 
-    def add(self, t: datetime, d: timedelta) -> datetime: ...  # noqa: D102
+    def add(self, t: datetime, d: timedelta) -> datetime:
+        """``d`` of business time after ``t`` (before it when negative)."""
 
-    def is_open(self, t: datetime) -> bool: ...  # noqa: D102
+    def is_open(self, t: datetime) -> bool:
+        """True inside open time."""
 
-    def next_open(self, t: datetime) -> datetime: ...  # noqa: D102
+    def next_open(self, t: datetime) -> datetime:
+        """``t`` when open, else the next opening."""
 
 
 class TimerLike(Protocol):
-    """The fields of :class:`sla_timers.timers.TimerState` a ladder reads."""
+    """The fields of :class:`sla_timers.timers.TimerState` a ladder reads (pass the real states)."""
 
     @property
-    def metric(self) -> str: ...  # noqa: D102
+    def metric(self) -> str:
+        """The metric's name."""
+
     @property
-    def cycle(self) -> int: ...  # noqa: D102
+    def cycle(self) -> int:
+        """1, 2, ... per metric and ticket."""
+
     @property
-    def status(self) -> str: ...  # noqa: D102
+    def status(self) -> str:
+        """``running``, ``paused``, ``met`` or ``breached``."""
+
     @property
-    def target(self) -> timedelta: ...  # noqa: D102
+    def target(self) -> timedelta:
+        """The target in force."""
+
     @property
-    def started_at(self) -> datetime: ...  # noqa: D102
+    def started_at(self) -> datetime:
+        """When the cycle started."""
+
     @property
-    def due_at(self) -> datetime | None: ...  # noqa: D102
+    def due_at(self) -> datetime | None:
+        """The deadline; None while paused."""
+
     @property
-    def remaining(self) -> timedelta: ...  # noqa: D102
+    def remaining(self) -> timedelta:
+        """Business time left (negative once overdue)."""
+
     @property
-    def breached_at(self) -> datetime | None: ...  # noqa: D102
+    def breached_at(self) -> datetime | None:
+        """The breach instant, or None."""
+
     @property
-    def stopped_at(self) -> datetime | None: ...  # noqa: D102
+    def stopped_at(self) -> datetime | None:
+        """When the cycle stopped, or None."""
+
     @property
-    def paused_since(self) -> datetime | None: ...  # noqa: D102
+    def paused_since(self) -> datetime | None:
+        """Since when the clock stands still, or None."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,7 +268,7 @@ class EscalationLadders:
 
         due: list[DueStep] = []
         level = None
-        for fell_due_at, _, metric, step, state, cal in found:
+        for fell_due_at, _, metric, step, state, _cal in found:
             due_at = fell_due_at.astimezone(timezone.utc)
             key = StepKey(ticket, metric, state.cycle, step.id)
             notify_at = None

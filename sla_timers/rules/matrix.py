@@ -276,8 +276,9 @@ class PriorityMatrix:
             self._check_policies(top, policies)
         self._needs_now = bool(names_in_tests)
         self._bases: dict[tuple[Any, Any, Any], Base] = {}
-        resolved = _resolve_calendars(calendars, {**used_calendars, **{
-            n: w for n, w in names_in_tests.items() if n is not None}})
+        # Each name is reported where it is first used, actions and defaults before tests.
+        tested = {n: w for n, w in names_in_tests.items() if n is not None}
+        resolved = _resolve_calendars(calendars, {**tested, **used_calendars})
         self._compile(parsed, resolved)
         return self
 
@@ -307,10 +308,13 @@ class PriorityMatrix:
         for key in ("impacts", "urgencies", "matrix"):
             if key not in table:
                 s.fail(s.join(where, key), "is required")
-        self._impact = getter(s.dotted_path(s.string(table.get("impact_field", "impact"),
-                                                     s.join(where, "impact_field")), where))
-        self._urgency = getter(s.dotted_path(s.string(table.get("urgency_field", "urgency"),
-                                                      s.join(where, "urgency_field")), where))
+        for key, default in (("impact_field", "impact"), ("urgency_field", "urgency")):
+            at = s.join(where, key)
+            get = getter(s.dotted_path(s.string(table.get(key, default), at), at))
+            if key == "impact_field":
+                self._impact = get
+            else:
+                self._urgency = get
         self._impacts = s.strings(table["impacts"], s.join(where, "impacts"))
         self._urgencies = s.strings(table["urgencies"], s.join(where, "urgencies"))
         rows = s.array(table["matrix"], s.join(where, "matrix"))
@@ -421,7 +425,7 @@ class PriorityMatrix:
 
     def _trace(self, result: Classification) -> tuple[TraceEntry, ...]:
         """Rebuild what each matched rule changed: its "after" is the next one's "before"."""
-        raw = result._raw  # noqa: SLF001 - the matrix reads its own record
+        raw = result._raw
         final = (self._level[result.priority], result.policy, result.calendar, len(result.tags))
         entries = []
         for k, (i, level, policy, calendar, ntags) in enumerate(raw):
