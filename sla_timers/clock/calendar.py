@@ -40,6 +40,7 @@ _INF = 1 << 62
 #: practice; generous so the up-front range check never refuses a valid ``add``).
 _DST_SLACK_PER_YEAR_US = 3 * 3_600_000_000
 _YEAR_US = 366 * DAY_US
+_REBUILD_GAP_US = 2 * _YEAR_US
 #: Name shown by :meth:`BusinessCalendar.holidays_between` for a ``closed_dates`` day.
 CLOSED_DATE_NAME = "Closed"
 
@@ -499,7 +500,10 @@ class BusinessCalendar:
             return tl
         with self._lock:
             tl = self._tl
-            if tl is None:
+            # Far from the built years, start afresh rather than build every
+            # year in between: cost follows the span asked about, not the
+            # distance from earlier questions.
+            if tl is None or a >= tl.hi + _REBUILD_GAP_US or b < tl.lo - _REBUILD_GAP_US:
                 year = self._local_year(a)
                 y_lo = max(_FIRST_YEAR, year - 1)
                 pieces = self._build_year(y_lo)
@@ -521,7 +525,7 @@ class BusinessCalendar:
             return tl
         with self._lock:
             tl = self._tl
-            if tl is None:
+            if tl is None or year > tl.y_hi + 2 or year < tl.y_lo - 2:
                 pieces = self._build_year(year)
                 self._record_closes(pieces)
                 tl = self._tl = self._make_timeline(pieces, 0, year, year)
