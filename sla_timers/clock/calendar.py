@@ -466,30 +466,37 @@ class BusinessCalendar:
         return from_us(x, self.zone).year
 
     def _grow(self, forward: bool) -> _Timeline:
-        """Build one more year at the end (or the start); the lock is held."""
+        """Build more years at the end (or the start); the lock is held.
+
+        Grows by up to half the years already built (at most 16), so a long
+        walk rebuilds the arrays a logarithmic number of times, not once a year.
+        """
         tl = self._tl
         assert tl is not None
+        count = min(16, max(1, (tl.y_hi - tl.y_lo + 1) // 2))
         if forward:
-            year = tl.y_hi + 1
-            if year > _LAST_YEAR:
+            first = tl.y_hi + 1
+            if first > _LAST_YEAR:
                 raise DurationOutOfRangeError(
                     "the result falls after year 9999, the last the clock supports"
                 )
-            pieces = self._build_year(year)
+            last = min(_LAST_YEAR, first + count - 1)
+            pieces = [p for year in range(first, last + 1) for p in self._build_year(year)]
             self._record_closes(pieces)
             old = list(zip(tl.starts, tl.ends, tl.owners))
-            new = self._make_timeline(old + pieces, tl.base, tl.y_lo, year)
+            new = self._make_timeline(old + pieces, tl.base, tl.y_lo, last)
         else:
-            year = tl.y_lo - 1
-            if year < _FIRST_YEAR:
+            last = tl.y_lo - 1
+            if last < _FIRST_YEAR:
                 raise DurationOutOfRangeError(
                     "the result falls before year 1, the first the clock supports"
                 )
-            pieces = self._build_year(year)
+            first = max(_FIRST_YEAR, last - count + 1)
+            pieces = [p for year in range(first, last + 1) for p in self._build_year(year)]
             self._record_closes(pieces)
             total = sum(e - s for s, e, _ in pieces)
             old = list(zip(tl.starts, tl.ends, tl.owners))
-            new = self._make_timeline(pieces + old, tl.base - total, year, tl.y_hi)
+            new = self._make_timeline(pieces + old, tl.base - total, first, tl.y_hi)
         self._tl = new
         return new
 

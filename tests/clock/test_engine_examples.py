@@ -529,3 +529,22 @@ def test_open_intervals_reverse_walks_back_from_the_end(ny95: BusinessCalendar) 
     assert list(ny95.open_intervals(a, b)) == forward
     assert list(ny95.open_intervals(a, b, reverse=True)) == forward[::-1]
     assert list(ny95.open_intervals(b, a)) == []
+
+
+def test_from_dict_and_load_delegate_to_the_schema_and_files() -> None:
+    cal = BusinessCalendar.from_dict(
+        {"name": "ny", "timezone": "America/New_York", "hours": {"mon": ["09:00-17:00"]}}
+    )
+    assert (cal.name, cal.zone) == ("ny", NY)
+    # Mon 2026-11-23 16:00 + 2 h: 1 h Monday, 1 h the next Monday (11-30) -> 10:00 EST = 15:00Z.
+    assert same_instant(cal.add(ny(2026, 11, 23, 16), 2 * H), utc(2026, 11, 30, 15))
+    assert BusinessCalendar.load("us-ny-9x5").zone == NY
+
+
+def test_a_long_walk_stays_fast_and_exact(ny_24x7: BusinessCalendar) -> None:
+    # 24x7 is real time: 500 x 365 days from 2026-11-23 12:00Z.
+    start = utc(2026, 11, 23, 12)
+    span = timedelta(days=500 * 365)
+    started = clock.perf_counter()
+    assert same_instant(ny_24x7.add(start, span), start + span)
+    assert clock.perf_counter() - started < 10
