@@ -54,7 +54,9 @@ class _Timeline:
     ``[lo, hi)``.
     """
 
-    __slots__ = ("starts", "ends", "cum", "cum_end", "owners", "base", "lo", "hi", "y_lo", "y_hi")
+    __slots__ = (
+        "starts", "ends", "cum", "cum_end", "owners", "base", "lo", "hi", "y_lo", "y_hi", "origin"
+    )
 
     def __init__(
         self,
@@ -68,6 +70,7 @@ class _Timeline:
         hi: int,
         y_lo: int,
         y_hi: int,
+        origin: int,
     ) -> None:
         self.starts = starts
         self.ends = ends
@@ -79,6 +82,8 @@ class _Timeline:
         self.hi = hi
         self.y_lo = y_lo
         self.y_hi = y_hi
+        #: Which origin ``cum`` counts from; a rebuild far away starts a new one.
+        self.origin = origin
 
     def measure(self, x: int) -> int:
         """Open time from the origin to ``x`` (a non-decreasing function of ``x``)."""
@@ -156,7 +161,8 @@ class BusinessCalendar:
         self._last_explicit_closed = max(explicit) if explicit else 0
         self._holiday_cache: dict[int, dict[date, str]] = {}
         self._day_close: dict[int, int] = {}
-        self._lock = threading.Lock()
+        # Re-entrant: a walk holding it may need to (re)cover its starting point.
+        self._lock = threading.RLock()
         self._tl: _Timeline | None = None
 
     # ------------------------------------------------------------------ construction
@@ -215,28 +221,33 @@ class BusinessCalendar:
         """
         x = to_us(t, "t")
         du = duration_us(d, "d")
-        tl = self._tl
-        if tl is None or not tl.lo <= x < tl.hi:
-            tl = self._cover(x, x)
-        if du > 0:
+        if du == 0:
+            return from_us(x, self.zone)
+        while True:
+            tl = self._tl
+            if tl is None or not tl.lo <= x < tl.hi:
+                tl = self._cover(x, x)
             target = tl.measure(x) + du
-            cum_end = tl.cum_end
-            i = bisect_left(cum_end, target)
-            if i == len(cum_end):
-                self._check_forward_range(x, du)
-                tl, i = self._extend_for_target(target)
+            if du > 0:
                 cum_end = tl.cum_end
-            return from_us(tl.ends[i] - (cum_end[i] - target), self.zone)
-        if du < 0:
-            target = tl.measure(x) + du
-            cum = tl.cum
-            i = bisect_right(cum, target) - 1
-            if i < 0:
-                self._check_backward_range(x, -du)
-                tl, i = self._extend_back_for_target(target)
+                i = bisect_left(cum_end, target)
+                if i < len(cum_end):
+                    return from_us(tl.ends[i] - (cum_end[i] - target), self.zone)
+                self._check_forward_range(x, du)
+                found = self._extend_for_target(tl, target)
+                if found is not None:
+                    tl, i = found
+                    return from_us(tl.ends[i] - (tl.cum_end[i] - target), self.zone)
+            else:
                 cum = tl.cum
-            return from_us(tl.starts[i] + (target - cum[i]), self.zone)
-        return from_us(x, self.zone)
+                i = bisect_right(cum, target) - 1
+                if i >= 0:
+                    return from_us(tl.starts[i] + (target - cum[i]), self.zone)
+                self._check_backward_range(x, -du)
+                found = self._extend_back_for_target(tl, target)
+                if found is not None:
+                    tl, i = found
+                    return from_us(tl.starts[i] + (target - tl.cum[i]), self.zone)
 
     def is_open(self, t: datetime) -> bool:
         """True when ``t`` is inside open time (windows are ``[start, end)``).
@@ -437,7 +448,7 @@ class BusinessCalendar:
         return out
 
     def _make_timeline(
-        self, pieces: list[tuple[int, int, int]], base: int, y_lo: int, y_hi: int
+        self, pieces: list[tuple[int, int, int]], base: int, y_lo: int, y_hi: int, origin: int
     ) -> _Timeline:
         starts = [p[0] for p in pieces]
         ends = [p[1] for p in pieces]
@@ -451,7 +462,7 @@ class BusinessCalendar:
             cum_end.append(total)
         lo = -_INF if y_lo <= _FIRST_YEAR else self._year_start(y_lo + 1)
         hi = self._year_start(y_hi + 1)
-        return _Timeline(starts, ends, cum, cum_end, owners, base, lo, hi, y_lo, y_hi)
+        return _Timeline(starts, ends, cum, cum_end, owners, base, lo, hi, y_lo, y_hi, origin)
 
     def _record_closes(self, pieces: list[tuple[int, int, int]]) -> None:
         for _, e, owner in pieces:
@@ -484,7 +495,7 @@ class BusinessCalendar:
             pieces = [p for year in range(first, last + 1) for p in self._build_year(year)]
             self._record_closes(pieces)
             old = list(zip(tl.starts, tl.ends, tl.owners))
-            new = self._make_timeline(old + pieces, tl.base, tl.y_lo, last)
+            new = self._make_timeline(old + pieces, tl.base, tl.y_lo, last, tl.origin)
         else:
             last = tl.y_lo - 1
             if last < _FIRST_YEAR:
@@ -496,7 +507,7 @@ class BusinessCalendar:
             self._record_closes(pieces)
             total = sum(e - s for s, e, _ in pieces)
             old = list(zip(tl.starts, tl.ends, tl.owners))
-            new = self._make_timeline(pieces + old, tl.base - total, first, tl.y_hi)
+            new = self._make_timeline(pieces + old, tl.base - total, first, tl.y_hi, tl.origin)
         self._tl = new
         return new
 
@@ -517,7 +528,7 @@ class BusinessCalendar:
                 if year > y_lo:
                     pieces += self._build_year(year)
                 self._record_closes(pieces)
-                tl = self._tl = self._make_timeline(pieces, 0, y_lo, year)
+                tl = self._tl = self._make_timeline(pieces, 0, y_lo, year, self._next_origin(tl))
             while a < tl.lo:
                 tl = self._grow(forward=False)
             while b >= tl.hi:
@@ -535,7 +546,7 @@ class BusinessCalendar:
             if tl is None or year > tl.y_hi + 2 or year < tl.y_lo - 2:
                 pieces = self._build_year(year)
                 self._record_closes(pieces)
-                tl = self._tl = self._make_timeline(pieces, 0, year, year)
+                tl = self._tl = self._make_timeline(pieces, 0, year, year, self._next_origin(tl))
             while year < tl.y_lo:
                 tl = self._grow(forward=False)
             while year > tl.y_hi:
@@ -556,11 +567,21 @@ class BusinessCalendar:
             and date.fromordinal(self._first_opening).year < tl.y_lo
         )
 
-    def _extend_for_target(self, target: int) -> tuple[_Timeline, int]:
-        """Build forward until the cumulative open time reaches ``target``."""
+    @staticmethod
+    def _next_origin(old: _Timeline | None) -> int:
+        return 0 if old is None else old.origin + 1
+
+    def _extend_for_target(self, seen: _Timeline, target: int) -> tuple[_Timeline, int] | None:
+        """Build forward until the cumulative open time reaches ``target``.
+
+        None when another thread rebuilt the cache from a new origin since
+        ``seen``, so ``target`` no longer means anything: the caller retries.
+        """
         with self._lock:
             tl = self._tl
             assert tl is not None
+            if tl.origin != seen.origin:
+                return None
             while True:
                 i = bisect_left(tl.cum_end, target)
                 if i < len(tl.cum_end):
@@ -572,10 +593,14 @@ class BusinessCalendar:
                     )
                 tl = self._grow(forward=True)
 
-    def _extend_back_for_target(self, target: int) -> tuple[_Timeline, int]:
+    def _extend_back_for_target(
+        self, seen: _Timeline, target: int
+    ) -> tuple[_Timeline, int] | None:
         with self._lock:
             tl = self._tl
             assert tl is not None
+            if tl.origin != seen.origin:
+                return None
             while True:
                 i = bisect_right(tl.cum, target) - 1
                 if i >= 0:
@@ -634,8 +659,7 @@ class BusinessCalendar:
         if i < len(tl.starts):
             return tl, i
         with self._lock:
-            tl = self._tl
-            assert tl is not None
+            tl = self._cover(x, x)
             while True:
                 i = bisect_right(tl.starts, x)
                 if i < len(tl.starts):
@@ -650,8 +674,7 @@ class BusinessCalendar:
     def _stretch_end(self, start: int) -> int:
         """End of the run of touching pieces that begins with the piece starting at ``start``."""
         with self._lock:
-            tl = self._tl
-            assert tl is not None
+            tl = self._cover(start, start)
             i = bisect_left(tl.starts, start)
             while True:
                 if i + 1 < len(tl.starts):
@@ -686,8 +709,7 @@ class BusinessCalendar:
 
     def _neighbour_business_day(self, owner: int, step: int) -> int:
         with self._lock:
-            tl = self._tl
-            assert tl is not None
+            tl = self._cover_year(date.fromordinal(owner).year)
             while True:
                 if step > 0:
                     j = bisect_right(tl.owners, owner)
@@ -729,8 +751,7 @@ class BusinessCalendar:
     def _stretch_end_until(self, start: int, limit: int) -> int:
         """Like :meth:`_stretch_end`, but stops walking once past ``limit``."""
         with self._lock:
-            tl = self._tl
-            assert tl is not None
+            tl = self._cover(start, start)
             i = bisect_left(tl.starts, start)
             while True:
                 if tl.ends[i] >= limit:
@@ -760,10 +781,8 @@ class BusinessCalendar:
 
     def _piece_before(self, x: int) -> tuple[_Timeline, int] | None:
         """The last piece starting before ``x``, or None if none ever does."""
-        tl = self._cover(x, x)
         with self._lock:
-            tl = self._tl
-            assert tl is not None
+            tl = self._cover(x, x)
             while True:
                 i = bisect_left(tl.starts, x) - 1
                 if i >= 0:
@@ -774,8 +793,7 @@ class BusinessCalendar:
 
     def _stretch_start_until(self, start: int, limit: int) -> int:
         with self._lock:
-            tl = self._tl
-            assert tl is not None
+            tl = self._cover(start, start)
             i = bisect_left(tl.starts, start)
             while True:
                 if tl.starts[i] <= limit:

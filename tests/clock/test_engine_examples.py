@@ -548,3 +548,27 @@ def test_a_long_walk_stays_fast_and_exact(ny_24x7: BusinessCalendar) -> None:
     started = clock.perf_counter()
     assert same_instant(ny_24x7.add(start, span), start + span)
     assert clock.perf_counter() - started < 10
+
+
+def test_c13_years_past_the_holiday_data_never_raise() -> None:
+    cal = BusinessCalendar(make_spec("America/New_York", WEEKDAYS_9_17, country="US"))
+    # holidays 0.109 has US dates through 2100 only; 2150-07-04 (a Saturday) is
+    # then no holiday and Monday 07-06 opens as usual.
+    assert cal.holidays_between(date(2150, 1, 1), date(2150, 12, 31)) == []
+    assert cal.is_business_day(date(2150, 7, 6))
+    # Fri 2150-07-03 16:00 EDT + 2 h: 1 h Friday, Mon 07-06 09:00 + 1 h = 10:00 EDT = 14:00Z.
+    assert same_instant(
+        cal.add(datetime(2150, 7, 3, 16, tzinfo=NY), 2 * H), utc(2150, 7, 6, 14)
+    )
+
+
+def test_concurrent_first_use_from_threads_gives_the_single_thread_answers() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    spec = make_spec("America/New_York", WEEKDAYS_9_17, country="US")
+    starts = [ny(year, 3, 9, 10) for year in range(2020, 2040)]
+    expected = [BusinessCalendar(spec).add(t, 500 * H).astimezone(UTC) for t in starts]
+    shared = BusinessCalendar(spec)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        found = list(pool.map(lambda t: shared.add(t, 500 * H).astimezone(UTC), starts))
+    assert found == expected
