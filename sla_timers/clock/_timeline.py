@@ -14,12 +14,13 @@ from ..errors import DurationOutOfRangeError, NaiveDatetimeError
 
 __all__ = [
     "DAY_US",
+    "MAX_US",
     "MINUTE_US",
     "WEEK_US",
+    "duration_us",
     "first_instant",
     "from_us",
     "to_us",
-    "duration_us",
 ]
 
 UTC = timezone.utc
@@ -82,11 +83,6 @@ def from_us(us: int, zone: tzinfo) -> datetime:
         raise DurationOutOfRangeError(
             "the result falls outside the supported range (years 1 to 9999)"
         ) from None
-
-
-def local_us(wall: datetime) -> int:
-    """A naive wall-clock reading as microseconds since 0001-01-01T00:00 (no zone)."""
-    return (wall - _NAIVE_EPOCH) // _US
 
 
 def first_instant(zone: ZoneInfo, wall_us: int) -> int:

@@ -20,15 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..errors import DurationOutOfRangeError, NoOpenTimeError
-from ._timeline import (
-    DAY_US,
-    MAX_US,
-    MINUTE_US,
-    first_instant,
-    from_us,
-    duration_us,
-    to_us,
-)
+from ._timeline import DAY_US, MAX_US, MINUTE_US, duration_us, first_instant, from_us, to_us
 from .spec import CalendarSpec
 
 __all__ = ["BusinessCalendar"]
