@@ -363,8 +363,14 @@ class BusinessCalendar:
             if self.spec.holiday_country is not None:
                 import holidays
 
+                # Names in English whatever the server's LANG (the package would
+                # otherwise follow the locale or the country's own language);
+                # a country without an English list keeps its default one.
                 found = holidays.country_holidays(
-                    self.spec.holiday_country, subdiv=self.spec.holiday_subdiv, years=year
+                    self.spec.holiday_country,
+                    subdiv=self.spec.holiday_subdiv,
+                    years=year,
+                    language="en_US",
                 )
                 cached = {day: name for day, name in found.items() if day.year == year}
             self._holiday_cache[year] = cached

@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -366,3 +366,12 @@ def test_plain_install_loads_a_shipped_calendar_from_another_directory(tmp_path:
     assert Path(installed_at).resolve().is_relative_to(venv.resolve())
     # Same Thanksgiving case as test_us_ny_9x5_thanksgiving: Fri 12:30 EST.
     assert datetime.fromisoformat(due) == utc(2026, 11, 27, 17, 30)
+
+
+def test_holiday_names_are_english_whatever_the_country_language() -> None:
+    # The holidays package names German holidays in German by default ("Neujahr");
+    # an admin reading `sla-timers calendar show` gets one language for every country.
+    cal = BusinessCalendar.load("de-by-8x5-lunch")
+    names = dict(cal.holidays_between(date(2026, 1, 1), date(2026, 1, 6)))
+    assert names[date(2026, 1, 1)] == "New Year's Day"
+    assert names[date(2026, 1, 6)] == "Epiphany"
