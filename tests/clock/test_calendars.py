@@ -368,9 +368,13 @@ def test_plain_install_loads_a_shipped_calendar_from_another_directory(tmp_path:
     assert datetime.fromisoformat(due) == utc(2026, 11, 27, 17, 30)
 
 
-def test_holiday_names_are_english_whatever_the_country_language() -> None:
-    # The holidays package names German holidays in German by default ("Neujahr");
-    # an admin reading `sla-timers calendar show` gets one language for every country.
+def test_holiday_names_are_english_whatever_the_server_locale(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The holidays package follows LANG: under a German locale it names
+    # 2026-01-06 "Heilige Drei Könige". An admin reading `sla-timers calendar
+    # show` gets the same names on every server.
+    monkeypatch.setenv("LANG", "de_DE.UTF-8")
     cal = BusinessCalendar.load("de-by-8x5-lunch")
     names = dict(cal.holidays_between(date(2026, 1, 1), date(2026, 1, 6)))
     assert names[date(2026, 1, 1)] == "New Year's Day"
