@@ -96,9 +96,3 @@ class RulesError(SLAError, ValueError):
     """A priority matrix or escalation ladder definition is invalid."""
 
     code = "invalid_rules"
-
-
-class TicketNotFound(SLAError, LookupError):
-    """No ticket has that id."""
-
-    code = "ticket_not_found"
