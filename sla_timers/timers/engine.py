@@ -529,7 +529,12 @@ class _Run:
         return self.wall if settings.time == "calendar" else self.business
 
     def advance(self, t: datetime) -> None:
-        """Bring every clock in use to ``t``, counting the time since by the current mode."""
+        """Record breaches whose due passed before ``t``, then bring every clock in
+        use to ``t``, counting the time since by the current mode."""
+        for cycle in self.open:
+            watch = cycle.watch
+            if watch is not None and watch < t:
+                cycle.breach_before(t)
         for clock in self.clocks:
             if clock.t != t:
                 clock.at(t)
@@ -583,7 +588,6 @@ class _Run:
     # -- events -------------------------------------------------------------
     def apply(self, index: int, event: TicketEvent) -> None:
         self.index, self.event = index, event
-        t = event.at
         if self.created is None:
             if event.kind == "created":
                 self.on_created(event)
@@ -595,13 +599,11 @@ class _Run:
             return
         if self.policy is None:
             return
-        for cycle in self.open:
-            watch = cycle.watch
-            if watch is not None and watch < t:
-                cycle.breach_before(t)
-        # A handler that changes anything first calls advance(t); cycles then read
-        # the clocks' totals without calendar calls. Events that change nothing
-        # (an internal note, a second message while one waits) cost no calendar call.
+        # A handler that changes anything first calls advance(t), which records
+        # the breaches before t; cycles then read the clocks' totals without
+        # calendar calls. Events that change nothing (an internal note, a second
+        # message while one waits) cost no calendar call: a breach found at a
+        # later event is the same breach, at its due.
         _HANDLERS[event.kind](self, event)
 
     def on_created(self, event: TicketEvent) -> None:
