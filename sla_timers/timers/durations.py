@@ -14,8 +14,9 @@ from ..errors import InvalidTargetError
 #: spare day, so "five years" written in hours is never refused.
 MAX_TARGET = timedelta(days=5 * 366)
 
-_DURATION = re.compile(r"(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?")
-_EOD = re.compile(r"eod(?:\+(?P<n>\d+))?")
+# [0-9], not \d: \d also matches other scripts' digits ("\u0664h"), which int() would read.
+_DURATION = re.compile(r"(?:(?P<h>[0-9]+)h)?(?:(?P<m>[0-9]+)m)?")
+_EOD = re.compile(r"eod(?:\+(?P<n>[0-9]+))?")
 _HINT = 'write "90m", "4h" or "1h30m"'
 
 

@@ -41,6 +41,9 @@ def test_durations_parse(text: object, expected: timedelta) -> None:
         pytest.param(5 * 366 * 1440 + 1, "over five years", id="over-five-years-int"),
         pytest.param(True, "is not a duration", id="bool"),
         pytest.param(1.5, "is not a duration", id="float"),
+        # int() reads any Unicode digit; a policy's digits are ASCII only.
+        pytest.param("\u0664h", '"\u0664h" is not a duration', id="arabic-indic-digit"),
+        pytest.param("1h\uff13\uff10m", "is not a duration", id="fullwidth-digits"),
     ],
 )
 def test_bad_durations_name_the_field(value: object, problem: str) -> None:
@@ -60,6 +63,13 @@ def test_end_of_day_targets() -> None:
         parse_target("eod+5000", "t")
     with pytest.raises(InvalidTargetError, match="not a duration"):
         parse_target("eod-1", "t")
+
+
+def test_end_of_day_refuses_non_ascii_digits() -> None:
+    with pytest.raises(InvalidTargetError) as info:
+        parse_target("eod+\u0662", "targets.high.resolution")  # ARABIC-INDIC DIGIT TWO
+    assert info.value.field == "targets.high.resolution"
+    assert "is not a duration" in str(info.value)
 
 
 @pytest.mark.parametrize("text", ["90m", "4h", "1h30m", "eod", "eod+3"])
