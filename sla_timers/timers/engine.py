@@ -5,8 +5,10 @@ caller is loaded through the clock, which reads shipped calendar files).
 How time is kept: each clock (the ticket's business calendar, and real time for
 ``time = "calendar"`` metrics) keeps running totals since ``created``: business
 time, time in pause statuses, and the per-ticket measures. A cycle's elapsed
-time is a difference of totals, so an event costs one calendar call however
-many timers run, and a due date is computed once per running stretch.
+time is a difference of totals, so an event advances the clock once however
+many timers run, and a due date is computed once per running stretch. The
+business clock walks the calendar's open stretches, read once per evaluation
+(:mod:`._open_time`), rather than calling the calendar for every event.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Union
 
 from ..clock import BusinessCalendar
 from ..errors import CalendarNotFound, EventError, NaiveDatetimeError, SLAError
+from ._open_time import OpenTime
 from .durations import EndOfDay, Target
 from .events import TicketEvent
 from .policy import MetricSettings, Policy, PolicySet, StatusCategory
@@ -109,13 +112,14 @@ def _all_day(zone: str) -> BusinessCalendar:
 class _Clock:
     """Running totals on one time scale since ``created``, advanced lazily."""
 
-    __slots__ = ("cal", "wall", "t", "total", "paused", "work", "solved", "requester", "category", "awaiting")
+    __slots__ = ("cal", "open_time", "wall", "t", "total", "paused", "work", "solved", "requester", "category",
+                 "awaiting")
 
     def __init__(self, cal: BusinessCalendar, wall: bool, t: datetime) -> None:
-        self.cal = cal
         #: Real time: elapsed is plain subtraction (both ends are UTC).
         self.wall = wall
         self.t = t
+        self.use(cal)
         self.total = _ZERO
         self.paused = _ZERO
         self.work = _ZERO
@@ -124,10 +128,18 @@ class _Clock:
         self.category: StatusCategory = "work"
         self.awaiting = True
 
+    def use(self, cal: BusinessCalendar) -> None:
+        """Measure on ``cal`` from ``t`` on (a policy switch); totals carry on."""
+        self.cal = cal
+        #: The calendar's open stretches from ``t`` on, walked as the replay goes
+        #: (None for real time).
+        self.open_time = None if self.wall else OpenTime(cal, self.t)
+
     def at(self, t: datetime) -> timedelta:
         """The total at ``t`` (never before the last instant asked for)."""
         if t != self.t:
-            d = t - self.t if self.wall else self.cal.elapsed(self.t, t)
+            open_time = self.open_time
+            d = t - self.t if open_time is None else open_time.advance(t)
             self.t = t
             if d:
                 self.total += d
@@ -143,9 +155,8 @@ class _Clock:
         return self.total
 
     def add(self, t: datetime, d: timedelta) -> datetime:
-        if self.wall:
-            return t + d
-        return self.cal.add(t, d).astimezone(UTC)
+        open_time = self.open_time
+        return t + d if open_time is None else open_time.add(t, d)
 
     def elapsed(self, a: datetime, b: datetime) -> timedelta:
         return b - a if self.wall else self.cal.elapsed(a, b)
@@ -824,8 +835,8 @@ class _Run:
         for cycles in self.cycles.values():
             for cycle in cycles:
                 cycle.previous_deadline()  # the deadlines that applied were on the old calendar
-        self.business.cal = cal
-        self.wall.cal = cal
+        self.business.use(cal)
+        self.wall.use(cal)
         self.policy = new
         for cycle in list(self.open):
             settings = new.metrics.get(cycle.settings.name)

@@ -1,0 +1,99 @@
+"""The engine's walk over a calendar's open stretches answers as the calendar does.
+
+The engine measures business time by walking the open stretches it read once
+(``sla_timers.timers._open_time``); these laws check every answer against
+``BusinessCalendar.elapsed`` and ``add`` themselves, on calendars with weekends,
+holidays, an overnight window, DST nights and long closures.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from hypothesis import given
+from hypothesis import strategies as st
+from timer_helpers import weekly
+
+from sla_timers import BusinessCalendar
+from sla_timers.timers._open_time import OpenTime
+
+UTC = timezone.utc
+CALENDARS = {
+    "NY95": weekly("NY95", "09:00-17:00"),
+    "us-ny-9x5": BusinessCalendar.load("us-ny-9x5"),  # with holidays
+    "24x7": weekly("24x7", "00:00-24:00", ("mon", "tue", "wed", "thu", "fri", "sat", "sun"), "UTC"),
+    # Crosses midnight and both DST nights; merges into Friday night's close.
+    "nights": weekly("nights", "22:00-06:00", ("mon", "tue", "wed", "thu", "fri"), "Europe/London"),
+    "closed-winter": BusinessCalendar.from_dict({
+        "name": "closed-winter", "timezone": "America/New_York",
+        "hours": {d: ["09:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
+        "holidays": {"dates": [f"2026-12-{day:02d}" for day in range(1, 32)]},
+    }),
+}
+# Late October 2026 to early 2027: both fall-back nights, Thanksgiving, a closed December.
+START = datetime(2026, 10, 20, tzinfo=UTC)
+MINUTES = st.integers(0, 120 * 1440)
+# Steps between replay instants: mostly minutes to hours, sometimes weeks (a quiet ticket).
+STEPS = st.lists(st.one_of(st.integers(0, 600), st.integers(0, 50_000)), max_size=30)
+
+
+def at(minutes: int, micros: int = 0) -> datetime:
+    return START + timedelta(minutes=minutes, microseconds=micros)
+
+
+@given(name=st.sampled_from(sorted(CALENDARS)), origin=MINUTES, steps=STEPS, micros=st.integers(0, 59_999_999))
+def test_advance_is_the_calendars_elapsed(name: str, origin: int, steps: list[int], micros: int) -> None:
+    cal = CALENDARS[name]
+    t = at(origin, micros)
+    walk = OpenTime(cal, t)
+    for step in steps:
+        later = t + timedelta(minutes=step)
+        assert walk.advance(later) == cal.elapsed(t, later)
+        t = later
+
+
+@given(
+    name=st.sampled_from(sorted(CALENDARS)),
+    origin=MINUTES,
+    steps=STEPS,
+    asks=st.lists(st.tuples(st.integers(0, 200 * 1440), st.integers(-10_000, 10_000).filter(bool)), max_size=8),
+)
+def test_add_is_the_calendars_add(name: str, origin: int, steps: list[int], asks: list[tuple[int, int]]) -> None:
+    # Asked after some replay, so part of the answers come from stretches read, part from the calendar.
+    cal = CALENDARS[name]
+    t0 = t = at(origin)
+    walk = OpenTime(cal, t)
+    for step in steps:
+        t += timedelta(minutes=step)
+        walk.advance(t)
+    # Mostly between the origin and three days past the replay, where stretches are read.
+    reach = (t - t0) // timedelta(minutes=1) + 3 * 1440
+    for offset, minutes in asks:
+        when = t0 + timedelta(minutes=offset % reach)
+        d = timedelta(minutes=minutes)
+        got = walk.add(when, d)
+        assert got == cal.add(when, d)
+        assert got.tzinfo is UTC
+
+
+def test_closing_and_opening_times_exactly() -> None:
+    # NY95, Mon 2026-11-02: open 14:00Z-22:00Z. 8 h from the opening is the close
+    # (the earliest such instant), and 8 h back from Tuesday's opening is Monday's opening.
+    cal = CALENDARS["NY95"]
+    walk = OpenTime(cal, datetime(2026, 11, 2, 14, tzinfo=UTC))
+    assert walk.add(datetime(2026, 11, 2, 14, tzinfo=UTC), timedelta(hours=8)) == datetime(2026, 11, 2, 22, tzinfo=UTC)
+    assert walk.add(datetime(2026, 11, 3, 14, tzinfo=UTC), -timedelta(hours=8)) == datetime(2026, 11, 2, 14, tzinfo=UTC)
+    assert walk.advance(datetime(2026, 11, 3, 15, tzinfo=UTC)) == timedelta(hours=9)
+
+
+def test_far_answers_come_from_the_calendar() -> None:
+    # 2000 business hours is a year of 9x5, past what one reading reaches; the
+    # last days of year 9999 leave no room for a reading at all.
+    cal = CALENDARS["NY95"]
+    t = datetime(2026, 11, 2, 14, tzinfo=UTC)
+    assert OpenTime(cal, t).add(t, timedelta(hours=2000)) == cal.add(t, timedelta(hours=2000))
+    end = datetime(9999, 12, 1, tzinfo=UTC)
+    walk = OpenTime(cal, end)
+    later = datetime(9999, 12, 4, tzinfo=UTC)
+    assert walk.advance(later) == cal.elapsed(end, later)
+    assert walk.add(end, timedelta(hours=8)) == cal.add(end, timedelta(hours=8))
