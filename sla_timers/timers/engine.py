@@ -92,10 +92,7 @@ def evaluate_ticket(
                 ) from None
         raise
     run = _Run(policy, calendar, calendars)
-    for index, event in enumerate(log):
-        if event.at > now:
-            break
-        run.apply(index, event)
+    run.replay(log, now)
     return run.finish(now)
 
 
@@ -597,25 +594,28 @@ class _Run:
         self.open.remove(cycle)
 
     # -- events -------------------------------------------------------------
-    def apply(self, index: int, event: TicketEvent) -> None:
-        self.index, self.event = index, event
-        if self.created is None:
-            if event.kind == "created":
-                self.on_created(event)
-            else:
-                self.problem("before the ticket's created event; it has no effect")
-            return
-        if event.kind == "created":
-            self.problem(f"a second created event (the first is {self.created.describe()}); it has no effect")
-            return
-        if self.policy is None:
-            return
-        # A handler that changes anything first calls advance(t), which records
-        # the breaches before t; cycles then read the clocks' totals without
-        # calendar calls. Events that change nothing (an internal note, a second
-        # message while one waits) cost no calendar call: a breach found at a
-        # later event is the same breach, at its due.
-        _HANDLERS[event.kind](self, event)
+    def replay(self, log: list[TicketEvent], now: datetime) -> None:
+        """Apply the events of the sorted ``log`` up to ``now``."""
+        handlers = _HANDLERS
+        for index, event in enumerate(log):
+            if event.at > now:
+                break
+            self.index, self.event = index, event
+            kind = event.kind
+            if self.created is None:
+                if kind == "created":
+                    self.on_created(event)
+                else:
+                    self.problem("before the ticket's created event; it has no effect")
+            elif kind == "created":
+                self.problem(f"a second created event (the first is {self.created.describe()}); it has no effect")
+            elif self.policy is not None:
+                # A handler that changes anything first calls advance(t), which
+                # records the breaches before t; cycles then read the clocks'
+                # totals without calendar calls. Events that change nothing (an
+                # internal note, a second message while one waits) cost nothing:
+                # a breach found at a later event is the same breach, at its due.
+                handlers[kind](self, event)
 
     def on_created(self, event: TicketEvent) -> None:
         t = event.at
