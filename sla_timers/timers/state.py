@@ -163,11 +163,6 @@ class Evaluation:
                 f"cycles={dict(self.cycles)!r}, measures={self.measures!r}, problems={self.problems!r})")
 
 
-def next_change(self) -> datetime | None:
-        """See :func:`next_change`."""
-        return next_change(self.states.values())
-
-
 def next_change(states: Iterable[TimerState] | Mapping[str, TimerState]) -> datetime | None:
     """The next instant a state changes without a new event: a running timer's next
     warning or its breach; None when nothing will (all paused or stopped).
