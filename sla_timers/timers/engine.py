@@ -612,9 +612,9 @@ class _Run:
             elif self.policy is not None:
                 # A handler that changes anything first calls advance(t), which
                 # records the breaches before t; cycles then read the clocks'
-                # totals without calendar calls. Events that change nothing (an
-                # internal note, a second message while one waits) cost nothing:
-                # a breach found at a later event is the same breach, at its due.
+                # totals. Events that change nothing (an internal note, a second
+                # message while one waits) cost nothing: a breach found at a
+                # later event is the same breach, at its due.
                 handlers[kind](self, event)
 
     def on_created(self, event: TicketEvent) -> None:
