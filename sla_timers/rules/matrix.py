@@ -202,6 +202,20 @@ class PriorityMatrix:
     default_policy: str
     default_calendar: str
 
+    # Set by from_dict (and its helpers), the only way to build a matrix.
+    _level: dict[str, int]  # priority name -> rank, 0 the highest
+    _impact: Callable[[Mapping[str, Any]], Any] | None  # None: no impact_urgency table
+    _urgency: Callable[[Mapping[str, Any]], Any] | None
+    _impacts: tuple[str, ...]
+    _urgencies: tuple[str, ...]
+    _cells: dict[tuple[Any, Any], str]  # (impact, urgency) -> priority name
+    _line_get: Callable[[Mapping[str, Any]], Any]
+    _lines: dict[str, _Line]
+    _rules: tuple[_Rule, ...]
+    _index: RuleIndex
+    _needs_now: bool  # some rule tests the calendar, so classify needs an instant
+    _bases: dict[tuple[Any, Any, Any], Base]  # cache of _base by (line, impact, urgency)
+
     def __init__(self) -> None:
         raise TypeError("build a PriorityMatrix with PriorityMatrix.from_dict(...) or .from_toml(...)")
 
@@ -251,7 +265,7 @@ class PriorityMatrix:
         self._line_get = getter(s.dotted_path(
             s.string(top.get("business_line_field", "business_line"), "business_line_field"),
             "business_line_field"))
-        self._lines: dict[Any, _Line] = {}
+        self._lines = {}
         for name, spec in s.table(top.get("business_lines", {}), "business_lines").items():
             where = s.join("business_lines", name)
             line = s.table(spec, where)
@@ -269,13 +283,13 @@ class PriorityMatrix:
             if rule.calendar is not None:
                 used_calendars.setdefault(rule.calendar, f"rules[{i}].then.calendar")
             if node is not None:
-                for name, where in calendars_named(node).items():
-                    names_in_tests.setdefault(name, where)
+                for tested_name, where in calendars_named(node).items():
+                    names_in_tests.setdefault(tested_name, where)
             parsed.append((rule, node))
         if policies is not None:
             self._check_policies(top, policies)
         self._needs_now = bool(names_in_tests)
-        self._bases: dict[tuple[Any, Any, Any], Base] = {}
+        self._bases = {}
         # Each name is reported where it is first used, actions and defaults before tests.
         tested = {n: w for n, w in names_in_tests.items() if n is not None}
         resolved = _resolve_calendars(calendars, {**tested, **used_calendars})
@@ -296,9 +310,9 @@ class PriorityMatrix:
             s.name_in(name, where, known, "policy")
 
     def _parse_impact_urgency(self, spec: object) -> None:
-        self._cells: dict[tuple[Any, Any], str] = {}
-        self._impacts: tuple[Any, ...] = ()
-        self._urgencies: tuple[Any, ...] = ()
+        self._cells = {}
+        self._impacts = ()
+        self._urgencies = ()
         if spec is None:
             self._impact = self._urgency = None
             return
