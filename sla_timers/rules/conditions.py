@@ -448,6 +448,8 @@ def _compile_calendar(node: CalendarTest, calendars: Mapping[str, Calendar]) -> 
             return _local(node, c, calendars)[1].weekday() in arg
         return weekday
     if kind == "date_between":
+        first: date
+        last: date
         first, last = arg
 
         def date_between(t: Mapping[str, Any], c: Context) -> bool:

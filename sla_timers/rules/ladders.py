@@ -277,7 +277,8 @@ class EscalationLadders:
                 # Held to the policy's business calendar, even for a metric counted on a 24x7 clock.
                 notify_at = due_at if not step.hold_to_business_hours or calendar.is_open(due_at) \
                     else calendar.next_open(due_at).astimezone(timezone.utc)
-            new_priority, events = None, ()
+            new_priority: str | None = None
+            events: tuple[TicketEvent, ...] = ()
             if step.raise_priority:
                 if level is None:
                     level = self._level(priority)

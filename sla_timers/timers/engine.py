@@ -24,7 +24,7 @@ from ._open_time import OpenTime
 from .durations import EndOfDay, Target
 from .events import TicketEvent
 from .policy import MetricSettings, Policy, PolicySet, StatusCategory
-from .state import Evaluation, Measures, Problem, TimerState
+from .state import Evaluation, Measures, Problem, TimerState, TimerStatus
 
 UTC = timezone.utc
 _ZERO = timedelta(0)
@@ -384,6 +384,7 @@ class _Cycle:
                 remaining = self.pin_rem if self.pin_rem is not None else self.clock.elapsed(self.seg_at, self.pin)
             else:
                 remaining = target - elapsed
+        status: TimerStatus
         if self.breached_at is not None:
             status = "breached"
             due = self.breached_at if self.pin is None else self.pin

@@ -62,6 +62,7 @@ class TicketEvent:
     at: datetime
     id: str | None
     data: Mapping[str, Any]
+    _key: tuple[Any, ...] | None  # sort_key, computed on first use
 
     def __init__(self, kind: str, at: datetime, **data: Any) -> None:
         schema = _SCHEMA.get(kind) if isinstance(kind, str) else None
