@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import importlib.metadata
 import os
 import platform
 import random
@@ -44,6 +43,7 @@ if __package__ in (None, ""):
     # Run as a script (``python bench/clock.py``): make ``bench`` importable.
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench._machine import cpu_model, version
 from bench._cases import CASES, GROUPS, Case, us_federal_holidays
 from bench._peers import ADAPTERS, Adapter, BenchCalendar, Clock, Unsupported, utc
 from bench._reference import reference_add, reference_elapsed
@@ -450,25 +450,10 @@ def _short(text: str, limit: int = 90) -> str:
 
 def machine_line(adapters: Sequence[Adapter], nproc: int, cpu: int | None) -> str:
     """nproc, CPU model, Python and library versions."""
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
     names = [a.distribution for a in adapters] + ["holidays", "tzdata"]
-    versions = ", ".join(f"{name} {_version(name)}" for name in names)
+    versions = ", ".join(f"{name} {version(name)}" for name in names)
     pinned = f", this run pinned to CPU {cpu}" if cpu is not None else ""
-    return f"Machine: nproc {nproc}, {model}{pinned}; Python {platform.python_version()}; {versions}."
-
-
-def _version(distribution: str) -> str:
-    try:
-        return importlib.metadata.version(distribution)
-    except importlib.metadata.PackageNotFoundError:
-        return "not installed"
+    return f"Machine: nproc {nproc}, {cpu_model()}{pinned}; Python {platform.python_version()}; {versions}."
 
 
 def _fmt_rate(value: float) -> str:

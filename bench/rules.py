@@ -52,6 +52,7 @@ if __package__ in (None, ""):
     # Run as a script (``python bench/rules.py``): make ``bench`` importable.
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench._machine import cpu_model
 from bench._rule_peers import PEERS, Outcome, Peer, Unsupported, version
 from sla_timers.clock import BusinessCalendar
 from sla_timers.rules import PriorityMatrix
@@ -217,15 +218,7 @@ def compare(rules: int, engine: str, classify: Callable[[Mapping[str, Any]], tup
 
 def machine() -> str:
     """CPU model, core count and Python version, for the record."""
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{model}, nproc {os.cpu_count()}; Python {platform.python_version()} ({platform.system()})"
+    return f"{cpu_model()}, nproc {os.cpu_count()}; Python {platform.python_version()} ({platform.system()})"
 
 
 def run_peer(peer: Peer, count: int, config: Mapping[str, Any], tickets: list[dict[str, Any]],
