@@ -29,9 +29,12 @@ ZONES = [
     "Australia/Sydney",
     "Australia/Lord_Howe",
     "Asia/Kolkata",
+    "Europe/Dublin",  # tzdata models Irish summer time as standard, winter as negative DST
+    "Africa/Casablanca",  # clocks go back for Ramadan: +01 -> +00 -> +01 within weeks
+    "Pacific/Chatham",  # +12:45 / +13:45, changing at 02:45 and 03:45 local
 ]
 # Window edges (minutes after midnight): around every zone's DST change, plus office hours.
-EDGES = [0, 60, 90, 120, 150, 180, 360, 540, 720, 780, 1020, 1080, 1320]
+EDGES = [0, 60, 90, 120, 150, 165, 180, 225, 360, 540, 720, 780, 1020, 1080, 1320]
 WEEK = 7 * 1440
 # 2026 DST nights of the zones above, a quiet day, and the turn of the year.
 ANCHORS = [
@@ -41,6 +44,9 @@ ANCHORS = [
     date(2026, 10, 25),
     date(2026, 4, 5),
     date(2026, 10, 4),
+    date(2026, 2, 15),
+    date(2026, 3, 22),
+    date(2026, 9, 27),
     date(2026, 6, 17),
     date(2026, 12, 31),
 ]
@@ -60,6 +66,9 @@ ZONE_ANCHORS = {
     "Australia/Sydney": [date(2026, 4, 5), date(2026, 10, 4)],
     "Australia/Lord_Howe": [date(2026, 4, 5), date(2026, 10, 4)],
     "Asia/Kolkata": [],
+    "Europe/Dublin": [date(2026, 3, 29), date(2026, 10, 25)],
+    "Africa/Casablanca": [date(2026, 2, 15), date(2026, 3, 22)],
+    "Pacific/Chatham": [date(2026, 4, 5), date(2026, 9, 27)],
 }
 COMMON_ANCHORS = [date(2026, 6, 17), date(2026, 12, 31)]
 #: A drawn calendar and instants near one of its zone's DST nights.
