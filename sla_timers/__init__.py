@@ -27,6 +27,7 @@ __all__ = [
     "Evaluation",
     "Policy",
     "PolicySet",
+    "PriorityMatrix",
     "SLAError",
     "TicketEvent",
     "TimerState",
