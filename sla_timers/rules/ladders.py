@@ -241,7 +241,15 @@ class EscalationLadders:
         business-time account, pauses and priority changes included); its
         ``due_at`` is counted back from ``now`` along the calendar, exact unless
         the timer paused between the step and ``now`` (then later than the truth,
-        never after ``now``); a breach step uses the timer's ``breached_at``.
+        never after ``now``) or its target changed since (a priority change or a
+        policy switch: counted back along the new target, so a step the change
+        crossed may be dated before the change, though a step after the due is
+        never dated before the breach); a breach step uses the timer's
+        ``breached_at``.
+
+        A step's ``events`` (a raise) change the states: append them, evaluate
+        again and call this again at the same ``now``, since the new target may
+        put further steps due at once (:meth:`next_due_at` does not report those).
 
         :raises NaiveDatetimeError: if ``now`` has no time zone.
         :raises RulesError: if a due step raises the priority and ``priority`` is
@@ -372,7 +380,12 @@ def _fell_due_at(state: TimerLike, lead: timedelta, now: datetime, cal: LadderCa
         at = cal.add(cal.add(now, -(over + _MICROSECOND)), _MICROSECOND)
     except NoOpenTimeError:
         at = state.started_at
-    return min(max(at, state.started_at), now)
+    earliest = state.started_at
+    if lead < timedelta(0) and state.breached_at is not None:
+        # A step after the due cannot fall before the breach, even when a raise since
+        # shortened the target and so stretched the count back from now.
+        earliest = max(earliest, state.breached_at)
+    return min(max(at, earliest), now)
 
 
 def _parse_step(spec: object, where: str, priorities: Sequence[str]) -> Step:

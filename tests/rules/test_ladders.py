@@ -215,6 +215,20 @@ def test_a_priority_raise_moves_the_deadline_and_never_refires() -> None:
     assert (breach.step.id, breach.due_at, breach.priority) == ("breach", at(24, 13), "urgent")
 
 
+def test_a_step_after_the_due_is_never_dated_before_the_breach() -> None:
+    # high = 8h from Mon 09:00 -> breach Mon 17:00; the breach raises to urgent (4h) then.
+    # With 8h elapsed against 4h the timer is 4h over, so "late" (1h after due) is crossed
+    # at once; counted back from now along the new target it would be Mon 14:00
+    # (17:00 - 3h), before the breach. It is dated at the breach, Mon 17:00.
+    events = [TicketEvent("created", MON_9, priority="high"),
+              TicketEvent("priority", at(23, 17), priority="urgent")]
+    steps = {d.step.id: d for d in due(events, at(23, 17), priority="urgent")}
+    assert steps["late"].due_at == at(23, 17)
+    # A later sweep (Tue 10:00) dates it the same.
+    steps = {d.step.id: d for d in due(events, at(24, 10), priority="urgent")}
+    assert steps["late"].due_at == at(23, 17)
+
+
 def test_raises_compose_and_cap_at_the_top() -> None:
     # Both steps due in one sweep (Tue 12:00 on an 8h high ticket): high -> urgent, then capped.
     (half, breach) = due(HIGH, at(24, 12), RAISING, priority="high")
