@@ -249,7 +249,7 @@ class EscalationLadders:
 
         A step's ``events`` (a raise) change the states: append them, evaluate
         again and call this again at the same ``now``, since the new target may
-        put further steps due at once (:meth:`next_due_at` does not report those).
+        put further steps due at once (:meth:`next_due_at` then answers ``now``).
 
         :raises NaiveDatetimeError: if ``now`` has no time zone.
         :raises RulesError: if a due step raises the priority and ``priority`` is
@@ -310,12 +310,14 @@ class EscalationLadders:
         active: bool = True,
         metric_calendars: Mapping[str, LadderCalendar] | None = None,
     ) -> datetime | None:
-        """The earliest instant (UTC) after ``now`` at which a step not yet fired falls due.
+        """The next instant (UTC) at which a step not yet fired is due: ``now``
+        itself when one already is (so a store that schedules its next sweep
+        with this never misses a step made due by a priority raise it just
+        applied), else the earliest later instant.
 
         None when nothing will without a new event: every timer paused or
-        stopped, every step fired, or the policy deactivated. Steps already due
-        are :meth:`due_steps`' business, not this one's. Assumes the clocks keep
-        running; a new event means new states and a new answer.
+        stopped, every step fired, or the policy deactivated. Assumes the clocks
+        keep running; a new event means new states and a new answer.
 
         :raises NaiveDatetimeError: if ``now`` has no time zone.
         """
@@ -334,8 +336,8 @@ class EscalationLadders:
                     continue
                 lead = step.lead(state.target)
                 if state.remaining <= lead:
-                    continue
-                if lead == timedelta(0) and state.due_at is not None:
+                    at = now  # due already, not yet fired: sweep again at once
+                elif lead == timedelta(0) and state.due_at is not None:
                     at = state.due_at  # a pinned deadline may sit in closed time; keep it exact
                 else:
                     at = cal.add(now, state.remaining - lead)

@@ -80,6 +80,15 @@ def test_steps_fall_due_at_their_thresholds() -> None:
     assert late[2].step.notify == (Notify("role", "manager"), Notify("webhook", "pager"))
 
 
+def test_next_due_at_is_now_while_a_step_is_due_and_not_fired() -> None:
+    # high = 8h from Mon 09:00: half (4h) fell due at 13:00. At 13:10, unfired, a store
+    # scheduling its next sweep with next_due_at must sweep again now, not at 16:30.
+    assert next_due(HIGH, at(23, 13, 10)) == at(23, 13, 10)
+    # Once fired, the next is warn-30m: 30 min before the 17:00 due = 16:30.
+    fired = {StepKey("T1", "resolution", 1, "half")}
+    assert next_due(HIGH, at(23, 13, 10), fired=fired) == at(23, 16, 30)
+
+
 def test_a_threshold_crossed_at_a_close_is_dated_at_the_close() -> None:
     # normal = 16h from Mon 09:00: half (8h) is reached at Mon 17:00, the close, not Tue 09:00.
     normal = [TicketEvent("created", MON_9, priority="normal")]
