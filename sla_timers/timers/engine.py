@@ -165,7 +165,7 @@ class _Cycle:
     __slots__ = (
         "settings", "clock", "group", "started_at", "spec", "target", "mode", "elapsed", "seg_at", "seg_total",
         "watch", "due", "last_due", "last_spec", "pin", "pin_rem", "breached_at", "stopped_at", "stop_reason",
-        "by_status", "paused_since", "pause_total", "paused_for", "wait_acc", "wait_base", "shown",
+        "by_status", "paused_since", "pause_total", "paused_for", "wait_acc", "wait_base", "shown", "since",
     )
 
     def __init__(self, settings: MetricSettings, clock: _Clock, group: str | None, t: datetime) -> None:
@@ -204,6 +204,9 @@ class _Cycle:
         self.wait_base = _ZERO
         #: Had a target at some point, so it is reported.
         self.shown = False
+        #: While running: since when it has run under its current target (the start,
+        #: the last resume or reopen, the last target change, pin or policy switch).
+        self.since = t
 
     # -- time ---------------------------------------------------------------
     def running_elapsed(self, t: datetime) -> timedelta:
@@ -212,6 +215,7 @@ class _Cycle:
     def start_stretch(self, t: datetime) -> None:
         self.mode = "running"
         self.seg_at = t
+        self.since = t
         self.seg_total = self.clock.total
         self.due = None
         if self.breached_at is not None:
@@ -350,11 +354,14 @@ class _Cycle:
 
     def retarget(self, t: datetime, spec: Target) -> None:
         self.fold(t)
+        old, since = self.target, self.since
         self.spec = spec
         self.target = _amount(spec, self.started_at, self.clock)
         self.shown = True
         if self.mode == "running":
             self.start_stretch(t)
+            if self.target == old:
+                self.since = since  # a priority change that keeps this metric's target changes nothing for it
         self.breach_now_if_over(t)
 
     def rebase(self, t: datetime, clock: _Clock) -> None:
@@ -418,6 +425,7 @@ class _Cycle:
             paused_since=self.paused_since,
             group=self.group,
             next_warning_at=next_at,
+            running_since=self.since if mode == "running" else None,
         )
 
 
@@ -617,9 +625,12 @@ class _Run:
                 # message while one waits) cost nothing: a breach found at a
                 # later event is the same breach, at its due.
                 handlers[kind](self, event)
+            elif kind == "priority":
+                self.priority = event.data["priority"]  # no timers run, but the ticket has a priority
 
     def on_created(self, event: TicketEvent) -> None:
         t = event.at
+        self.priority = event.data["priority"]
         source = self.source
         if isinstance(source, PolicySet):
             policy = source.select(event.get("policy"), t)
@@ -644,7 +655,6 @@ class _Run:
         self.wall = _Clock(cal, True, t)
         # Real time is kept only when some policy has a time = "calendar" metric.
         self.clocks = (self.business, self.wall) if self.needs_wall else (self.business,)
-        self.priority = event.data["priority"]
         self.group = event.get("group")
         if policy.targets and self.priority not in policy.targets:
             self.problem(f"priority {self.priority!r} has no targets in policy {policy.name!r}; no deadlines apply")
@@ -851,6 +861,8 @@ class _Run:
             spec = new.target(self.priority, settings.name)
             if spec is not None:
                 cycle.retarget(t, spec)
+                if cycle.mode == "running":
+                    cycle.since = t  # a switch counts as a target change even when the amount is the same
             else:
                 cycle.fold(t)
                 if cycle.mode == "running":
@@ -911,7 +923,7 @@ class _Run:
             return {m: state(cs[-1], len(cs)) for m, cs in shown.items()}
 
         return Evaluation(measures=measures, problems=tuple(self.problems), policy=policy, now=now,
-                          cycles=all_cycles, states=latest)
+                          cycles=all_cycles, states=latest, priority=self.priority)
 
 
 _HANDLERS: dict[str, Callable[[_Run, TicketEvent], None]] = {

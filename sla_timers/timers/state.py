@@ -61,6 +61,12 @@ class TimerState:
     group: str | None = None
     #: The next warning not yet crossed, for a running timer; else None.
     next_warning_at: datetime | None = None
+    #: For a running timer (``running``, or ``breached`` and still running): since
+    #: when it has run without a pause under the target it has now, the latest of
+    #: the cycle's start, its last resume (or reopen) and its last target change (a
+    #: priority change that changes this metric's target, a policy switch, a pin or
+    #: unpin). None while paused and after a stop.
+    running_since: datetime | None = None
 
     @property
     def is_open(self) -> bool:
@@ -105,13 +111,18 @@ class Evaluation:
     latest cycles), then kept.
     """
 
-    __slots__ = ("measures", "problems", "policy", "now", "_cycles", "_states", "_build_cycles", "_build_states")
+    __slots__ = ("measures", "problems", "policy", "now", "priority", "_cycles", "_states", "_build_cycles",
+                 "_build_states")
 
     measures: Measures
     problems: tuple[Problem, ...]
     #: The policy in force at ``now`` (None before ``created``).
     policy: Policy | None
     now: datetime
+    #: The ticket's priority at ``now``: the ``created`` event's, then each
+    #: ``priority`` event's up to ``now`` (a priority with no targets included);
+    #: None before ``created``.
+    priority: str | None
 
     def __init__(
         self,
@@ -122,11 +133,13 @@ class Evaluation:
         now: datetime,
         cycles: Callable[[], dict[str, tuple[TimerState, ...]]],
         states: Callable[[], dict[str, TimerState]],
+        priority: str | None = None,
     ) -> None:
         self.measures = measures
         self.problems = problems
         self.policy = policy
         self.now = now
+        self.priority = priority
         self._cycles: dict[str, tuple[TimerState, ...]] | None = None
         self._states: dict[str, TimerState] | None = None
         self._build_cycles = cycles
@@ -153,13 +166,14 @@ class Evaluation:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Evaluation):
             return NotImplemented
-        return (self.measures, self.problems, self.policy, self.now, dict(self.cycles)) == (
-            other.measures, other.problems, other.policy, other.now, dict(other.cycles))
+        return (self.measures, self.problems, self.policy, self.now, self.priority, dict(self.cycles)) == (
+            other.measures, other.problems, other.policy, other.now, other.priority, dict(other.cycles))
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return (f"Evaluation(now={self.now.isoformat()}, policy={self.policy.name if self.policy else None!r}, "
+                f"priority={self.priority!r}, "
                 f"cycles={dict(self.cycles)!r}, measures={self.measures!r}, problems={self.problems!r})")
 
 
