@@ -197,8 +197,11 @@ def test_priority_raise_moves_the_deadline_and_never_fires_again(runs) -> None:
 def test_step_after_the_due_is_not_dated_before_the_breach(runs) -> None:
     # an-hour-late (offset 1h) is crossed at the raise: urgent's 4h target against 8h elapsed
     # puts the timer 4h over, so the second sweep at Fri 17:00 finds it. Counted back along
-    # the new target it would be Fri 14:00 (17:00 - 3h); it is dated at the breach, 17:00 EST.
-    late = next(s for s in moment(runs["T-1002"], ny(12, 4, 17)).steps if s.key.step == "an-hour-late")
+    # the new target it would be Fri 14:00 (17:00 - 3h); it is dated at the raise, since which
+    # the resolution runs under 4h (its running_since): the breach, 17:00 EST = 22:00Z.
+    at_breach = moment(runs["T-1002"], ny(12, 4, 17))
+    assert at_breach.states["resolution"].running_since == datetime(2026, 12, 4, 22, tzinfo=UTC)
+    late = next(s for s in at_breach.steps if s.key.step == "an-hour-late")
     assert late.due_at == datetime(2026, 12, 4, 22, tzinfo=UTC)
     assert late.step.reassign == "tier-2" and late.notify_at is None
 

@@ -86,6 +86,10 @@ class TimerLike(Protocol):
     def paused_since(self) -> datetime | None:
         """Since when the clock stands still, or None."""
 
+    @property
+    def running_since(self) -> datetime | None:
+        """For a running timer, since when it has run without a pause under its current target; else None."""
+
 
 @dataclass(frozen=True, slots=True)
 class Notify:
@@ -232,20 +236,23 @@ class EscalationLadders:
         ``evaluate(...)``); ``calendar`` is the policy's calendar, also used to
         hold notifications; ``metric_calendars`` overrides it for metrics on
         another clock (a ``time = "calendar"`` metric's 24x7). ``priority`` is
-        the ticket's current priority, needed when a due step raises it.
+        the ticket's current priority (``Evaluation.priority``), needed when a
+        due step raises it.
 
         Only a timer whose clock runs fires: a paused timer fires nothing new
         (steps it crossed stay pending until it resumes), a stopped one nothing
         at all, and a deactivated policy (``active=False``) nothing (B9, B17).
         A step's threshold is measured on ``remaining`` (the timer's own
         business-time account, pauses and priority changes included); its
-        ``due_at`` is counted back from ``now`` along the calendar, exact unless
-        the timer paused between the step and ``now`` (then later than the truth,
-        never after ``now``) or its target changed since (a priority change or a
-        policy switch: counted back along the new target, so a step the change
-        crossed may be dated before the change, though a step after the due is
-        never dated before the breach); a breach step uses the timer's
-        ``breached_at``.
+        ``due_at`` is counted back from ``now`` along the calendar, but never
+        before the timer's ``running_since`` (the latest of its start, its last
+        resume and its last target change: a priority change, a policy switch, a
+        pin or unpin); a breach step uses the timer's ``breached_at``. So a step
+        that fell due at or after ``running_since`` is dated exactly, and a step
+        a change made due (a raise that shortened the target) is dated at the
+        change. What stays inexact: a step already due before a pause or a
+        target change and not fired by then is dated at the resume or the
+        change, later than the truth and never after ``now``.
 
         A step's ``events`` (a raise) change the states: append them, evaluate
         again and call this again at the same ``now``, since the new target may
@@ -369,7 +376,9 @@ def _clock_runs(state: TimerLike) -> bool:
 
 
 def _fell_due_at(state: TimerLike, lead: timedelta, now: datetime, cal: LadderCalendar) -> datetime:
-    """The earliest instant at which ``remaining`` reached ``lead``, for a step already due at ``now``."""
+    """The earliest instant at which ``remaining`` reached ``lead``, for a step already due at ``now``,
+    never before ``running_since``: before it the timer paused or ran under another target, so
+    counting back from ``now`` no longer measures the timer's own time."""
     if lead == timedelta(0):
         if state.breached_at is not None:
             return state.breached_at
@@ -383,10 +392,12 @@ def _fell_due_at(state: TimerLike, lead: timedelta, now: datetime, cal: LadderCa
     except NoOpenTimeError:
         at = state.started_at
     earliest = state.started_at
-    if lead < timedelta(0) and state.breached_at is not None:
-        # A step after the due cannot fall before the breach, even when a raise since
-        # shortened the target and so stretched the count back from now.
-        earliest = max(earliest, state.breached_at)
+    since = state.running_since
+    if since is not None and since > earliest:
+        # This also keeps a step after the due from being dated before the breach: a
+        # breach since running_since fell at a due of this same target and clock, so
+        # the count back lands after it; an earlier one is before the clamp.
+        earliest = since
     return min(max(at, earliest), now)
 
 

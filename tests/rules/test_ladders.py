@@ -17,6 +17,7 @@ from sla_timers.errors import NaiveDatetimeError, RulesError
 from sla_timers.rules import DueStep, EscalationLadders, Notify, StepKey
 from sla_timers.timers import Policy, TicketEvent, evaluate
 
+H = timedelta(hours=1)
 NY = ZoneInfo("America/New_York")
 #: Mon-Fri 09:00-17:00 New York, no holidays: every date below is an ordinary weekday or weekend.
 CAL = BusinessCalendar.from_dict({"name": "ny", "timezone": "America/New_York",
@@ -168,6 +169,10 @@ def test_a_step_crossed_before_a_pause_waits_for_the_resume() -> None:
     assert due(events, at(23, 15)) == []
     resumed = events + [TicketEvent("status", at(23, 15), status="open")]
     assert [d.step.id for d in due(resumed, at(23, 15))] == ["half"]
+    # Dated at the resume, 15:00: later than the truth (13:00), as due_steps says. Counting back
+    # from 15:30 by lead 4h - remaining 2h30m (5h30m used: 09-14, 15-15:30) = 1h30m would give
+    # 14:00, inside the pause.
+    assert [d.due_at for d in due(resumed, at(23, 15, 30))] == [at(23, 15)]
 
 
 def test_a_stopped_timer_fires_nothing() -> None:
@@ -228,7 +233,8 @@ def test_a_step_after_the_due_is_never_dated_before_the_breach() -> None:
     # high = 8h from Mon 09:00 -> breach Mon 17:00; the breach raises to urgent (4h) then.
     # With 8h elapsed against 4h the timer is 4h over, so "late" (1h after due) is crossed
     # at once; counted back from now along the new target it would be Mon 14:00
-    # (17:00 - 3h), before the breach. It is dated at the breach, Mon 17:00.
+    # (17:00 - 3h), before the breach. It is dated at the raise (the timer's
+    # running_since), which is the breach, Mon 17:00.
     events = [TicketEvent("created", MON_9, priority="high"),
               TicketEvent("priority", at(23, 17), priority="urgent")]
     steps = {d.step.id: d for d in due(events, at(23, 17), priority="urgent")}
@@ -236,6 +242,59 @@ def test_a_step_after_the_due_is_never_dated_before_the_breach() -> None:
     # A later sweep (Tue 10:00) dates it the same.
     steps = {d.step.id: d for d in due(events, at(24, 10), priority="urgent")}
     assert steps["late"].due_at == at(23, 17)
+
+
+#: The breach raises normal (16h) two levels to urgent (4h), as a sweep at the breach would.
+BREACH_RAISES = EscalationLadders.from_dict({"ladders": {"standard": {"resolution": [
+    {"id": "half", "at": 0.5, "notify": [{"group": "tier1"}]},
+    {"id": "breach", "at": 1.0, "raise_priority": 2},
+    {"id": "late", "offset": "1h", "reassign": "tier2"},
+    {"id": "double", "at": 2.0, "add_tags": ["long-overdue"]},
+]}}}, priorities=LEVELS)
+
+
+def test_steps_a_breach_raise_made_due_are_dated_at_the_raise() -> None:
+    # normal = 16h from Mon 09:00 -> breach Tue 17:00 (8h Mon + 8h Tue). The sweep at Tue 17:00
+    # finds half (8h, the Mon 17:00 close) and breach, which raises to urgent at Tue 17:00.
+    events = [TicketEvent("created", MON_9, priority="normal")]
+    first = due(events, at(24, 17), BREACH_RAISES, priority="normal")
+    assert [(d.step.id, d.due_at, d.priority) for d in first] == [
+        ("half", at(23, 17), None), ("breach", at(24, 17), "urgent")]
+    events = events + list(first[1].events)
+    state = states(events, at(24, 17))["resolution"]
+    # urgent's 4h against 16h elapsed: 12h over, running under 4h since the raise.
+    assert (state.target, state.remaining, state.running_since) == (4 * H, -12 * H, at(24, 17))
+    # late (lead -1h) and double (2.0 x 4h = 8h: lead -4h) are due at once. Counted back from
+    # Tue 17:00 by lead - remaining they would be 11h (Mon 14:00) and 8h (Mon 17:00) earlier,
+    # before anything made them due; they are dated at the raise, Tue 17:00.
+    fired = {d.key for d in first}
+    second = due(events, at(24, 17), BREACH_RAISES, priority="urgent", fired=fired)
+    assert [(d.step.id, d.due_at) for d in second] == [("late", at(24, 17)), ("double", at(24, 17))]
+    # A later sweep (Wed 10:00, 1h more: back 12h and 9h) dates them the same.
+    later = due(events, at(25, 10), BREACH_RAISES, priority="urgent", fired=fired)
+    assert [(d.step.id, d.due_at) for d in later] == [("late", at(24, 17)), ("double", at(24, 17))]
+
+
+#: half raises normal (16h) two levels to urgent (4h), which leaves the timer past its due.
+HALF_RAISES = EscalationLadders.from_dict({"ladders": {"standard": {"resolution": [
+    {"id": "half", "at": 0.5, "raise_priority": 2},
+    {"id": "warn-30m", "offset": "-30m", "notify": [{"user": "lead"}]},
+]}}}, priorities=LEVELS)
+
+
+def test_a_step_before_the_due_that_a_raise_made_due_is_dated_at_the_raise() -> None:
+    # normal = 16h from Mon 09:00; half (8h) is reached at the Mon 17:00 close, swept Tue 09:30.
+    # warn-30m (15h30m elapsed, Tue 16:30 at normal) is not due yet.
+    events = [TicketEvent("created", MON_9, priority="normal")]
+    (half,) = due(events, at(24, 9, 30), HALF_RAISES, priority="normal")
+    assert (half.step.id, half.due_at, half.priority) == ("half", at(23, 17), "urgent")
+    events = events + list(half.events)   # urgent at Mon 17:00: 8h used of 4h, breached then
+    state = states(events, at(24, 9, 30))["resolution"]
+    assert (state.breached_at, state.running_since, state.remaining) == (at(23, 17), at(23, 17), -4.5 * H)
+    # warn-30m is due since the raise. Counted back from Tue 09:30 by 30m + 4h30m = 5h it would
+    # be Mon 12:30 (30m Tue, 4h30m back from the Mon 17:00 close), hours before the raise.
+    (warn,) = due(events, at(24, 9, 30), HALF_RAISES, priority="urgent", fired={half.key})
+    assert (warn.step.id, warn.due_at, warn.notify_at) == ("warn-30m", at(23, 17), at(23, 17))
 
 
 def test_raises_compose_and_cap_at_the_top() -> None:
