@@ -64,7 +64,7 @@ def load_config(folder: Path = EXAMPLES) -> Config:
     matrix = PriorityMatrix.from_toml((folder / "priority_matrix.toml").read_text(encoding="utf-8"),
                                       calendars=calendars, policies=[p.name for p in policies])
     ladders = EscalationLadders.from_toml((folder / "escalation_ladders.toml").read_text(encoding="utf-8"),
-                                          priorities=matrix.priorities)
+                                          priorities=matrix.priorities, policies=policies)
     return Config(matrix, ladders, PolicySet(policies), calendars)
 
 

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, NamedTuple, Protocol
 
 from ..errors import NaiveDatetimeError, NoOpenTimeError, RulesError
-from ..timers import TicketEvent
+from ..timers import Policy, TicketEvent
 from . import _schema as s
 
 NOTIFY_KINDS = ("user", "group", "role", "webhook")
@@ -178,30 +178,50 @@ class EscalationLadders:
         self._ladders = {(ladder.policy, ladder.metric): ladder for ladder in ladders}
 
     @classmethod
-    def from_toml(cls, text: str, *, priorities: Sequence[str] = ()) -> EscalationLadders:
+    def from_toml(
+        cls, text: str, *, priorities: Sequence[str] = (), policies: Iterable[Policy] | None = None
+    ) -> EscalationLadders:
         """Parse TOML text (not a path) and validate it like :meth:`from_dict`."""
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise RulesError(f"not valid TOML: {exc}") from exc
-        return cls.from_dict(data, priorities=priorities)
+        return cls.from_dict(data, priorities=priorities, policies=policies)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, priorities: Sequence[str] = ()) -> EscalationLadders:
+    def from_dict(
+        cls,
+        data: Mapping[str, Any],
+        *,
+        priorities: Sequence[str] = (),
+        policies: Iterable[Policy] | None = None,
+    ) -> EscalationLadders:
         """Validate ``{"ladders": {policy: {metric: [step, ...]}}}``.
 
         ``priorities`` (highest first, e.g. ``matrix.priorities``) is needed
-        when a step raises the priority.
+        when a step raises the priority. ``policies``, when given, are the
+        policies that exist (any versions): a ladder for another policy name,
+        or for a metric no version of its policy has, is refused, since it
+        could never fire.
 
         :raises RulesError: naming the bad part, e.g. ``ladders.standard.resolution[1].at``.
         """
         top = s.table(data, "")
         s.check_keys(top, "", ("ladders",))
+        known: dict[str, set[str]] | None = None
+        if policies is not None:
+            known = {}
+            for one in policies:
+                known.setdefault(one.name, set()).update(one.metrics)
         ladders: list[Ladder] = []
         for policy, metrics in s.table(top.get("ladders", {}), "ladders").items():
             policy_at = s.join("ladders", policy)
+            if known is not None:
+                s.name_in(policy, policy_at, sorted(known), "policy")
             for metric, steps in s.table(metrics, policy_at).items():
                 metric_at = s.join(policy_at, metric)
+                if known is not None:
+                    s.name_in(metric, metric_at, sorted(known[policy]), f"metric of policy {policy!r}")
                 parsed: list[Step] = []
                 seen: set[str] = set()
                 for i, spec in enumerate(s.array(steps, metric_at)):

@@ -410,3 +410,19 @@ notify = [{ group = "tier1" }]
     assert ladder is not None
     (step,) = ladder.steps
     assert (step.offset, step.lead(timedelta(hours=8))) == (timedelta(hours=-1, minutes=-30), timedelta(minutes=90))
+
+
+def test_ladders_for_unknown_policies_or_metrics_are_refused_when_policies_are_given() -> None:
+    # POLICY ("standard") has only a resolution metric: a ladder on first_response could never fire.
+    data = {"ladders": {"standard": {"first_response": [{"id": "half", "at": 0.5, "add_tags": ["x"]}]}}}
+    with pytest.raises(RulesError) as caught:
+        EscalationLadders.from_dict(data, priorities=LEVELS, policies=[POLICY])
+    assert caught.value.field == "ladders.standard.first_response"
+    assert 'unknown metric of policy \'standard\' "first_response"' in str(caught.value)
+    misspelt = {"ladders": {"standrad": {"resolution": [{"id": "half", "at": 0.5, "add_tags": ["x"]}]}}}
+    with pytest.raises(RulesError) as caught:
+        EscalationLadders.from_dict(misspelt, priorities=LEVELS, policies=[POLICY])
+    assert caught.value.field == "ladders.standrad"
+    assert 'did you mean "standard"' in str(caught.value)
+    # Without policies the same data loads: names are only checked when the host says what exists.
+    assert EscalationLadders.from_dict(misspelt, priorities=LEVELS).ladder("standrad", "resolution") is not None
