@@ -63,10 +63,11 @@ def evaluate_ticket(
     permutation of ``events`` gives the same result; events after ``now`` are
     ignored. ``policy`` is the policy, or a :class:`PolicySet` from which the
     version in force at ``created`` is chosen (``created`` may name it with
-    ``policy=``) and from which ``policy`` events pick theirs. ``calendar`` is the
-    business calendar of the ticket's policy; calendars named by policies or by
-    ``policy`` events are looked up in ``calendars`` (a mapping or a function),
-    then in the clock's shipped calendars.
+    ``policy=``) and from which ``policy`` events pick theirs. ``calendar``, when
+    given, is the ticket's business calendar and wins over the one the policy
+    names (a priority matrix may choose a calendar per ticket); otherwise, and for
+    calendars named by ``policy`` events, names are looked up in ``calendars`` (a
+    mapping or a function), then in the clock's shipped calendars.
 
     A still-running timer whose due is ``now`` is breached as of ``now``; a stop
     event at that same instant would still have met it.

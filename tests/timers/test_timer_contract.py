@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from timer_helpers import ny, weekly
@@ -404,3 +405,17 @@ def test_bad_input_is_an_sla_error_with_code_and_field(build, error, code, field
     assert (info.value.code, info.value.field) == (code, field)
     if error is NaiveDatetimeError:
         assert isinstance(info.value, TypeError)
+
+
+def test_a_calendar_given_to_evaluate_wins_over_the_policys() -> None:
+    # The policy names us-ny-9x5; a matrix chose 24x7 for this ticket. Created Sat
+    # 2026-11-21 09:00 EST (14:00Z), 4h resolution: on 24x7 due Sat 13:00 EST = 18:00Z;
+    # on us-ny-9x5 (closed at weekends) Mon 11-23 09:00 + 4h = 13:00 EST = 18:00Z Monday.
+    new_york = ZoneInfo("America/New_York")
+    policy = Policy.from_dict({"name": "p", "calendar": "us-ny-9x5", "targets": {"high": {"resolution": "4h"}}})
+    log = [TicketEvent("created", datetime(2026, 11, 21, 9, tzinfo=new_york), id="c", priority="high", status="new")]
+    now = datetime(2026, 11, 21, 10, tzinfo=new_york)
+    chosen = evaluate(policy, log, now=now, calendar=BusinessCalendar.load("24x7"))["resolution"]
+    assert chosen.due_at == datetime(2026, 11, 21, 18, tzinfo=timezone.utc)
+    named = evaluate(policy, log, now=now)["resolution"]
+    assert named.due_at == datetime(2026, 11, 23, 18, tzinfo=timezone.utc)
