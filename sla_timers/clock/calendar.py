@@ -86,6 +86,25 @@ class _Timeline:
         return self.cum[i] + (x if x < end else end) - self.starts[i]
 
 
+_SHARED: dict[tuple[type[BusinessCalendar], CalendarSpec], BusinessCalendar] = {}
+_SHARED_LOCK = threading.Lock()
+#: How many distinct definitions stay shared; the oldest is dropped first.
+_SHARED_MAX = 256
+
+
+def _shared(cls: type[BusinessCalendar], spec: CalendarSpec) -> BusinessCalendar:
+    """One instance per definition (specs are frozen and hashable)."""
+    key = (cls, spec)
+    found = _SHARED.get(key)
+    if found is None:
+        built = cls(spec)
+        with _SHARED_LOCK:
+            if len(_SHARED) >= _SHARED_MAX:
+                _SHARED.pop(next(iter(_SHARED)))
+            found = _SHARED.setdefault(key, built)
+    return found
+
+
 class BusinessCalendar:
     """Business hours in one IANA zone, with holidays, closures and openings.
 
@@ -163,22 +182,29 @@ class BusinessCalendar:
     def from_dict(cls, data: Mapping[str, Any]) -> BusinessCalendar:
         """A calendar from a definition dict (the same schema as the TOML files).
 
+        Equal definitions give one shared instance (a calendar is immutable and
+        thread-safe), so the open time it has worked out stays warm across calls.
+
         :raises CalendarError: (or a subclass) naming the field at fault.
         """
         from .schema import parse_calendar
 
-        return cls(parse_calendar(data))
+        return _shared(cls, parse_calendar(data))
 
     @classmethod
     def load(cls, name_or_path: str | os.PathLike[str]) -> BusinessCalendar:
         """A shipped calendar by name (``"us-ny-9x5"``) or a ``.toml`` file by path.
+
+        A file is read at each call (an edited file gives a new calendar), but
+        equal definitions give one shared instance, as with :meth:`from_dict`:
+        loading by name per ticket costs a lookup, not a rebuild.
 
         :raises CalendarNotFound: when no shipped calendar or file has that name.
         :raises CalendarError: (or a subclass) for an invalid definition.
         """
         from .files import load_calendar_spec
 
-        return cls(load_calendar_spec(name_or_path))
+        return _shared(cls, load_calendar_spec(name_or_path))
 
     def __repr__(self) -> str:
         return f"BusinessCalendar(name={self.name!r}, zone={self.spec.timezone!r})"

@@ -13,6 +13,7 @@ import difflib
 import os
 import re
 import tomllib
+from functools import lru_cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -64,6 +65,7 @@ def list_shipped_calendars() -> list[str]:
     )
 
 
+@lru_cache(maxsize=64)  # shipped files are package data: they do not change while we run
 def _load_shipped(name: str) -> CalendarSpec:
     resource: Traversable = files(_PACKAGE).joinpath(f"{name}.toml")
     if not resource.is_file():

@@ -379,3 +379,19 @@ def test_holiday_names_are_english_whatever_the_server_locale(
     names = dict(cal.holidays_between(date(2026, 1, 1), date(2026, 1, 6)))
     assert names[date(2026, 1, 1)] == "New Year's Day"
     assert names[date(2026, 1, 6)] == "Epiphany"
+
+
+def test_equal_definitions_share_one_calendar_and_an_edited_file_does_not(tmp_path: Path) -> None:
+    # Loading by name per ticket must not rebuild the calendar (its open time stays warm).
+    assert BusinessCalendar.load("us-ny-9x5") is BusinessCalendar.load("us-ny-9x5")
+    nine_to_five = {"name": "x", "timezone": "UTC", "hours": {"mon": ["09:00-17:00"]}}
+    assert BusinessCalendar.from_dict(nine_to_five) is BusinessCalendar.from_dict(dict(nine_to_five))
+    assert BusinessCalendar.from_dict(nine_to_five) is not BusinessCalendar.from_dict(
+        {**nine_to_five, "hours": {"mon": ["09:00-16:00"]}})
+    # A file is read at every load: after an edit, the new hours apply.
+    path = tmp_path / "office.toml"
+    path.write_text('name = "office"\ntimezone = "UTC"\n[hours]\nmon = ["09:00-17:00"]\n', encoding="utf-8")
+    monday = datetime(2026, 11, 23, tzinfo=timezone.utc)
+    assert BusinessCalendar.load(path).elapsed(monday, monday + timedelta(days=1)) == timedelta(hours=8)
+    path.write_text('name = "office"\ntimezone = "UTC"\n[hours]\nmon = ["09:00-12:00"]\n', encoding="utf-8")
+    assert BusinessCalendar.load(path).elapsed(monday, monday + timedelta(days=1)) == timedelta(hours=3)
