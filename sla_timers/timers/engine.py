@@ -439,7 +439,7 @@ def _amount(spec: Target, started_at: datetime, clock: _Clock) -> timedelta:
 
 
 #: Per target: the policy's warnings as (elapsed threshold, lead before due, level).
-_Thresholds = tuple[tuple[timedelta, timedelta, object], ...]
+_Thresholds = tuple[tuple[timedelta, timedelta, float | str | int], ...]
 _Marks = Callable[[timedelta], _Thresholds]
 
 
@@ -455,7 +455,11 @@ def _marks(policy: Policy | None) -> _Marks:
         if found is None:
             rows = []
             for mark in warnings:
-                before = mark.lead if mark.lead is not None else total * (1 - mark.fraction)  # type: ignore[operator]
+                if mark.lead is not None:
+                    before = mark.lead
+                else:
+                    assert mark.fraction is not None  # a mark is a lead or a fraction (policy.py)
+                    before = total * (1 - mark.fraction)
                 rows.append((total - before, before, mark.level))
             if len(cache) >= 512:  # eod and pinned targets vary; stay small
                 cache.clear()
@@ -472,7 +476,7 @@ def _warning(
     """The highest warning crossed (as the policy wrote it) and, for a running
     timer, when the next one falls: ``add(due, -lead)``, with a fraction ``f`` of
     the target read as the lead ``(1 - f) * target`` (DESIGN.md)."""
-    level = None
+    level: float | str | int | None = None
     level_threshold: timedelta | None = None
     upcoming: tuple[timedelta, timedelta] | None = None  # (threshold, lead) of the soonest not crossed
     for threshold, before, mark_level in marks(total):
@@ -489,10 +493,10 @@ def _warning(
         elif running and due is not None and (upcoming is None or threshold < upcoming[0]):
             upcoming = (threshold, before)
     next_at = None
-    if upcoming is not None:
+    if upcoming is not None and due is not None:  # only a running timer with a due has one
         before = upcoming[1]
-        next_at = clock.add(due, -before) if before > _ZERO else due  # type: ignore[arg-type]
-    return level, next_at  # type: ignore[return-value]
+        next_at = clock.add(due, -before) if before > _ZERO else due
+    return level, next_at
 
 
 class _Run:
