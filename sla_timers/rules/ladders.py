@@ -28,6 +28,7 @@ NOTIFY_KINDS = ("user", "group", "role", "webhook")
 _STEP_KEYS = ("id", "at", "offset", "notify", "hold_to_business_hours", "raise_priority", "reassign", "add_tags")
 _ACTIONS = ("notify", "raise_priority", "reassign", "add_tags")
 _MICROSECOND = timedelta(microseconds=1)
+_ZERO = timedelta(0)
 
 
 class LadderCalendar(Protocol):
@@ -263,7 +264,10 @@ class EscalationLadders:
         (steps it crossed stay pending until it resumes), a stopped one nothing
         at all, and a deactivated policy (``active=False``) nothing (B9, B17).
         A step's threshold is measured on ``remaining`` (the timer's own
-        business-time account, pauses and priority changes included); its
+        business-time account, pauses and priority changes included), except
+        that a breach stays a breach: once breached, every step at or before
+        the due is reached, even after a lower priority gives time back (such
+        a step is then dated at the breach at the latest); its
         ``due_at`` is counted back from ``now`` along the calendar, but never
         before the timer's ``running_since`` (the latest of its start, its last
         resume and its last target change: a priority change, a policy switch, a
@@ -296,7 +300,7 @@ class EscalationLadders:
                 if key in fired or str(key) in fired:
                     continue
                 lead = step.lead(state.target)
-                if state.remaining > lead:
+                if not _reached(state, lead):
                     continue
                 found.append((_fell_due_at(state, lead, now, cal), order, state.metric, step, state, cal))
         found.sort(key=lambda f: (f[0], f[2], f[1]))
@@ -362,7 +366,7 @@ class EscalationLadders:
                 if key in fired or str(key) in fired:
                     continue
                 lead = step.lead(state.target)
-                if state.remaining <= lead:
+                if _reached(state, lead):
                     at = now  # due already, not yet fired: sweep again at once
                 elif lead == timedelta(0) and state.due_at is not None:
                     at = state.due_at  # a pinned deadline may sit in closed time; keep it exact
@@ -395,6 +399,17 @@ def _clock_runs(state: TimerLike) -> bool:
     return state.stopped_at is None and state.paused_since is None and state.status in ("running", "breached")
 
 
+def _reached(state: TimerLike, lead: timedelta) -> bool:
+    """Whether the timer has reached a step ``lead`` before its due (negative: after it).
+
+    A breach stays a breach: once breached, every step at or before the due has
+    been reached, even when a lower priority has since given the timer time
+    left again (``remaining`` > 0); steps after the due are measured on
+    ``remaining``, from the due in force.
+    """
+    return state.remaining <= lead or (lead >= _ZERO and state.breached_at is not None)
+
+
 def _fell_due_at(state: TimerLike, lead: timedelta, now: datetime, cal: LadderCalendar) -> datetime:
     """The earliest instant at which ``remaining`` reached ``lead``, for a step already due at ``now``,
     never before ``running_since``: before it the timer paused or ran under another target, so
@@ -418,7 +433,12 @@ def _fell_due_at(state: TimerLike, lead: timedelta, now: datetime, cal: LadderCa
         # breach since running_since fell at a due of this same target and clock, so
         # the count back lands after it; an earlier one is before the clamp.
         earliest = since
-    return min(max(at, earliest), now)
+    fell = min(max(at, earliest), now)
+    if lead > _ZERO and state.breached_at is not None and fell > state.breached_at:
+        # Reached before the breach, under a target since changed: the breach is
+        # the latest it can have been.
+        fell = state.breached_at
+    return fell
 
 
 def _parse_step(spec: object, where: str, priorities: Sequence[str]) -> Step:

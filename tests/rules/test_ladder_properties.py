@@ -275,28 +275,19 @@ def test_paused_and_stopped_timers_fire_nothing_new(r: Run) -> None:
 
 # -- 5. next_due_at agrees with due_steps ----------------------------------------------------
 
-def lowered_after_a_breach(states: dict[str, Any]) -> bool:
-    """A breached timer whose priority was lowered since: the breach stays, remaining is positive again."""
-    return any(state.status == "breached" and state.remaining > timedelta(0) for state in states.values())
-
-
 @given(r=runs())
 def test_next_due_at_agrees_with_due_steps(r: Run) -> None:
     # A store schedules its next sweep with next_due_at: it must say `now` exactly when
     # due_steps has something (a raise re-sweep included), and once a sweep has settled it must
     # name a later instant (or None), at which due_steps then does find a step, and before
-    # which (with no new host event) nothing falls due.
-    # Left out: states with a breached timer whose priority was lowered after the breach. There
-    # next_due_at answers the old deadline, in the past, while due_steps withholds the breach
-    # step (pinned below, test_next_due_at_is_in_the_past_after_a_breach_and_a_lower_priority).
+    # which (with no new host event) nothing falls due. This includes a breached timer whose
+    # priority was lowered since (remaining positive again; see the test below).
     for p in r.passes:
-        if lowered_after_a_breach(p.states):
-            continue
         assert (p.next_before == p.now) == bool(p.due), (p.now, p.next_before, p.due)
         assert p.next_before is None or p.next_before >= p.now
     for now, size, fired, nxt in r.sweeps:
         log = r.log[:size]
-        if nxt is None or lowered_after_a_breach(r.evaluate(now, log).states):
+        if nxt is None:
             continue
         assert nxt > now
         if any(now < e.at <= nxt for e in r.host):
@@ -311,10 +302,10 @@ def test_next_due_at_agrees_with_due_steps(r: Run) -> None:
                                    priority=evaluation.priority, fired=fired) == [], (now, before, nxt)
 
 
-# -- pinned bugs: a priority lowered after a breach ------------------------------------------
+# -- a priority lowered after a breach --------------------------------------------------------
 # 24x7, urgent (first_response 1h) created Mon 14:00Z: due and breached 15:00Z. At 15:01Z the
 # priority drops to high (2h). The timer stays breached (breached_at 15:00Z, due_at 15:00Z) but
-# its remaining is positive again (59m), and ladders measure thresholds on remaining.
+# its remaining is positive again (59m): steps at or before the due stay reached.
 
 UTC_14 = datetime(2026, 11, 23, 14, tzinfo=timezone.utc)
 LOWERED = [TicketEvent("created", UTC_14, priority="urgent"),
@@ -325,25 +316,24 @@ def lowered_states(now: datetime) -> dict[str, Any]:
     return evaluate_ticket(POLICY, LOWERED, now=now, calendar=CAL_24X7).states
 
 
-@pytest.mark.xfail(strict=True, reason="bug: after a breach, a lower priority makes next_due_at answer the old "
-                                       "due_at (a past instant) until the new target's due")
-def test_next_due_at_is_in_the_past_after_a_breach_and_a_lower_priority() -> None:
+def test_a_breach_stays_reached_after_a_lower_priority() -> None:
+    # 24x7. Created urgent at 14:00Z: first_response 1h, due and breached at 15:00Z. At 15:01Z
+    # the priority drops to high (2h): 61 min used, 59 min left, but a breach stays a breach.
     now = UTC_14 + 61 * M
     state = lowered_states(now)["first_response"]
     assert (state.status, state.breached_at, state.remaining) == ("breached", UTC_14 + H, 59 * M)
-    (half,) = PLAIN.due_steps("T1", {"first_response": state}, now=now, policy="standard", calendar=CAL_24X7)
-    # Returns 15:00Z, the breach: a store scheduling by it sweeps at once, finds nothing, and is
-    # told 15:00Z again, for the hour until the high target's due (16:00Z).
+    due = PLAIN.due_steps("T1", {"first_response": state}, now=now, policy="standard", calendar=CAL_24X7)
+    # Every step at or before the due was reached by 15:00Z: half, warn-30m and breach fire at the
+    # first sweep, none dated after the breach (the target they were reached under has changed,
+    # so the breach is the latest they can have been; the breach step is exact).
+    assert sorted(d.step.id for d in due) == ["breach", "half", "warn-30m"]
+    assert all(d.due_at <= UTC_14 + H for d in due)
+    assert [d.due_at for d in due if d.step.id == "breach"] == [UTC_14 + H]
+    # With those fired, next_due_at looks ahead, never back: `late` (1h after the high due,
+    # 15:01 + 59 min = 16:00Z, so 17:00Z) comes before `double` (2x 2h = 4h used: 18:00Z).
     nxt = PLAIN.next_due_at("T1", {"first_response": state}, now=now, policy="standard", calendar=CAL_24X7,
-                            fired={half.key})
-    assert nxt is None or nxt >= now
-
-
-@pytest.mark.xfail(strict=True, reason="bug: after a breach, a lower priority withholds the breach step until "
-                                       "the new target's due, and pre-breach warnings fire after the breach")
-def test_the_breach_step_fires_at_the_first_sweep_after_the_breach() -> None:
-    # Swept at 15:01Z only `half` is due; at 15:30Z `warn-30m` ("30 minutes before due") fires,
-    # half an hour after the breach; `breach` waits until 16:00Z (dated 15:00Z).
-    now = UTC_14 + 61 * M
-    due = PLAIN.due_steps("T1", lowered_states(now), now=now, policy="standard", calendar=CAL_24X7)
-    assert "breach" in [d.step.id for d in due]
+                            fired={d.key for d in due})
+    assert nxt == UTC_14 + 3 * H
+    # Fired only in part, the rest is still due: a store scheduling by next_due_at sweeps now.
+    assert PLAIN.next_due_at("T1", {"first_response": state}, now=now, policy="standard",
+                             calendar=CAL_24X7, fired={due[0].key}) == now
