@@ -164,9 +164,9 @@ class _Cycle:
     """One cycle of one metric while the log is replayed."""
 
     __slots__ = (
-        "settings", "clock", "group", "started_at", "spec", "target", "mode", "elapsed", "seg_at", "seg_total",
+        "settings", "clock", "group", "started_at", "target", "mode", "elapsed", "seg_at", "seg_total",
         "watch", "due", "last_due", "last_spec", "pin", "pin_rem", "breached_at", "stopped_at", "stop_reason",
-        "by_status", "paused_since", "pause_total", "paused_for", "wait_acc", "wait_base", "shown", "since",
+        "by_status", "paused_since", "pause_total", "paused_for", "wait_acc", "wait_base", "since",
     )
 
     def __init__(self, settings: MetricSettings, clock: _Clock, group: str | None, t: datetime) -> None:
@@ -174,7 +174,6 @@ class _Cycle:
         self.clock = clock
         self.group = group
         self.started_at = t
-        self.spec: Target | None = None
         self.target: timedelta | None = None
         #: "running", "paused" or "stopped".
         self.mode = "running"
@@ -203,14 +202,12 @@ class _Cycle:
         self.paused_for = _ZERO
         self.wait_acc = _ZERO
         self.wait_base = _ZERO
-        #: Had a target at some point, so it is reported.
-        self.shown = False
         #: While running: since when it has run under its current target (the start,
         #: the last resume or reopen, the last target change, pin or policy switch).
         self.since = t
 
     # -- time ---------------------------------------------------------------
-    def running_elapsed(self, t: datetime) -> timedelta:
+    def running_elapsed(self) -> timedelta:
         return self.elapsed + (self.clock.total - self.seg_total)
 
     def start_stretch(self, t: datetime) -> None:
@@ -299,7 +296,7 @@ class _Cycle:
         elif self.elapsed > self.target:
             self.breached_at, self.watch = t, None
 
-    def wait(self, t: datetime) -> timedelta:
+    def wait(self) -> timedelta:
         return self.wait_acc + (self.clock.paused - self.wait_base)
 
     # -- transitions --------------------------------------------------------
@@ -329,7 +326,7 @@ class _Cycle:
         self.fold(t)
         if self.pin is not None and self.mode == "running":
             self.pin_rem = self.clock.elapsed(t, self.pin)
-        self.wait_acc = self.wait(t)
+        self.wait_acc = self.wait()
         self.wait_base = self.clock.paused
         self.mode = "stopped"
         self.watch = None
@@ -356,9 +353,7 @@ class _Cycle:
     def retarget(self, t: datetime, spec: Target) -> None:
         self.fold(t)
         old, since = self.target, self.since
-        self.spec = spec
         self.target = _amount(spec, self.started_at, self.clock)
-        self.shown = True
         if self.mode == "running":
             self.start_stretch(t)
             if self.target == old:
@@ -368,7 +363,7 @@ class _Cycle:
     def rebase(self, t: datetime, clock: _Clock) -> None:
         """Move to another clock at ``t`` (policy switch), elapsed kept."""
         self.fold(t)
-        self.wait_acc = self.wait(t) if self.mode != "stopped" else self.wait_acc
+        self.wait_acc = self.wait() if self.mode != "stopped" else self.wait_acc
         self.clock = clock
         total = clock.total
         self.wait_base = clock.paused
@@ -382,7 +377,7 @@ class _Cycle:
         assert target is not None
         mode = self.mode
         if mode == "running":
-            elapsed = self.running_elapsed(now)
+            elapsed = self.running_elapsed()
             due = self.deadline()
             remaining = self.clock.elapsed(now, self.pin) if self.pin is not None else target - elapsed
         else:
@@ -422,7 +417,7 @@ class _Cycle:
             stop_reason=self.stop_reason,
             warning_level=level,
             paused_for=paused_for,
-            customer_wait=self.wait(now) if mode != "stopped" else self.wait_acc,
+            customer_wait=self.wait() if mode != "stopped" else self.wait_acc,
             paused_since=self.paused_since,
             group=self.group,
             next_warning_at=next_at,
@@ -522,7 +517,6 @@ class _Run:
         self.business: _Clock | None = None
         self.wall: _Clock | None = None
         self.clocks: tuple[_Clock, ...] = ()
-        self.needs_wall = policy.uses_calendar_time
         self.index = 0
         self.event: TicketEvent | None = None
 
@@ -591,9 +585,7 @@ class _Run:
         cycle.wait_base = clock.paused
         spec = self.policy.target(self.priority, settings.name)
         if spec is not None:
-            cycle.spec = spec
             cycle.target = _amount(spec, t, clock)
-            cycle.shown = True
             cycle.watch = t + cycle.target
         if self.category == "pause" and settings.pauses:
             cycle.watch = None
@@ -659,7 +651,7 @@ class _Run:
         self.business = _Clock(cal, False, t)
         self.wall = _Clock(cal, True, t)
         # Real time is kept only when some policy has a time = "calendar" metric.
-        self.clocks = (self.business, self.wall) if self.needs_wall else (self.business,)
+        self.clocks = (self.business, self.wall) if self.source.uses_calendar_time else (self.business,)
         self.group = event.get("group")
         if policy.targets and self.priority not in policy.targets:
             self.problem(f"priority {self.priority!r} has no targets in policy {policy.name!r}; no deadlines apply")
@@ -820,7 +812,6 @@ class _Run:
         if cycle.mode == "paused" and cycle.pin is not None and due_at is None:
             cycle.pin_rem = None
         cycle.pin = due_at
-        cycle.shown = cycle.shown or due_at is not None
         if cycle.mode == "paused" and due_at is not None:
             cycle.pin_rem = cycle.clock.elapsed(t, due_at)
         if cycle.mode == "running":
@@ -908,7 +899,8 @@ class _Run:
                 solved_time=business.solved,
             )
             for metric, metric_cycles in self.cycles.items():
-                visible = [c for c in metric_cycles if c.shown and c.target is not None]
+                # A cycle is reported once it has a target (a target, once set, stays set).
+                visible = [c for c in metric_cycles if c.target is not None]
                 if visible:
                     shown[metric] = visible
         warnings = _marks(policy)
