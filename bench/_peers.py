@@ -13,7 +13,6 @@ module needs none of them.
 
 from __future__ import annotations
 
-import importlib.metadata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -157,13 +156,6 @@ class Adapter:
     how: str = ""
     #: True when the library has no time zones: cases that hinge on real-time DST are n/a.
     wall_time_only: bool = False
-
-    def version(self) -> str:
-        """Installed version, or ``"not installed"``."""
-        try:
-            return importlib.metadata.version(self.distribution)
-        except importlib.metadata.PackageNotFoundError:
-            return "not installed"
 
 
 def _aware(value: datetime, zone: ZoneInfo) -> datetime:

@@ -34,13 +34,14 @@ needs none of them.
 from __future__ import annotations
 
 import fnmatch
-import importlib.metadata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-__all__ = ["PEERS", "Outcome", "Peer", "PeerMatrix", "QuarterEnd", "Unsupported", "version"]
+from bench._machine import version
+
+__all__ = ["PEERS", "Outcome", "Peer", "PeerMatrix", "QuarterEnd", "Unsupported"]
 
 #: What is compared between engines: priority name, policy name, tags in first-added order.
 Outcome = tuple[str, str, tuple[str, ...]]
@@ -57,14 +58,6 @@ _CALENDAR_TESTS = ("business_hours", "weekday", "date_between", "quarter_end")
 
 class Unsupported(Exception):
     """The peer cannot express this part of the matrix; ``str()`` says what and where."""
-
-
-def version(distribution: str) -> str:
-    """Installed version of ``distribution``, or ``"not installed"``."""
-    try:
-        return importlib.metadata.version(distribution)
-    except importlib.metadata.PackageNotFoundError:
-        return "not installed"
 
 
 class QuarterEnd:

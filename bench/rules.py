@@ -52,8 +52,8 @@ if __package__ in (None, ""):
     # Run as a script (``python bench/rules.py``): make ``bench`` importable.
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._machine import cpu_model
-from bench._rule_peers import PEERS, Outcome, Peer, Unsupported, version
+from bench._machine import cpu_model, version
+from bench._rule_peers import PEERS, Outcome, Peer, Unsupported
 from sla_timers.clock import BusinessCalendar
 from sla_timers.rules import PriorityMatrix
 
