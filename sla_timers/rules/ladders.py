@@ -15,7 +15,7 @@ belong to the store.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, NamedTuple, Protocol
@@ -289,27 +289,16 @@ class EscalationLadders:
         _aware(now)
         if not active:
             return []
-        found: list[tuple[datetime, int, str, Step, TimerLike, LadderCalendar]] = []
-        for state in _values(states):
-            ladder = self._ladders.get((policy, state.metric))
-            if ladder is None or not _clock_runs(state):
-                continue
-            cal = (metric_calendars or {}).get(state.metric, calendar)
-            for order, step in enumerate(ladder.steps):
-                key = StepKey(ticket, state.metric, state.cycle, step.id)
-                if key in fired or str(key) in fired:
-                    continue
-                lead = step.lead(state.target)
-                if not _reached(state, lead):
-                    continue
-                found.append((_fell_due_at(state, lead, now, cal), order, state.metric, step, state, cal))
-        found.sort(key=lambda f: (f[0], f[2], f[1]))
+        found = [(_fell_due_at(state, lead, now, cal), key, order, step)
+                 for key, order, step, state, cal, lead
+                 in self._pending(ticket, states, policy, calendar, fired, metric_calendars)
+                 if _reached(state, lead)]
+        found.sort(key=lambda f: (f[0], f[1].metric, f[2]))
 
         due: list[DueStep] = []
         level = None
-        for fell_due_at, _, metric, step, state, _cal in found:
+        for fell_due_at, key, _, step in found:
             due_at = fell_due_at.astimezone(timezone.utc)
-            key = StepKey(ticket, metric, state.cycle, step.id)
             notify_at = None
             if step.notify:
                 # The record keeps the true instant (B26); only delivery waits for the opening.
@@ -356,25 +345,38 @@ class EscalationLadders:
         if not active:
             return None
         soonest: datetime | None = None
+        for _, _, _, state, cal, lead in self._pending(ticket, states, policy, calendar, fired, metric_calendars):
+            if _reached(state, lead):
+                at = now  # due already, not yet fired: sweep again at once
+            elif lead == _ZERO and state.due_at is not None:
+                at = state.due_at  # a pinned deadline may sit in closed time; keep it exact
+            else:
+                at = cal.add(now, state.remaining - lead)
+            if soonest is None or at < soonest:
+                soonest = at
+        return None if soonest is None else soonest.astimezone(timezone.utc)
+
+    def _pending(
+        self,
+        ticket: str,
+        states: Mapping[str, TimerLike] | Iterable[TimerLike],
+        policy: str,
+        calendar: LadderCalendar,
+        fired: Collection[StepKey | str],
+        metric_calendars: Mapping[str, LadderCalendar] | None,
+    ) -> Iterator[tuple[StepKey, int, Step, TimerLike, LadderCalendar, timedelta]]:
+        """Every step not yet fired of every timer whose clock runs, with its key, ladder order,
+        timer, calendar and lead (due or not: the callers decide)."""
         for state in _values(states):
             ladder = self._ladders.get((policy, state.metric))
             if ladder is None or not _clock_runs(state):
                 continue
             cal = (metric_calendars or {}).get(state.metric, calendar)
-            for step in ladder.steps:
+            for order, step in enumerate(ladder.steps):
                 key = StepKey(ticket, state.metric, state.cycle, step.id)
                 if key in fired or str(key) in fired:
                     continue
-                lead = step.lead(state.target)
-                if _reached(state, lead):
-                    at = now  # due already, not yet fired: sweep again at once
-                elif lead == timedelta(0) and state.due_at is not None:
-                    at = state.due_at  # a pinned deadline may sit in closed time; keep it exact
-                else:
-                    at = cal.add(now, state.remaining - lead)
-                if soonest is None or at < soonest:
-                    soonest = at
-        return None if soonest is None else soonest.astimezone(timezone.utc)
+                yield key, order, step, state, cal, step.lead(state.target)
 
     def _level(self, priority: str | None) -> int:
         if priority is None:
@@ -414,7 +416,7 @@ def _fell_due_at(state: TimerLike, lead: timedelta, now: datetime, cal: LadderCa
     """The earliest instant at which ``remaining`` reached ``lead``, for a step already due at ``now``,
     never before ``running_since``: before it the timer paused or ran under another target, so
     counting back from ``now`` no longer measures the timer's own time."""
-    if lead == timedelta(0):
+    if lead == _ZERO:
         if state.breached_at is not None:
             return state.breached_at
         if state.due_at is not None and state.due_at <= now:
