@@ -291,8 +291,9 @@ def describe_step(step: DueStep, zone: ZoneInfo) -> str:
     text = f"step {step.key.metric}/{step.key.step} (fell due {short(step.due_at, zone)})"
     if step.step.notify:
         who = ", ".join(f"{n.kind} {n.name}" for n in step.step.notify)
-        held = step.notify_at is not None and step.notify_at != step.due_at
-        text += f": notify {who}" + (f", held to {short(step.notify_at, zone)}" if held and step.notify_at else "")
+        text += f": notify {who}"
+        if step.notify_at is not None and step.notify_at != step.due_at:
+            text += f", held to {short(step.notify_at, zone)}"
     if step.priority is not None:
         text += f"; priority -> {step.priority}"
     if step.step.reassign is not None:
