@@ -145,7 +145,7 @@ def test_warning_step_fires_once_across_sweeps(runs) -> None:
     step = moment(run, ny(11, 27, 10, 30)).steps[0]
     assert step.key == StepKey("T-1001", "resolution", 1, "warn-half")
     assert step.due_at == datetime(2026, 11, 27, 15, tzinfo=UTC)
-    assert step.notify_at == step.due_at  # not held
+    assert step.notify_at == datetime(2026, 11, 27, 15, tzinfo=UTC)  # not held: at the due, 10:00 EST
     assert fired_at(run, ny(11, 27, 11)) == []
     # Solved at 11:30, before the 12:00 breach: the breach step never fires.
     assert run.fired == {StepKey("T-1001", "resolution", 1, "warn-half")}
@@ -171,7 +171,8 @@ def test_breach_recorded_at_the_breach_and_notified_at_the_next_opening(runs) ->
     breach = next(s for s in moment(runs["T-1002"], ny(12, 4, 17)).steps if s.key.step == "breach")
     assert breach.due_at == datetime(2026, 12, 4, 22, tzinfo=UTC)
     assert breach.notify_at == datetime(2026, 12, 7, 14, tzinfo=UTC)
-    assert moment(runs["T-1002"], ny(12, 4, 17)).states["resolution"].breached_at == breach.due_at
+    resolution = moment(runs["T-1002"], ny(12, 4, 17)).states["resolution"]
+    assert resolution.breached_at == datetime(2026, 12, 4, 22, tzinfo=UTC)
 
 
 def test_priority_raise_moves_the_deadline_and_never_fires_again(runs) -> None:
