@@ -74,6 +74,7 @@ def test_example_ladders_escalate_a_friday_breach(matrix: PriorityMatrix) -> Non
     events = [TicketEvent("created", datetime(2026, 11, 20, 9, 0, tzinfo=NY), priority="high")]
     states = evaluate(policy, events, now=now, calendar=calendar)
     steps = ladders.due_steps("T-42", states, now=now, policy="standard", calendar=calendar, priority="high")
-    assert [(d.step.id, local(d.due_at), local(d.notify_at)) for d in steps] == [("warn-75", "Fri 15:00", "Fri 15:00"), ("due-soon", "Fri 16:30", "Fri 16:30"),
-                                ("breach", "Fri 17:00", "Mon 09:00")]
+    assert [(d.step.id, local(d.due_at), local(d.notify_at)) for d in steps] == [
+        ("warn-75", "Fri 15:00", "Fri 15:00"), ("due-soon", "Fri 16:30", "Fri 16:30"),
+        ("breach", "Fri 17:00", "Mon 09:00")]
     assert steps[2].priority == "urgent" and steps[2].events[0].at == now
