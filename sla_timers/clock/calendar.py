@@ -247,25 +247,22 @@ class BusinessCalendar:
                 tl = self._cover(x, x)
             target = tl.measure(x) + du
             if du > 0:
-                cum_end = tl.cum_end
-                i = bisect_left(cum_end, target)
-                if i < len(cum_end):
-                    return from_us(tl.ends[i] - (cum_end[i] - target), self.zone)
-                self._check_forward_range(x, du)
-                found = self._extend_for_target(tl, target)
-                if found is not None:
+                i = bisect_left(tl.cum_end, target)
+                if i == len(tl.cum_end):
+                    self._check_forward_range(x, du)
+                    found = self._extend_for_target(tl, target)
+                    if found is None:  # rebuilt from a new origin meanwhile: measure again
+                        continue
                     tl, i = found
-                    return from_us(tl.ends[i] - (tl.cum_end[i] - target), self.zone)
-            else:
-                cum = tl.cum
-                i = bisect_right(cum, target) - 1
-                if i >= 0:
-                    return from_us(tl.starts[i] + (target - cum[i]), self.zone)
+                return from_us(tl.ends[i] - (tl.cum_end[i] - target), self.zone)
+            i = bisect_right(tl.cum, target) - 1
+            if i < 0:
                 self._check_backward_range(x, -du)
                 found = self._extend_back_for_target(tl, target)
-                if found is not None:
-                    tl, i = found
-                    return from_us(tl.starts[i] + (target - tl.cum[i]), self.zone)
+                if found is None:
+                    continue
+                tl, i = found
+            return from_us(tl.starts[i] + (target - tl.cum[i]), self.zone)
 
     def is_open(self, t: datetime) -> bool:
         """True when ``t`` is inside open time (windows are ``[start, end)``).
