@@ -152,9 +152,19 @@ class _Clock:
                     self.solved += d
         return self.total
 
-    def add(self, t: datetime, d: timedelta) -> datetime:
+    def after(self, t: datetime, left: timedelta) -> datetime:
+        """The instant ``left`` of clock time after ``t``: a due; ``t`` itself when none is left."""
+        if left <= _ZERO:
+            return t
         open_time = self.open_time
-        return t + d if open_time is None else open_time.add(t, d)
+        return t + left if open_time is None else open_time.add(t, left)
+
+    def before(self, t: datetime, lead: timedelta) -> datetime:
+        """The instant ``lead`` of clock time before ``t``: a warning before a due; ``t`` itself for no lead."""
+        if lead <= _ZERO:
+            return t
+        open_time = self.open_time
+        return t - lead if open_time is None else open_time.add(t, -lead)
 
     def elapsed(self, a: datetime, b: datetime) -> timedelta:
         return b - a if self.wall else self.cal.elapsed(a, b)
@@ -247,16 +257,14 @@ class _Cycle:
         if self.pin is not None:
             return self.pin
         if self.due is None and self.target is not None:
-            rem = self.target - self.elapsed
-            self.due = self.clock.add(self.seg_at, rem) if rem > _ZERO else self.seg_at
+            self.due = self.clock.after(self.seg_at, self.target - self.elapsed)
         return self.due
 
     def previous_deadline(self) -> datetime | None:
         """The last deadline that applied before the clock stopped."""
         spec = self.last_spec
         if spec is not None:
-            at, rem = spec
-            self.last_due = self.clock.add(at, rem) if rem > _ZERO else at
+            self.last_due = self.clock.after(*spec)
             self.last_spec = None
         return self.last_due
 
@@ -363,11 +371,11 @@ class _Cycle:
     def rebase(self, t: datetime, clock: _Clock) -> None:
         """Move to another clock at ``t`` (policy switch), elapsed kept."""
         self.fold(t)
-        self.wait_acc = self.wait() if self.mode != "stopped" else self.wait_acc
+        if self.mode != "stopped":
+            self.wait_acc = self.wait()
         self.clock = clock
-        total = clock.total
         self.wait_base = clock.paused
-        self.pause_total = total
+        self.pause_total = clock.total
         if self.mode == "running":
             self.start_stretch(t)
 
@@ -481,7 +489,7 @@ def _warning(
             crossed = not running and threshold <= elapsed
         else:
             # Exactly at the threshold: the instant decides (it may be the next opening).
-            crossed = (clock.add(due, -before) if before > _ZERO else due) <= now
+            crossed = clock.before(due, before) <= now
         if crossed:
             if level_threshold is None or threshold >= level_threshold:
                 level, level_threshold = mark_level, threshold
@@ -489,8 +497,7 @@ def _warning(
             upcoming = (threshold, before)
     next_at = None
     if upcoming is not None and due is not None:  # only a running timer with a due has one
-        before = upcoming[1]
-        next_at = clock.add(due, -before) if before > _ZERO else due
+        next_at = clock.before(due, upcoming[1])
     return level, next_at
 
 
@@ -577,8 +584,7 @@ class _Run:
         if self.category == "stop" or (settings.scope == "group" and self.group is None):
             return
         assert self.policy is not None and self.business is not None
-        clock = self.wall if settings.time == "calendar" else self.business
-        assert clock is not None
+        clock = self.clock_for(settings)
         cycle = _Cycle(settings, clock, self.group if settings.scope == "group" else None, t)
         total = clock.total
         cycle.seg_total = total
@@ -809,15 +815,11 @@ class _Run:
             return
         self.advance(t)
         cycle.fold(t)
-        if cycle.mode == "paused" and cycle.pin is not None and due_at is None:
-            cycle.pin_rem = None
         cycle.pin = due_at
-        if cycle.mode == "paused" and due_at is not None:
-            cycle.pin_rem = cycle.clock.elapsed(t, due_at)
-        if cycle.mode == "running":
+        if cycle.mode == "paused":
+            cycle.pin_rem = None if due_at is None else cycle.clock.elapsed(t, due_at)
+        elif cycle.mode == "running":
             cycle.start_stretch(t)
-        if cycle.target is None and due_at is None:
-            return
         cycle.breach_now_if_over(t)
 
     def on_policy(self, event: TicketEvent) -> None:
