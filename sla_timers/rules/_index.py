@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from .conditions import MISSING, AllOf, AnyOf, FieldTest, Node, bool_key, getter
 
@@ -35,7 +35,7 @@ def _conjuncts(node: Node | None) -> tuple[Node, ...]:
     return node.items if isinstance(node, AllOf) else (node,)
 
 
-def _hashable(test: Node) -> bool:
+def _hashable(test: Node) -> TypeGuard[FieldTest]:
     return isinstance(test, FieldTest) and test.op in ("eq", "in")
 
 
@@ -69,7 +69,6 @@ class RuleIndex:
         for node in nodes:
             for test in _conjuncts(node):
                 if _hashable(test):
-                    assert isinstance(test, FieldTest)
                     spread.setdefault(test.path, set()).update(bool_key(v) for v in _values(test))
         hashed: dict[tuple[str, ...], dict[Any, list[int]]] = {}
         lower: dict[tuple[str, ...], list[tuple[tuple[Any, int], int]]] = {}
@@ -96,8 +95,7 @@ class RuleIndex:
             ranged = [t for t in tests if isinstance(t, FieldTest) and t.op in _ORDERED and _is_number(t.value)]
             worded = [t for t in tests if substring_needle(t) is not None]
             if keyed:
-                best = max(keyed, key=lambda t: len(spread[t.path]))  # type: ignore[union-attr]
-                assert isinstance(best, FieldTest)
+                best = max(keyed, key=lambda t: len(spread[t.path]))
                 put(best.path, _values(best), index)
                 proved = best
             elif any_keyed:
@@ -183,7 +181,6 @@ def _branch_key(branch: Node) -> FieldTest | None:
     """An ``eq`` / ``in`` test every match of ``branch`` passes, if it has one."""
     for test in _conjuncts(branch):
         if _hashable(test):
-            assert isinstance(test, FieldTest)
             return test
     return None
 
