@@ -179,7 +179,7 @@ def _field_test(path: tuple[str, ...], op: str, arg: object, where: str) -> Fiel
     return FieldTest(path, op, value, where)
 
 
-def _calendar_args(kind: str, value: object, where: str, main: str) -> tuple[object, str | None, str]:
+def _calendar_args(value: object, where: str, main: str) -> tuple[object, str | None, str]:
     """Split the short form (``quarter_end = 5``) from the table form (``{last_business_days = 5, calendar = ...}``)."""
     if isinstance(value, Mapping):
         s.check_keys(value, where, (main, "calendar"))
@@ -192,10 +192,10 @@ def _calendar_args(kind: str, value: object, where: str, main: str) -> tuple[obj
 
 def _parse_calendar_test(kind: str, value: object, where: str) -> CalendarTest:
     if kind == "business_hours":
-        arg, calendar, at = _calendar_args(kind, value, where, "open")
+        arg, calendar, at = _calendar_args(value, where, "open")
         return CalendarTest(kind, s.boolean(arg, at), calendar, where)
     if kind == "weekday":
-        arg, calendar, at = _calendar_args(kind, value, where, "in")
+        arg, calendar, at = _calendar_args(value, where, "in")
         days = s.strings(arg, at)
         for i, day in enumerate(days):
             s.name_in(day, s.join(at, i), WEEKDAYS, "weekday")
@@ -218,7 +218,7 @@ def _parse_calendar_test(kind: str, value: object, where: str) -> CalendarTest:
         if last < first:
             s.fail(where, f"ends before it starts ({first} > {last})")
         return CalendarTest(kind, (first, last), calendar, where)
-    arg, calendar, at = _calendar_args(kind, value, where, "last_business_days")
+    arg, calendar, at = _calendar_args(value, where, "last_business_days")
     return CalendarTest(kind, s.positive_int(arg, at), calendar, where)
 
 
