@@ -262,9 +262,7 @@ class PriorityMatrix:
         used_calendars: dict[str, str] = {self.default_calendar: "default_calendar"}
 
         self._parse_impact_urgency(top.get("impact_urgency"))
-        self._line_get = getter(s.dotted_path(
-            s.string(top.get("business_line_field", "business_line"), "business_line_field"),
-            "business_line_field"))
+        self._line_get = _field_getter(top, "business_line_field", "business_line", "")
         self._lines = {}
         for name, spec in s.table(top.get("business_lines", {}), "business_lines").items():
             where = s.join("business_lines", name)
@@ -287,7 +285,7 @@ class PriorityMatrix:
                     names_in_tests.setdefault(tested_name, where)
             parsed.append((rule, node))
         if policies is not None:
-            self._check_policies(top, policies)
+            self._check_policies([rule for rule, _ in parsed], policies)
         self._needs_now = bool(names_in_tests)
         self._bases = {}
         # Each name is reported where it is first used, actions and defaults before tests.
@@ -298,13 +296,12 @@ class PriorityMatrix:
 
     # -- parsing ------------------------------------------------------------
 
-    def _check_policies(self, top: Mapping[str, Any], policies: Collection[str]) -> None:
+    def _check_policies(self, rules: list[_Rule], policies: Collection[str]) -> None:
         """Every policy the matrix names must be one of ``policies``."""
         named = [("default_policy", self.default_policy)]
         named += [(f"business_lines.{name}.policy", line.policy) for name, line in self._lines.items()
                   if line.policy is not None]
-        named += [(f"rules[{i}].then.policy", rule["then"]["policy"]) for i, rule in enumerate(top.get("rules", []))
-                  if "policy" in rule["then"]]
+        named += [(f"rules[{rule.index}].then.policy", rule.policy) for rule in rules if rule.policy is not None]
         known = sorted(policies)
         for where, name in named:
             s.name_in(name, where, known, "policy")
@@ -322,13 +319,8 @@ class PriorityMatrix:
         for key in ("impacts", "urgencies", "matrix"):
             if key not in table:
                 s.fail(s.join(where, key), "is required")
-        for key, default in (("impact_field", "impact"), ("urgency_field", "urgency")):
-            at = s.join(where, key)
-            get = getter(s.dotted_path(s.string(table.get(key, default), at), at))
-            if key == "impact_field":
-                self._impact = get
-            else:
-                self._urgency = get
+        self._impact = _field_getter(table, "impact_field", "impact", where)
+        self._urgency = _field_getter(table, "urgency_field", "urgency", where)
         self._impacts = s.strings(table["impacts"], s.join(where, "impacts"))
         self._urgencies = s.strings(table["urgencies"], s.join(where, "urgencies"))
         rows = s.array(table["matrix"], s.join(where, "matrix"))
@@ -503,6 +495,12 @@ class PriorityMatrix:
         :raises RulesError: for a name not in :attr:`priorities`.
         """
         return self._level[s.name_in(priority, "priority", self.priorities, "priority")]
+
+
+def _field_getter(table: Mapping[str, Any], key: str, default: str, where: str) -> Callable[[Mapping[str, Any]], Any]:
+    """The reader of the dotted path ``table[key]`` names (``default`` when absent)."""
+    at = s.join(where, key)
+    return getter(s.dotted_path(s.string(table.get(key, default), at), at))
 
 
 _SHIPPED_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
