@@ -44,11 +44,6 @@ class _WindowLike(Protocol):
     end: time
 
 
-class _DatedLike(Protocol):
-    day: date
-    window: Any
-
-
 def reference_elapsed(calendar: Any, start: datetime, end: datetime) -> timedelta:
     """Open time in ``[start, end)``, counted minute by minute; negative when ``end < start``.
 
