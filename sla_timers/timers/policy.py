@@ -277,7 +277,7 @@ class PolicySet:
         versions = self._by_name.get(name)
         if not versions:
             return None
-        index = bisect_right([_sort_key(p) for p in versions], (at, _MAX_VERSION))
+        index = bisect_right(versions, (at, _MAX_VERSION), key=_sort_key)
         return versions[index - 1] if index else None
 
 
