@@ -20,7 +20,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..errors import DurationOutOfRangeError, NoOpenTimeError
-from ._timeline import DAY_US, MAX_US, MINUTE_US, duration_us, first_instant, from_us, to_us
+from ._timeline import (
+    DAY_US,
+    MAX_US,
+    MINUTE_US,
+    WEEK_US,
+    duration_us,
+    first_instant,
+    from_us,
+    to_us,
+)
 from .spec import CalendarSpec
 
 __all__ = ["BusinessCalendar"]
@@ -664,7 +673,7 @@ class BusinessCalendar:
         """More than the open time any ``span`` of real time can hold (up to year bounds)."""
         if not self._has_weekly:
             return self._openings_us
-        weeks = span // (7 * DAY_US) + 2
+        weeks = span // WEEK_US + 2
         years = span // _YEAR_US + 2
         return min(
             span, weeks * self._week_open_us + years * _DST_SLACK_PER_YEAR_US + self._openings_us
