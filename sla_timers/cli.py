@@ -109,7 +109,8 @@ def _calendar_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _due(args: argparse.Namespace) -> int:
-    spec, cal, zone = _load(args.calendar)
+    cal = BusinessCalendar.load(args.calendar)
+    spec, zone = cal.spec, cal.zone
     start = parse_when(args.start, zone, "--from")
     duration = parse_duration(args.duration, "--in")
     due_at = cal.add(start, duration).astimezone(zone)
@@ -120,7 +121,8 @@ def _due(args: argparse.Namespace) -> int:
 
 
 def _elapsed(args: argparse.Namespace) -> int:
-    spec, cal, zone = _load(args.calendar)
+    cal = BusinessCalendar.load(args.calendar)
+    spec, zone = cal.spec, cal.zone
     start = parse_when(args.start, zone, "--from")
     end = parse_when(args.end, zone, "--to")
     elapsed = cal.elapsed(start, end)
@@ -143,7 +145,8 @@ def _calendars(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    spec, cal, zone = _load(args.calendar)
+    cal = BusinessCalendar.load(args.calendar)
+    spec, zone = cal.spec, cal.zone
     year = args.year if args.year is not None else datetime.now(zone).year
     print(f"{spec.name} ({spec.timezone}); holidays: {_holiday_source(spec) or 'none'}")
     print("weekly hours:")
@@ -230,11 +233,6 @@ def _year(text: str) -> int:
     if not re.fullmatch(r"[0-9]{4}", text, re.ASCII) or not 1 <= int(text) <= 9998:
         raise argparse.ArgumentTypeError(f"{text!r} is not a year such as 2026")
     return int(text)
-
-
-def _load(name_or_path: str) -> tuple[CalendarSpec, BusinessCalendar, ZoneInfo]:
-    spec = load_calendar_spec(name_or_path)
-    return spec, BusinessCalendar(spec), ZoneInfo(spec.timezone)
 
 
 # --- output --------------------------------------------------------------------------
