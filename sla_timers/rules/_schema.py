@@ -85,6 +85,11 @@ def string(value: object, path: str) -> str:
     return value
 
 
+def optional_string(data: Mapping[str, Any], key: str, path: str) -> str | None:
+    """``data[key]`` as a non-empty string (at ``path.key``), or None when the key is absent."""
+    return string(data[key], join(path, key)) if key in data else None
+
+
 def boolean(value: object, path: str) -> bool:
     """A TOML boolean (not 0/1), or fail."""
     if not isinstance(value, bool):

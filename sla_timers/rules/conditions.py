@@ -185,7 +185,7 @@ def _calendar_args(value: object, where: str, main: str) -> tuple[object, str | 
         s.check_keys(value, where, (main, "calendar"))
         if main not in value:
             s.fail(where, f'missing "{main}"')
-        calendar = s.string(value["calendar"], s.join(where, "calendar")) if "calendar" in value else None
+        calendar = s.optional_string(value, "calendar", where)
         return value[main], calendar, s.join(where, main)
     return value, None, where
 
@@ -207,7 +207,7 @@ def _parse_calendar_test(kind: str, value: object, where: str) -> CalendarTest:
                 if key not in value:
                     s.fail(where, f'missing "{key}"')
             ends = [(value["from"], s.join(where, "from")), (value["to"], s.join(where, "to"))]
-            calendar = s.string(value["calendar"], s.join(where, "calendar")) if "calendar" in value else None
+            calendar = s.optional_string(value, "calendar", where)
         else:
             pair = s.array(value, where)
             if len(pair) != 2:

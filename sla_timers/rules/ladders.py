@@ -477,7 +477,7 @@ def _parse_step(spec: object, where: str, priorities: Sequence[str]) -> Step:
         if not priorities:
             s.fail(s.join(where, "raise_priority"), "needs the priority levels; build the ladders with "
                                                     "priorities=matrix.priorities")
-    reassign = s.string(step["reassign"], s.join(where, "reassign")) if "reassign" in step else None
+    reassign = s.optional_string(step, "reassign", where)
     tags = s.strings(step["add_tags"], s.join(where, "add_tags")) if "add_tags" in step else ()
     return Step(step_id, fraction, offset, tuple(notify), hold, raise_by, reassign, tags)
 

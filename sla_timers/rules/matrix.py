@@ -268,8 +268,8 @@ class PriorityMatrix:
             where = s.join("business_lines", name)
             line = s.table(spec, where)
             s.check_keys(line, where, ("policy", "calendar"))
-            policy = s.string(line["policy"], s.join(where, "policy")) if "policy" in line else None
-            calendar = s.string(line["calendar"], s.join(where, "calendar")) if "calendar" in line else None
+            policy = s.optional_string(line, "policy", where)
+            calendar = s.optional_string(line, "calendar", where)
             if calendar is not None:
                 used_calendars.setdefault(calendar, s.join(where, "calendar"))
             self._lines[name] = _Line(policy, calendar)
@@ -360,8 +360,8 @@ class PriorityMatrix:
             shift = s.positive_int(then["raise"], s.join(then_at, "raise"))
         if "lower" in then:
             shift = -s.positive_int(then["lower"], s.join(then_at, "lower"))
-        policy = s.string(then["policy"], s.join(then_at, "policy")) if "policy" in then else None
-        calendar = s.string(then["calendar"], s.join(then_at, "calendar")) if "calendar" in then else None
+        policy = s.optional_string(then, "policy", then_at)
+        calendar = s.optional_string(then, "calendar", then_at)
         tags = s.strings(then["add_tags"], s.join(then_at, "add_tags")) if "add_tags" in then else ()
         stop = s.boolean(rule["stop"], s.join(where, "stop")) if "stop" in rule else False
         return _Rule(i, name, compile_condition(None, {}), set_priority, shift, policy, calendar,
