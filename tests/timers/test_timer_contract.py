@@ -2,7 +2,7 @@
 RELIABILITY.md 2b/2c/4b, one rule per test, where test_timer_scenarios.py does
 not already pin the rule down.
 
-Calendar: New York, Mon-Fri 09:00-17:00, no holidays, built inline. 2026-11-21 is a
+Calendar: New York, Mon-Fri 09:00-17:00, no holidays. 2026-11-21 is a
 Saturday, 2026-11-23 a Monday; New York is on EST (UTC-5) all through these
 weeks, so 09:00 there is 14:00Z and 17:00 is 22:00Z. Expected instants are
 written in UTC.
@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from timer_helpers import ny, weekly
+from timer_helpers import created, customer, ny, reply, status, utc, weekly
 
 from sla_timers import BusinessCalendar, SLAError
 from sla_timers.errors import EventError, NaiveDatetimeError
@@ -25,35 +25,11 @@ H = timedelta(hours=1)
 M = timedelta(minutes=1)
 ZERO = timedelta(0)
 
-NY95 = BusinessCalendar.from_dict({
-    "name": "NY95",
-    "timezone": "America/New_York",
-    "hours": {day: ["09:00-17:00"] for day in ("mon", "tue", "wed", "thu", "fri")},
-})
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+NY95 = weekly("NY95", "09:00-17:00")
 
 
 def policy(targets: dict, **extra) -> Policy:
     return Policy.from_dict({"name": "standard", "calendar": "NY95", "targets": targets, **extra})
-
-
-def created(at, priority="high", **data):
-    return TicketEvent("created", at, priority=priority, **data)
-
-
-def status(at, name):
-    return TicketEvent("status", at, status=name)
-
-
-def reply(at, public=True):
-    return TicketEvent("agent_reply", at, public=public)
-
-
-def customer(at):
-    return TicketEvent("customer_reply", at)
 
 
 # -- next_response ------------------------------------------------------------------

@@ -8,9 +8,9 @@ written in UTC.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
-from timer_helpers import ny, weekly
+from timer_helpers import ny, utc, weekly
 
 from sla_timers.timers import Policy, PolicySet, TicketEvent, evaluate, evaluate_ticket
 
@@ -24,10 +24,6 @@ POLICY = Policy.from_dict({
     "targets": {"high": {"first_response": "1h", "resolution": "8h"},
                 "urgent": {"first_response": "1h", "resolution": "4h"}},
 })
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
 
 
 def mon(hour: int, minute: int = 0) -> datetime:

@@ -11,7 +11,7 @@ import itertools
 from datetime import datetime, timedelta
 
 import pytest
-from timer_helpers import ny, weekly
+from timer_helpers import created, customer, ny, priority, reply, status, weekly
 
 from sla_timers import BusinessCalendar
 from sla_timers.errors import EventError, NaiveDatetimeError
@@ -27,26 +27,6 @@ from sla_timers.timers import (
 H = timedelta(hours=1)
 M = timedelta(minutes=1)
 US = timedelta(microseconds=1)
-
-
-def created(at, priority="high", **data):
-    return TicketEvent("created", at, priority=priority, **data)
-
-
-def status(at, name, **data):
-    return TicketEvent("status", at, status=name, **data)
-
-
-def reply(at, public=True, **data):
-    return TicketEvent("agent_reply", at, public=public, **data)
-
-
-def customer(at, **data):
-    return TicketEvent("customer_reply", at, **data)
-
-
-def priority(at, name):
-    return TicketEvent("priority", at, priority=name)
 
 
 # -- first response -------------------------------------------------------------
