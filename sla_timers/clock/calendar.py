@@ -701,12 +701,20 @@ class BusinessCalendar:
                     )
                 tl = self._grow(forward=True)
 
-    def _stretch_end(self, start: int) -> int:
-        """End of the run of touching pieces that begins with the piece starting at ``start``."""
+    def _stretch_end(self, start: int, limit: int | None = None) -> int:
+        """End of the run of touching pieces that begins with the piece starting at ``start``.
+
+        With ``limit``, stops walking at the first piece ending at or past it
+        (the caller clips there). Without, walks to the run's real end, and
+        raises :class:`DurationOutOfRangeError` rather than walk to year 9999
+        when every later year is open around the clock.
+        """
         with self._lock:
             tl = self._cover(start, start)
             i = bisect_left(tl.starts, start)
             while True:
+                if limit is not None and tl.ends[i] >= limit:
+                    return tl.ends[i]
                 if i + 1 < len(tl.starts):
                     if tl.starts[i + 1] != tl.ends[i]:
                         return tl.ends[i]
@@ -714,7 +722,7 @@ class BusinessCalendar:
                     continue
                 if not self._more_after(tl):
                     return tl.ends[i]
-                if self._never_closes_after(tl.y_hi):
+                if limit is None and self._never_closes_after(tl.y_hi):
                     raise DurationOutOfRangeError(
                         f"calendar {self.name!r} never closes again before year 9999"
                     )
@@ -774,26 +782,9 @@ class BusinessCalendar:
             s = max(cursor, tl.starts[i])
             if s >= b:
                 return
-            e = self._stretch_end_until(tl.starts[i], b)
+            e = self._stretch_end(tl.starts[i], limit=b)
             yield from_us(s, self.zone), from_us(min(e, b), self.zone)
             cursor = e
-
-    def _stretch_end_until(self, start: int, limit: int) -> int:
-        """Like :meth:`_stretch_end`, but stops walking once past ``limit``."""
-        with self._lock:
-            tl = self._cover(start, start)
-            i = bisect_left(tl.starts, start)
-            while True:
-                if tl.ends[i] >= limit:
-                    return tl.ends[i]
-                if i + 1 < len(tl.starts):
-                    if tl.starts[i + 1] != tl.ends[i]:
-                        return tl.ends[i]
-                    i += 1
-                    continue
-                if not self._more_after(tl):
-                    return tl.ends[i]
-                tl = self._grow(forward=True)
 
     def _intervals_backward(self, a: int, b: int) -> Iterator[tuple[datetime, datetime]]:
         cursor = b
