@@ -494,7 +494,11 @@ when = { "requester.tier" = { in = ["premium", "elite"] } }
 then = { raise = 1, add_tags = ["premium"] }
 """
     result = PriorityMatrix.from_toml(text, calendars=CALENDARS).classify(T)
+    # T's tier is premium: P3 raised one level = P2.
     assert (result.priority, result.tags) == ("P2", ("premium",))
+    same = matrix([{"name": "premium", "when": {"requester.tier": {"in": ["premium", "elite"]}},
+                    "then": {"raise": 1, "add_tags": ["premium"]}}])
+    assert same.classify(T) == result
 
 
 def test_the_matrix_cannot_be_built_directly() -> None:
