@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import threading
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,7 +30,7 @@ from ._timeline import (
     from_us,
     to_us,
 )
-from .spec import CalendarSpec
+from .spec import CalendarSpec, DatedWindow
 
 __all__ = ["BusinessCalendar"]
 
@@ -154,18 +154,8 @@ class BusinessCalendar:
             tuple((w.start_minute, w.end_minute) for w in day) for day in spec.hours
         )
         self._closed = frozenset(d.toordinal() for d in spec.closed_dates)
-        self._openings: dict[int, list[tuple[int, int]]] = {}
-        for dated in spec.openings:
-            w = dated.window
-            self._openings.setdefault(dated.day.toordinal(), []).append(
-                (w.start_minute, w.end_minute)
-            )
-        self._closures: dict[int, list[tuple[int, int]]] = {}
-        for dated in spec.closures:
-            w = dated.window
-            self._closures.setdefault(dated.day.toordinal(), []).append(
-                (w.start_minute, w.end_minute)
-            )
+        self._openings = _minutes_by_day(spec.openings)
+        self._closures = _minutes_by_day(spec.closures)
         self._has_weekly = any(self._weekly)
         opening_days = sorted(self._openings)
         self._first_opening = opening_days[0] if opening_days else None
@@ -829,6 +819,16 @@ class BusinessCalendar:
                 start = tl.starts[i]
                 tl = self._grow(forward=False)
                 i = bisect_left(tl.starts, start)
+
+
+def _minutes_by_day(dated: Iterable[DatedWindow]) -> dict[int, list[tuple[int, int]]]:
+    """Dated windows as date ordinal -> [(start minute, end minute)], in the given order."""
+    by_day: dict[int, list[tuple[int, int]]] = {}
+    for dw in dated:
+        by_day.setdefault(dw.day.toordinal(), []).append(
+            (dw.window.start_minute, dw.window.end_minute)
+        )
+    return by_day
 
 
 def _require_date(value: object, name: str) -> None:
