@@ -318,7 +318,7 @@ def test_24x7_closes_at_a_closed_date_and_touching_days_merge() -> None:
     assert same_instant(cal.end_of_business_day(ny(2026, 12, 24, 12), days=1), ny(2026, 12, 27))
 
 
-def test_split_day(ny95: BusinessCalendar) -> None:
+def test_split_day() -> None:
     cal = BusinessCalendar(
         make_spec("America/New_York", {"mon": ["09:00-12:00", "13:00-17:00"]})
     )
