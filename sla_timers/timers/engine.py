@@ -190,7 +190,8 @@ class _Cycle:
         #: Elapsed up to seg_at while running; the whole of it otherwise.
         self.elapsed = _ZERO
         self.seg_at = t
-        self.seg_total = _ZERO
+        # The clock stands at t: totals are read from there.
+        self.seg_total = clock.total
         #: While running and not breached: an instant at or before the due, so an
         #: event before it needs no calendar call to know no breach happened.
         self.watch: datetime | None = None
@@ -208,10 +209,10 @@ class _Cycle:
         #: True when a stop status stopped it (so a reopen may resume it).
         self.by_status = False
         self.paused_since: datetime | None = None
-        self.pause_total = _ZERO
+        self.pause_total = clock.total
         self.paused_for = _ZERO
         self.wait_acc = _ZERO
-        self.wait_base = _ZERO
+        self.wait_base = clock.paused
         #: While running: since when it has run under its current target (the start,
         #: the last resume or reopen, the last target change, pin or policy switch).
         self.since = t
@@ -483,10 +484,10 @@ def _warning(
     level_threshold: timedelta | None = None
     upcoming: tuple[timedelta, timedelta] | None = None  # (threshold, lead) of the soonest not crossed
     for threshold, before, mark_level in marks(total):
-        if threshold < elapsed:
-            crossed = True
-        elif threshold > elapsed or not running or due is None:
-            crossed = not running and threshold <= elapsed
+        if threshold != elapsed:
+            crossed = threshold < elapsed
+        elif not running or due is None:
+            crossed = not running
         else:
             # Exactly at the threshold: the instant decides (it may be the next opening).
             crossed = clock.before(due, before) <= now
@@ -586,9 +587,6 @@ class _Run:
         assert self.policy is not None and self.business is not None
         clock = self.clock_for(settings)
         cycle = _Cycle(settings, clock, self.group if settings.scope == "group" else None, t)
-        total = clock.total
-        cycle.seg_total = total
-        cycle.wait_base = clock.paused
         spec = self.policy.target(self.priority, settings.name)
         if spec is not None:
             cycle.target = _amount(spec, t, clock)
@@ -597,7 +595,6 @@ class _Run:
             cycle.watch = None
             cycle.mode = "paused"
             cycle.paused_since = t
-            cycle.pause_total = total
         self.cycles.setdefault(settings.name, []).append(cycle)
         self.open.append(cycle)
 
