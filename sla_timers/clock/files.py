@@ -69,11 +69,12 @@ def list_shipped_calendars() -> list[str]:
 def _load_shipped(name: str) -> CalendarSpec:
     resource: Traversable = files(_PACKAGE).joinpath(f"{name}.toml")
     if not resource.is_file():
-        close = difflib.get_close_matches(name, list_shipped_calendars(), n=3)
+        shipped = list_shipped_calendars()
+        close = difflib.get_close_matches(name, shipped, n=3)
         hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
         raise CalendarNotFound(
             f"calendar {name!r}: no shipped calendar has that name "
-            f"(shipped: {', '.join(list_shipped_calendars())}){hint}",
+            f"(shipped: {', '.join(shipped)}){hint}",
             field="calendar",
         )
     spec = _parse(resource.read_bytes(), f"calendars/{name}.toml")
