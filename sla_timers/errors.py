@@ -96,3 +96,9 @@ class RulesError(SLAError, ValueError):
     """A priority matrix or escalation ladder definition is invalid."""
 
     code = "invalid_rules"
+
+
+class ArgumentTypeError(SLAError, TypeError):
+    """An argument of the wrong type reached the API (``classify(None)``, ``now="2026-..."``)."""
+
+    code = "invalid_argument"
