@@ -262,7 +262,8 @@ class EscalationLadders:
 
         Only a timer whose clock runs fires: a paused timer fires nothing new
         (steps it crossed stay pending until it resumes), a stopped one nothing
-        at all, and a deactivated policy (``active=False``) nothing (B9, B17).
+        at all, and a deactivated policy (``active=False``) nothing: a step must never
+        page anyone about a clock that is not running.
         A step's threshold is measured on ``remaining`` (the timer's own
         business-time account, pauses and priority changes included), except
         that a breach stays a breach: once breached, every step at or before
@@ -301,7 +302,7 @@ class EscalationLadders:
             due_at = fell_due_at.astimezone(timezone.utc)
             notify_at = None
             if step.notify:
-                # The record keeps the true instant (B26); only delivery waits for the opening.
+                # The record keeps the true instant, so reports date the step right; only delivery waits for the opening.
                 # Held to the policy's business calendar, even for a metric counted on a 24x7 clock.
                 notify_at = due_at if not step.hold_to_business_hours or calendar.is_open(due_at) \
                     else calendar.next_open(due_at).astimezone(timezone.utc)

@@ -1,6 +1,6 @@
 """Escalation ladders over the real timers: thresholds, once-only firing, held
-notifications (B26), paused timers (B9), deactivated policies (B17), and a
-priority raise that moves the deadline."""
+notifications (no reminders at night), paused timers, deactivated policies, and
+a priority raise that moves the deadline."""
 
 from __future__ import annotations
 
@@ -100,7 +100,7 @@ def test_a_threshold_crossed_at_a_close_is_dated_at_the_close() -> None:
 
 
 def test_each_key_fires_once_as_the_sweep_repeats() -> None:
-    # B24, pure part: sweep every 30 min from Mon 09:00 to Tue 12:00, recording what fired.
+    # The pure part of firing once: sweep every 30 min from Mon 09:00 to Tue 12:00, recording what fired.
     fired: set[StepKey] = set()
     firings: list[StepKey] = []
     now = MON_9
@@ -117,7 +117,7 @@ def test_each_key_fires_once_as_the_sweep_repeats() -> None:
     assert str(firings[0]) == "T1/resolution/1/half"
 
 
-def test_breach_notification_held_to_monday_b26() -> None:
+def test_breach_notification_held_to_monday() -> None:
     # NY 9x5, high (8h) created Fri 2026-11-20 09:00: due and breached Fri 17:00. The breach is
     # dated Fri 17:00; its held notification goes out at the next opening, Mon 11-23 09:00.
     friday = [TicketEvent("created", at(20, 9), priority="high")]
@@ -147,7 +147,7 @@ def test_a_warning_due_at_night_on_a_24x7_metric_is_held_to_the_opening() -> Non
     assert (half.step.id, half.due_at, half.notify_at) == ("half", at(23, 2), at(23, 2))
 
 
-def test_a_paused_timer_fires_nothing_new_b9() -> None:
+def test_a_paused_timer_fires_nothing_new() -> None:
     # Pending Mon 16:00, an hour before the 17:00 due; the sweep comes at Tue 10:00.
     events = HIGH + [TicketEvent("status", at(23, 16), status="pending")]
     state = states(events, at(24, 10))["resolution"]
@@ -181,7 +181,7 @@ def test_a_stopped_timer_fires_nothing() -> None:
     assert due(events, at(24, 12)) == []
 
 
-def test_a_deactivated_policy_fires_nothing_b17() -> None:
+def test_a_deactivated_policy_fires_nothing() -> None:
     assert len(due(HIGH, at(24, 12))) == 4
     assert due(HIGH, at(24, 12), active=False) == []
     assert next_due(HIGH, at(23, 12), active=False) is None
