@@ -5,12 +5,18 @@ table of field tests (``{"requester.tier" = {in = ["premium"]}}``), the
 combinators ``all`` / ``any`` / ``not``, and calendar tests that ask the
 clock. :func:`parse` validates and builds the tree; :func:`compile_condition`
 turns it into one closure ``(ticket, context) -> bool``.
+
+``all`` / ``any`` / ``not`` nest at most :data:`MAX_DEPTH` levels deep: every
+step over the tree (parsing, compiling, evaluating) recurses once per level,
+and a deeper condition is refused with its path instead of exhausting the
+interpreter's stack.
 """
 
 from __future__ import annotations
 
 import difflib
 import fnmatch
+import math
 import operator
 import re
 from collections.abc import Callable, Mapping
@@ -28,6 +34,12 @@ COMBINATORS = ("all", "any", "not")
 CALENDAR_TESTS = ("business_hours", "weekday", "date_between", "quarter_end")
 RESERVED = COMBINATORS + CALENDAR_TESTS
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: Keys of a rule itself: written inside ``when`` they would test ticket fields of that name.
+RULE_KEYS = ("when", "then", "stop")
+#: How deep ``all`` / ``any`` / ``not`` may nest in one condition. Admins write two or
+#: three levels; 32 leaves room for generated rules while keeping the recursion of
+#: parsing, compiling and evaluating far from Python's stack limit.
+MAX_DEPTH = 32
 
 
 class Calendar(Protocol):
@@ -109,20 +121,29 @@ def bool_key(value: Any) -> Any:
 
 # -- parsing ----------------------------------------------------------------
 
-def parse(data: object, path: str) -> Node:
-    """Validate a ``when`` table and build its tree; several keys in one table all must hold."""
+def parse(data: object, path: str, depth: int = 0) -> Node:
+    """Validate a ``when`` table and build its tree; several keys in one table all must hold.
+
+    ``depth`` is the number of ``all`` / ``any`` / ``not`` around ``data``.
+
+    :raises RulesError: naming the bad part's path; also for ``all`` / ``any`` /
+        ``not`` nested more than :data:`MAX_DEPTH` deep.
+    """
     when = s.table(data, path)
     if not when:
         s.fail(path, "an empty condition; leave out `when` for a rule that always applies")
     items: list[Node] = []
     for key, value in when.items():
         where = s.join(path, key)
+        if key in COMBINATORS and depth >= MAX_DEPTH:
+            s.fail(where, f"all, any and not nest more than {MAX_DEPTH} levels deep here; "
+                          "split the rule into several rules or flatten the condition")
         if key in ("all", "any"):
             entries = s.array(value, where)
-            parsed = tuple(parse(entry, s.join(where, i)) for i, entry in enumerate(entries))
+            parsed = tuple(parse(entry, s.join(where, i), depth + 1) for i, entry in enumerate(entries))
             items.append(AllOf(parsed) if key == "all" else AnyOf(parsed))
         elif key == "not":
-            items.append(NotOf(parse(value, where)))
+            items.append(NotOf(parse(value, where, depth + 1)))
         elif key in CALENDAR_TESTS:
             items.append(_parse_calendar_test(key, value, where))
         else:
@@ -132,6 +153,14 @@ def parse(data: object, path: str) -> Node:
 
 def _parse_field(key: str, value: object, where: str) -> list[Node]:
     path = s.dotted_path(key, where)
+    # An operator or a rule key where a field name belongs would read as a test of a
+    # ticket field of that name, which no ticket has: the rule would silently never match.
+    last = path[-1]
+    if last in FIELD_OPERATORS:
+        field = ".".join(path[:-1]) or "field"
+        s.fail(where, f"'{last}' is an operator; write {{{field} = {{{last} = ...}}}}")
+    if len(path) == 1 and key in RULE_KEYS:
+        s.fail(where, f"'{key}' belongs to the rule, beside `when`, not inside its condition")
     if len(path) == 1:
         # A misspelt calendar test would otherwise read as a test of a ticket field
         # that is never there, and the rule would silently never match.
@@ -163,6 +192,10 @@ def _scalar(value: object, where: str, *, allow_bool: bool = True) -> Any:
         return value
     if not isinstance(value, s.SCALAR_TYPES):
         s.fail(where, f"expected a string, number, boolean or date, got {s.type_name(value)} {value!r}")
+    if isinstance(value, float) and math.isnan(value):
+        # NaN equals nothing, itself included, and orders with nothing: every test against it
+        # has one fixed answer whatever the ticket says.
+        s.fail(where, "NaN is not a value a field can be compared with; write a number")
     return value
 
 

@@ -527,3 +527,99 @@ def test_calendar_names_by_default_are_shipped_names_never_paths() -> None:
         PriorityMatrix.from_dict(data)
     assert info.value.field == "default_calendar"
     assert "not a shipped calendar name" in str(info.value)
+
+
+# -- names that cannot be ticket fields ---------------------------------------------
+
+MISPLACED = [
+    # (when, field, message fragment): each used to be read as a test of a ticket field
+    # named after the operator or rule key, which no ticket has, so the rule never matched.
+    ({"glob": "printer*"}, "rules[0].when.glob", "'glob' is an operator; write {field = {glob = ...}}"),
+    ({"gte": 5}, "rules[0].when.gte", "'gte' is an operator; write {field = {gte = ...}}"),
+    ({"in": ["a", "b"]}, "rules[0].when.in", "'in' is an operator"),
+    ({"requester.tier": "premium", "not_in": ["x"]}, "rules[0].when.not_in", "'not_in' is an operator"),
+    ({"any": [{"x": 1}, {"contains": "jam"}]}, "rules[0].when.any[1].contains", "'contains' is an operator"),
+    ({"not": {"eq": 3}}, "rules[0].when.not.eq", "'eq' is an operator"),
+    ({"all": [{"not": {"lt": 3}}]}, "rules[0].when.all[0].not.lt", "'lt' is an operator"),
+    ({"subject.glob": "printer*"}, "rules[0].when.subject.glob", "write {subject = {glob = ...}}"),
+    ({"requester.tier.in": ["premium"]}, "rules[0].when.requester.tier.in", "write {requester.tier = {in = ...}}"),
+    ({"stop": True}, "rules[0].when.stop", "'stop' belongs to the rule, beside `when`"),
+    ({"any": [{"then": {"eq": 1}}]}, "rules[0].when.any[0].then", "'then' belongs to the rule"),
+]
+
+
+@pytest.mark.parametrize(("when", "field", "message"), MISPLACED, ids=[c[1] for c in MISPLACED])
+def test_an_operator_or_rule_key_where_a_field_belongs_is_refused(when: dict[str, Any], field: str,
+                                                                   message: str) -> None:
+    with pytest.raises(RulesError) as info:
+        matrix([{"when": {"x": 1}, "then": {"raise": 1}}, {"when": when, "then": {"raise": 1}}])
+    assert info.value.field == field.replace("rules[0]", "rules[1]")
+    assert str(info.value).startswith(f"{info.value.field}: ")
+    assert message in str(info.value)
+
+
+def test_fields_named_like_actions_are_still_ticket_fields() -> None:
+    # `priority`, `policy` and `calendar` are actions in `then`, but tickets do have such fields.
+    assert hit({"priority": "high", "policy": {"ne": "x"}, "calendar": {"glob": "ny*"}},
+               {"priority": "high", "calendar": "ny-9x5"})
+
+
+@pytest.mark.parametrize(("when", "field"), [
+    ({"x": {"eq": float("nan")}}, "rules[0].when.x.eq"),
+    ({"x": float("nan")}, "rules[0].when.x"),                       # the shorthand for eq
+    ({"x": {"ne": float("nan")}}, "rules[0].when.x.ne"),
+    ({"x": {"in": [1, float("nan")]}}, "rules[0].when.x.in[1]"),
+    ({"x": {"not_in": [float("nan")]}}, "rules[0].when.x.not_in[0]"),
+    ({"x": {"contains": float("nan")}}, "rules[0].when.x.contains"),
+    ({"x": {"gte": float("nan")}}, "rules[0].when.x.gte"),
+    ({"any": [{"x": {"lt": float("nan")}}]}, "rules[0].when.any[0].x.lt"),
+], ids=lambda v: v if isinstance(v, str) else None)
+def test_nan_as_a_comparison_value_is_refused(when: dict[str, Any], field: str) -> None:
+    # NaN equals nothing, not even a NaN on the ticket, and orders with nothing: the test
+    # would have one answer whatever the ticket says.
+    with pytest.raises(RulesError) as info:
+        matrix([{"when": when, "then": {"raise": 1}}])
+    assert info.value.field == field
+    assert "NaN is not a value a field can be compared with" in str(info.value)
+
+
+# -- how deep conditions nest ---------------------------------------------------------
+
+def _nested(levels: int, wrap: Any) -> dict[str, Any]:
+    """``levels`` combinators around ``{"x": 1}``, built without recursion."""
+    node: dict[str, Any] = {"x": 1}
+    for level in range(levels):
+        node = wrap(level, node)
+    return node
+
+
+def _not(level: int, node: dict[str, Any]) -> dict[str, Any]:
+    return {"not": node}
+
+
+def _all_any(level: int, node: dict[str, Any]) -> dict[str, Any]:
+    return {"all" if level % 2 else "any": [node]}
+
+
+def test_a_thousand_levels_of_not_are_refused_with_the_path() -> None:
+    with pytest.raises(RulesError) as info:
+        matrix([{"when": _nested(1000, _not), "then": {"raise": 1}}])
+    # Levels 1 to 32 are allowed; the 33rd `not` is the one refused.
+    assert info.value.field == "rules[0].when" + ".not" * 33
+    assert "nest more than 32 levels deep" in str(info.value)
+
+
+def test_a_thousand_levels_of_all_and_any_are_refused_with_the_path() -> None:
+    # Outermost first: level 999 (odd) is `all`, then `any`, `all`...; each wraps a one-item list.
+    with pytest.raises(RulesError) as info:
+        matrix([{"when": _nested(1000, _all_any), "then": {"raise": 1}}])
+    path = "rules[0].when" + "".join(f".{'all' if (999 - k) % 2 else 'any'}[0]" for k in range(32))
+    assert info.value.field == path + (".all" if (999 - 32) % 2 else ".any")
+
+
+def test_thirty_two_levels_still_work() -> None:
+    # 32 `not` around x == 1: an even count, so the rule matches exactly when x == 1.
+    m = matrix([{"when": _nested(32, _not), "then": {"add_tags": ["hit"]}},
+                {"when": _nested(32, _all_any), "then": {"add_tags": ["deep"]}}])
+    assert m.classify({"x": 1}).tags == ("hit", "deep")
+    assert m.classify({"x": 2}).tags == ()
