@@ -64,6 +64,10 @@ class TraceEntry:
     name: str
     changes: tuple[Change, ...]
     stopped: bool
+    #: ``"top"`` or ``"bottom"`` when the rule's ``raise`` or ``lower`` went past that end of
+    #: the priorities and stopped there (a VIP raise on a ticket already at the top: its
+    #: ``changes`` may then be empty although the rule did act); else None.
+    capped: str | None = None
 
 
 #: One matched rule as classify records it: (rule index, then the level, policy,
@@ -146,7 +150,12 @@ class Classification:
         if base.business_line is not None:
             lines.append(f"business line: {base.business_line}")
         for entry in self.trace:
-            done = ", ".join(_describe(c) for c in entry.changes) or "no change"
+            parts = [_describe(c) for c in entry.changes]
+            if entry.capped is not None:
+                assert self._matrix is not None  # a trace comes from a matrix
+                parts = [_describe_capped(entry, self._matrix)] + \
+                    [p for c, p in zip(entry.changes, parts) if c.what != "priority"]
+            done = ", ".join(parts) or "no change"
             stop = "; stop" if entry.stopped else ""
             lines.append(f"rules[{entry.index}] {entry.name!r}: {done}{stop}")
         lines.append(f"=> priority {self.priority}, policy {self.policy}, calendar {self.calendar}"
@@ -158,6 +167,21 @@ def _describe(change: Change) -> str:
     if change.what == "tags":
         return "tags +" + ",".join(t for t in change.after if t not in change.before)
     return f"{change.what} {change.before} -> {change.after}"
+
+
+def _describe_capped(entry: TraceEntry, matrix: PriorityMatrix) -> str:
+    """``raise 2 levels: urgent, capped at the top``, or ``raise 2 levels: high -> urgent, capped
+    at the top`` when it moved part of the way."""
+    shift = matrix._rules[entry.index].shift
+    levels = abs(shift)
+    move = f"{'raise' if shift > 0 else 'lower'} {levels} level{'s' if levels != 1 else ''}"
+    moved = [c for c in entry.changes if c.what == "priority"]
+    if moved:
+        where = f"{moved[0].before} -> {moved[0].after}"
+    else:
+        # Capped without moving: the ticket already stood at that end.
+        where = matrix.priorities[0] if entry.capped == "top" else matrix.priorities[-1]
+    return f"{move}: {where}, capped at the {entry.capped}"
 
 
 @dataclass(slots=True)
@@ -446,7 +470,11 @@ class PriorityMatrix:
             if after[3] != ntags:
                 changes.append(Change("tags", result.tags[:ntags], result.tags[:after[3]]))
             rule = self._rules[i]
-            entries.append(TraceEntry(i, rule.name, tuple(changes), rule.stop))
+            capped = None
+            if rule.shift:
+                wanted = level - rule.shift  # rank 0 is the top
+                capped = "top" if wanted < 0 else "bottom" if wanted > len(self.priorities) - 1 else None
+            entries.append(TraceEntry(i, rule.name, tuple(changes), rule.stop, capped))
         return tuple(entries)
 
     def _base(self, ticket: Mapping[str, Any]) -> Base:

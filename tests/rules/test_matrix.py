@@ -623,3 +623,41 @@ def test_thirty_two_levels_still_work() -> None:
                 {"when": _nested(32, _all_any), "then": {"add_tags": ["deep"]}}])
     assert m.classify({"x": 1}).tags == ("hit", "deep")
     assert m.classify({"x": 2}).tags == ()
+
+
+# -- raises and lowers cut at the ends ----------------------------------------------------
+
+def test_a_raise_at_the_top_says_it_was_capped() -> None:
+    # A VIP raise of 2 on a ticket already at P1: nothing moves, but the rule acted.
+    m = matrix([{"name": "to P1", "then": {"priority": "P1"}},
+                {"name": "vip", "when": {"requester.vip": True}, "then": {"raise": 2}}])
+    result = m.classify(T)
+    assert result.priority == "P1"
+    assert [(e.name, e.changes, e.capped) for e in result.trace] == [
+        ("to P1", (Change("priority", "P3", "P1"),), None), ("vip", (), "top")]
+    assert result.explain().splitlines()[2] == "rules[1] 'vip': raise 2 levels: P1, capped at the top"
+
+
+def test_a_raise_that_moves_part_way_says_it_was_capped() -> None:
+    # P2 raised 3: P2 -> P1 is one level of the three asked for.
+    m = matrix([{"name": "p2", "then": {"priority": "P2"}},
+                {"name": "vip", "then": {"raise": 3, "add_tags": ["vip"]}}])
+    result = m.classify({})
+    assert (result.trace[1].changes, result.trace[1].capped) == (
+        (Change("priority", "P2", "P1"), Change("tags", (), ("vip",))), "top")
+    assert result.explain().splitlines()[2] == \
+        "rules[1] 'vip': raise 3 levels: P2 -> P1, capped at the top, tags +vip"
+
+
+def test_a_lower_at_the_bottom_says_it_was_capped() -> None:
+    m = matrix([{"name": "p4", "then": {"priority": "P4"}}, {"name": "internal", "then": {"lower": 1}}])
+    result = m.classify({})
+    assert (result.priority, result.trace[1].changes, result.trace[1].capped) == ("P4", (), "bottom")
+    assert result.explain().splitlines()[2] == "rules[1] 'internal': lower 1 level: P4, capped at the bottom"
+
+
+def test_a_raise_within_the_levels_is_not_capped() -> None:
+    # P3 raised 2 is P1 exactly: the last level reached, not passed.
+    result = matrix([{"name": "vip", "then": {"raise": 2}}]).classify({})
+    assert (result.priority, result.trace[0].capped) == ("P1", None)
+    assert result.explain().splitlines()[1] == "rules[0] 'vip': priority P3 -> P1"
