@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol, TypeAlias
 
+from ..errors import DurationOutOfRangeError
 from . import _schema as s
 
 #: A field path that is absent from the ticket.
@@ -112,6 +113,39 @@ class CalendarTest:
 
 
 Node: TypeAlias = FieldTest | AllOf | AnyOf | NotOf | CalendarTest
+
+
+def plain(value: Any) -> Any:
+    """``value``, or its plain ``str`` when it is a ``str`` subclass (an ``enum.StrEnum`` member).
+
+    Host code often holds statuses and tiers as enum members: they must test,
+    index and show as the text they stand for (``str()`` of a ``(str, Enum)``
+    member would give ``Status.OPEN``; ``str.__str__`` gives its value).
+    """
+    if value.__class__ is str or not isinstance(value, str):
+        return value
+    return str.__str__(value)
+
+
+#: Nesting :func:`plain_data` walks: past the deepest condition :func:`parse` accepts
+#: (each ``all`` / ``any`` level is a table and an array), so what it leaves as is gets refused.
+_PLAIN_DEPTH = 2 * MAX_DEPTH + 16
+
+
+def plain_data(data: Any, depth: int = 0) -> Any:
+    """``data`` (tables, arrays, scalars) with every ``str`` subclass, keys included, as its plain ``str``.
+
+    Tables come back as dicts and arrays as lists; other values unchanged.
+    """
+    if isinstance(data, str):
+        return plain(data)
+    if depth > _PLAIN_DEPTH:
+        return data
+    if isinstance(data, Mapping):
+        return {plain(k): plain_data(v, depth + 1) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [plain_data(v, depth + 1) for v in data]
+    return data
 
 
 def bool_key(value: Any) -> Any:
@@ -437,28 +471,28 @@ def _compile_glob(get: Callable[[Mapping[str, Any]], Any], pattern: str) -> Pred
         if lead and trail:
             def glob_contains(t: Mapping[str, Any], c: Context) -> bool:
                 actual = get(t)
-                return actual.__class__ is str and needle in actual.casefold()
+                return isinstance(actual, str) and needle in actual.casefold()
             return glob_contains
         if trail:
             def glob_prefix(t: Mapping[str, Any], c: Context) -> bool:
                 actual = get(t)
-                return actual.__class__ is str and actual.casefold().startswith(needle)
+                return isinstance(actual, str) and actual.casefold().startswith(needle)
             return glob_prefix
         if lead:
             def glob_suffix(t: Mapping[str, Any], c: Context) -> bool:
                 actual = get(t)
-                return actual.__class__ is str and actual.casefold().endswith(needle)
+                return isinstance(actual, str) and actual.casefold().endswith(needle)
             return glob_suffix
 
         def glob_equal(t: Mapping[str, Any], c: Context) -> bool:
             actual = get(t)
-            return actual.__class__ is str and actual.casefold() == needle
+            return isinstance(actual, str) and actual.casefold() == needle
         return glob_equal
     match = re.compile(fnmatch.translate(pattern), re.IGNORECASE | re.DOTALL).match
 
     def glob(t: Mapping[str, Any], c: Context) -> bool:
         actual = get(t)
-        return actual.__class__ is str and match(actual) is not None
+        return isinstance(actual, str) and match(actual) is not None
     return glob
 
 
@@ -466,7 +500,14 @@ def _local(node: CalendarTest, ctx: Context, calendars: Mapping[str, Calendar]) 
     calendar = calendars[node.calendar or ctx.calendar]
     now = ctx.now
     assert now is not None  # classify() fills it before any calendar test runs
-    return calendar, now.astimezone(calendar.zone)
+    try:
+        return calendar, now.astimezone(calendar.zone)
+    except OverflowError:
+        # Python converts through UTC: an instant whose UTC or local date falls
+        # before year 1 or after 9999 has no date to test.
+        raise DurationOutOfRangeError(
+            f"now: {now.isoformat()} has no local date within the years 1 to 9999 in the zone of calendar "
+            f"{calendar.name!r} ({calendar.zone}), which {node.where} reads", field="now") from None
 
 
 def _compile_calendar(node: CalendarTest, calendars: Mapping[str, Calendar]) -> Predicate:
@@ -510,8 +551,8 @@ def last_business_days_start(calendar: Calendar, year: int, quarter: int, count:
     """
     first = date(year, quarter * 3 + 1, 1)
     end_month = quarter * 3 + 3
-    last = (date(year + 1, 1, 1) if end_month == 12 else date(year, end_month + 1, 1))
-    day = date.fromordinal(last.toordinal() - 1)
+    # The last date, without naming the first of the next quarter: in 9999 that would be year 10000.
+    day = date(year, 12, 31) if end_month == 12 else date.fromordinal(date(year, end_month + 1, 1).toordinal() - 1)
     found = 0
     while day >= first:
         if calendar.is_business_day(day):

@@ -14,13 +14,25 @@ import re
 import tomllib
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
-from ..errors import NaiveDatetimeError, RulesError
+from ..errors import ArgumentTypeError, RulesError
+from ..validation import require_aware, type_name
 from . import _schema as s
 from ._index import RuleIndex
-from .conditions import MISSING, Calendar, Node, Predicate, calendars_named, compile_condition, getter, parse
+from .conditions import (
+    MISSING,
+    Calendar,
+    Node,
+    Predicate,
+    calendars_named,
+    compile_condition,
+    getter,
+    parse,
+    plain,
+    plain_data,
+)
 
 #: How a caller supplies calendars: a mapping by name, or a loader such as ``BusinessCalendar.load``.
 CalendarSource = Mapping[str, Calendar] | Callable[[str], Calendar]
@@ -268,11 +280,24 @@ class PriorityMatrix:
         ticket. ``policies``, when given, are the policy names that exist; a
         matrix naming another is refused the same way.
 
+        Names and values given as ``str`` subclasses (``enum.StrEnum`` members)
+        are read as their plain ``str`` value.
+
         :raises RulesError: naming the bad part's path, e.g.
-            ``rules[3].when.requester.tier: unknown operator "in_"; did you mean "in"?``
+            ``rules[3].when.requester.tier: unknown operator "in_"; did you mean "in"?``;
+            also for ``all`` / ``any`` / ``not`` nested more than
+            :data:`~.conditions.MAX_DEPTH` (32) levels deep.
+        :raises ArgumentTypeError: if ``calendars`` is neither a mapping nor a
+            callable, or ``policies`` is a single string rather than a collection.
         """
+        if calendars is not None and not isinstance(calendars, Mapping) and not callable(calendars):
+            raise ArgumentTypeError(f"calendars must be a mapping of calendars by name or a loader such as "
+                                    f"BusinessCalendar.load, got {type_name(calendars)}", field="calendars")
+        if policies is not None and (isinstance(policies, str) or not isinstance(policies, Collection)):
+            raise ArgumentTypeError(f"policies must be a collection of policy names, got {type_name(policies)}",
+                                    field="policies")
         self = object.__new__(cls)
-        top = s.table(data, "")
+        top = s.table(plain_data(data), "")
         s.check_keys(top, "", _TOP_KEYS)
         for key in ("priorities", "default_priority", "default_policy", "default_calendar"):
             if key not in top:
@@ -412,13 +437,21 @@ class PriorityMatrix:
         when None they use the current time. Matching rules apply in order, a
         later one overriding what an earlier one set, until one says ``stop``.
 
+        Field values that are ``str`` subclasses (``enum.StrEnum`` members) are
+        read as their plain ``str`` value.
+
+        :raises ArgumentTypeError: if ``ticket`` is not a mapping or ``now`` is not a datetime.
         :raises NaiveDatetimeError: if ``now`` has no time zone.
+        :raises DurationOutOfRangeError: (field ``now``) when a calendar test
+            would read ``now`` outside the years 1 to 9999 in its calendar's zone.
         """
+        if ticket.__class__ is not dict and not isinstance(ticket, Mapping):
+            raise ArgumentTypeError(f"ticket must be a mapping of the ticket's fields, got {type_name(ticket)}",
+                                    field="ticket")
         if now is not None:
-            if now.tzinfo is None or now.utcoffset() is None:
-                raise NaiveDatetimeError(f"now must be timezone-aware, got {now!r}", field="now")
+            require_aware(now, "now")
         elif self._needs_now:
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
         base = self._base(ticket)
         priorities = self.priorities
         level = self._level[base.priority]
@@ -478,9 +511,9 @@ class PriorityMatrix:
         return tuple(entries)
 
     def _base(self, ticket: Mapping[str, Any]) -> Base:
-        line_name = self._line_get(ticket)
-        impact = self._impact(ticket) if self._impact is not None else MISSING
-        urgency = self._urgency(ticket) if self._urgency is not None else MISSING
+        line_name = plain(self._line_get(ticket))
+        impact = plain(self._impact(ticket)) if self._impact is not None else MISSING
+        urgency = plain(self._urgency(ticket)) if self._urgency is not None else MISSING
         key = (line_name, impact, urgency)
         try:
             base = self._bases.get(key)

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import copy
+import enum
 import fnmatch
 from datetime import date, datetime
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sla_timers.errors import NaiveDatetimeError, RulesError, SLAError
+from sla_timers.errors import ArgumentTypeError, NaiveDatetimeError, RulesError, SLAError
 from sla_timers.rules import Change, PriorityMatrix
 
 LEVELS = ["P1", "P2", "P3", "P4"]
@@ -661,3 +663,110 @@ def test_a_raise_within_the_levels_is_not_capped() -> None:
     result = matrix([{"name": "vip", "then": {"raise": 2}}]).classify({})
     assert (result.priority, result.trace[0].capped) == ("P1", None)
     assert result.explain().splitlines()[1] == "rules[0] 'vip': priority P3 -> P1"
+
+
+# -- arguments of the wrong type ---------------------------------------------------------
+
+@pytest.mark.parametrize(("call", "field", "message"), [
+    (lambda m: m.classify(None), "ticket", "ticket must be a mapping of the ticket's fields, got None"),
+    (lambda m: m.classify(["requester"]), "ticket", "got list"),
+    (lambda m: m.classify({}, now="2026-11-23T09:00:00Z"), "now", "now must be a timezone-aware datetime, got str"),
+    (lambda m: m.classify({}, now=date(2026, 11, 23)), "now", "got date"),
+], ids=["none", "list", "now-text", "now-date"])
+def test_classify_names_the_argument_of_the_wrong_type(call: Any, field: str, message: str) -> None:
+    with pytest.raises(ArgumentTypeError) as info:
+        call(matrix([{"when": {"x": 1}, "then": {"raise": 1}}]))
+    assert (info.value.code, info.value.field) == ("invalid_argument", field)
+    assert message in str(info.value)
+    assert isinstance(info.value, (SLAError, TypeError))
+
+
+def test_classify_accepts_any_mapping() -> None:
+    assert matrix([{"when": {"x": 1}, "then": {"raise": 1}}]).classify(MappingProxyType({"x": 1})).priority == "P2"
+
+
+@pytest.mark.parametrize(("kwargs", "field"), [
+    ({"calendars": "ny"}, "calendars"),
+    ({"calendars": ["ny"]}, "calendars"),
+    ({"policies": "standard"}, "policies"),
+    ({"policies": 3}, "policies"),
+], ids=["calendars-text", "calendars-list", "policies-text", "policies-number"])
+def test_from_dict_names_the_argument_of_the_wrong_type(kwargs: dict[str, Any], field: str) -> None:
+    data = {"priorities": LEVELS, "default_priority": "P3", "default_policy": "standard", "default_calendar": "ny"}
+    with pytest.raises(ArgumentTypeError) as info:
+        PriorityMatrix.from_dict(data, **kwargs)
+    assert info.value.field == field
+
+
+# -- enum members as values ------------------------------------------------------------
+
+class Status(enum.StrEnum):
+    NEW = "new"
+    OPEN = "open"
+
+
+class Tier(str, enum.Enum):
+    """The older spelling of a string enum: ``str()`` of a member is ``Tier.PREMIUM``, not its value."""
+
+    PREMIUM = "premium"
+    BASIC = "basic"
+
+
+class Subject(enum.StrEnum):
+    JAM = "Printer jammed"
+
+
+@pytest.mark.parametrize("when", [
+    {"status": "open"},
+    {"status": {"in": ["open", "pending"]}},
+    {"status": {"ne": "new"}},
+    {"status": {"not_in": ["new"]}},
+    {"status": {"glob": "op*"}},                         # a prefix glob
+    {"status": {"glob": "o?en"}},                        # a regex glob
+    {"subject": {"glob": "*JAM*"}},                      # a substring glob: indexed
+    {"subject": {"contains": "jam"}},
+    {"requester.tier": {"eq": "premium"}},
+    {"requester.tier": {"glob": "prem*"}},
+    {"any": [{"status": {"glob": "*pe*"}}]},             # not indexed: the closure alone
+], ids=lambda w: str(w))
+def test_enum_members_test_as_their_text(when: dict[str, Any]) -> None:
+    ticket = {"status": Status.OPEN, "subject": Subject.JAM, "requester": {"tier": Tier.PREMIUM}}
+    plain = {"status": "open", "subject": "Printer jammed", "requester": {"tier": "premium"}}
+    assert hit(when, plain)
+    assert hit(when, ticket)
+
+
+def test_enum_members_in_the_base_show_as_their_text() -> None:
+    class Impact(str, enum.Enum):
+        HIGH = "high"
+
+    class Urgency(enum.StrEnum):
+        MEDIUM = "medium"
+
+    class Line(str, enum.Enum):
+        SALES = "sales"
+
+    m = matrix(impact_urgency=IMPACT_URGENCY, business_lines={"sales": {"policy": "sales"}})
+    result = m.classify({"impact": Impact.HIGH, "urgency": Urgency.MEDIUM, "business_line": Line.SALES})
+    # The high x medium cell is P2; read as plain text, equal to the same ticket written with strings.
+    assert (result.priority, result.policy) == ("P2", "sales")
+    assert [v.__class__ for v in (result.base.impact, result.base.urgency, result.base.business_line)] == [str] * 3
+    assert result == m.classify({"impact": "high", "urgency": "medium", "business_line": "sales"})
+    assert result.explain().splitlines()[:2] == ["base: P2 (impact 'high' x urgency 'medium')", "business line: sales"]
+    off_table = m.classify({"impact": Impact.HIGH, "urgency": Status.OPEN})
+    assert off_table.base.note == "urgency 'open' is not in the table"
+
+
+def test_enum_members_in_the_matrix_data_read_as_their_text() -> None:
+    class Level(enum.StrEnum):
+        P1 = "P1"
+        P2 = "P2"
+
+    m = PriorityMatrix.from_dict({"priorities": [Level.P1, Level.P2], "default_priority": Level.P2,
+                                  "default_policy": Tier.PREMIUM, "default_calendar": "ny",
+                                  "rules": [{"when": {"status": {"in": [Status.OPEN]}},
+                                             "then": {"raise": 1, "add_tags": [Tier.BASIC]}}]},
+                                 calendars=CALENDARS)
+    result = m.classify({"status": "open"})
+    assert (result.priority, result.policy, result.tags) == ("P1", "premium", ("basic",))
+    assert [v.__class__ for v in (result.priority, result.policy, *result.tags, *m.priorities)] == [str] * 5
