@@ -770,3 +770,21 @@ def test_enum_members_in_the_matrix_data_read_as_their_text() -> None:
     result = m.classify({"status": "open"})
     assert (result.priority, result.policy, result.tags) == ("P1", "premium", ("basic",))
     assert [v.__class__ for v in (result.priority, result.policy, *result.tags, *m.priorities)] == [str] * 5
+
+
+def test_a_deep_condition_in_toml_is_refused_with_the_path() -> None:
+    # 40 nested inline tables parse as TOML; the matrix then refuses the 33rd `not`.
+    when = "{ not = " * 40 + '{ x = 1 }' + " }" * 40
+    text = f"""
+priorities = ["P1", "P2", "P3", "P4"]
+default_priority = "P3"
+default_policy = "standard"
+default_calendar = "ny"
+
+[[rules]]
+when = {when}
+then = {{ raise = 1 }}
+"""
+    with pytest.raises(RulesError) as info:
+        PriorityMatrix.from_toml(text, calendars=CALENDARS)
+    assert info.value.field == "rules[0].when" + ".not" * 33
