@@ -15,7 +15,7 @@ import tomllib
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from ..errors import ArgumentTypeError, RulesError
 from ..validation import require_aware, type_name
@@ -79,7 +79,7 @@ class TraceEntry:
     #: ``"top"`` or ``"bottom"`` when the rule's ``raise`` or ``lower`` went past that end of
     #: the priorities and stopped there (a VIP raise on a ticket already at the top: its
     #: ``changes`` may then be empty although the rule did act); else None.
-    capped: str | None = None
+    capped: Literal["top", "bottom"] | None = None
 
 
 #: One matched rule as classify records it: (rule index, then the level, policy,
@@ -503,7 +503,7 @@ class PriorityMatrix:
             if after[3] != ntags:
                 changes.append(Change("tags", result.tags[:ntags], result.tags[:after[3]]))
             rule = self._rules[i]
-            capped = None
+            capped: Literal["top", "bottom"] | None = None
             if rule.shift:
                 wanted = level - rule.shift  # rank 0 is the top
                 capped = "top" if wanted < 0 else "bottom" if wanted > len(self.priorities) - 1 else None
