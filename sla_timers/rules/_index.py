@@ -167,7 +167,7 @@ class RuleIndex:
                     pass
         for get, pairs in self.substrings:
             value = get(ticket)
-            if value.__class__ is str:
+            if isinstance(value, str):
                 folded = value.casefold()
                 extra += [i for needle, i in pairs if needle in folded]
         if not extra:

@@ -5,12 +5,18 @@ table of field tests (``{"requester.tier" = {in = ["premium"]}}``), the
 combinators ``all`` / ``any`` / ``not``, and calendar tests that ask the
 clock. :func:`parse` validates and builds the tree; :func:`compile_condition`
 turns it into one closure ``(ticket, context) -> bool``.
+
+``all`` / ``any`` / ``not`` nest at most :data:`MAX_DEPTH` levels deep: every
+step over the tree (parsing, compiling, evaluating) recurses once per level,
+and a deeper condition is refused with its path instead of exhausting the
+interpreter's stack.
 """
 
 from __future__ import annotations
 
 import difflib
 import fnmatch
+import math
 import operator
 import re
 from collections.abc import Callable, Mapping
@@ -18,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol, TypeAlias
 
+from ..errors import DurationOutOfRangeError
 from . import _schema as s
 
 #: A field path that is absent from the ticket.
@@ -28,6 +35,12 @@ COMBINATORS = ("all", "any", "not")
 CALENDAR_TESTS = ("business_hours", "weekday", "date_between", "quarter_end")
 RESERVED = COMBINATORS + CALENDAR_TESTS
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: Keys of a rule itself: written inside ``when`` they would test ticket fields of that name.
+RULE_KEYS = ("when", "then", "stop")
+#: How deep ``all`` / ``any`` / ``not`` may nest in one condition. Admins write two or
+#: three levels; 32 leaves room for generated rules while keeping the recursion of
+#: parsing, compiling and evaluating far from Python's stack limit.
+MAX_DEPTH = 32
 
 
 class Calendar(Protocol):
@@ -102,6 +115,39 @@ class CalendarTest:
 Node: TypeAlias = FieldTest | AllOf | AnyOf | NotOf | CalendarTest
 
 
+def plain(value: Any) -> Any:
+    """``value``, or its plain ``str`` when it is a ``str`` subclass (an ``enum.StrEnum`` member).
+
+    Host code often holds statuses and tiers as enum members: they must test,
+    index and show as the text they stand for (``str()`` of a ``(str, Enum)``
+    member would give ``Status.OPEN``; ``str.__str__`` gives its value).
+    """
+    if value.__class__ is str or not isinstance(value, str):
+        return value
+    return str.__str__(value)
+
+
+#: Nesting :func:`plain_data` walks: past the deepest condition :func:`parse` accepts
+#: (each ``all`` / ``any`` level is a table and an array), so what it leaves as is gets refused.
+_PLAIN_DEPTH = 2 * MAX_DEPTH + 16
+
+
+def plain_data(data: Any, depth: int = 0) -> Any:
+    """``data`` (tables, arrays, scalars) with every ``str`` subclass, keys included, as its plain ``str``.
+
+    Tables come back as dicts and arrays as lists; other values unchanged.
+    """
+    if isinstance(data, str):
+        return plain(data)
+    if depth > _PLAIN_DEPTH:
+        return data
+    if isinstance(data, Mapping):
+        return {plain(k): plain_data(v, depth + 1) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [plain_data(v, depth + 1) for v in data]
+    return data
+
+
 def bool_key(value: Any) -> Any:
     """Hash key that keeps ``True`` apart from ``1`` (Python's ``True == 1`` is not what admins mean)."""
     return ("__bool__", value) if value.__class__ is bool else value
@@ -109,20 +155,29 @@ def bool_key(value: Any) -> Any:
 
 # -- parsing ----------------------------------------------------------------
 
-def parse(data: object, path: str) -> Node:
-    """Validate a ``when`` table and build its tree; several keys in one table all must hold."""
+def parse(data: object, path: str, depth: int = 0) -> Node:
+    """Validate a ``when`` table and build its tree; several keys in one table all must hold.
+
+    ``depth`` is the number of ``all`` / ``any`` / ``not`` around ``data``.
+
+    :raises RulesError: naming the bad part's path; also for ``all`` / ``any`` /
+        ``not`` nested more than :data:`MAX_DEPTH` deep.
+    """
     when = s.table(data, path)
     if not when:
         s.fail(path, "an empty condition; leave out `when` for a rule that always applies")
     items: list[Node] = []
     for key, value in when.items():
         where = s.join(path, key)
+        if key in COMBINATORS and depth >= MAX_DEPTH:
+            s.fail(where, f"all, any and not nest more than {MAX_DEPTH} levels deep here; "
+                          "split the rule into several rules or flatten the condition")
         if key in ("all", "any"):
             entries = s.array(value, where)
-            parsed = tuple(parse(entry, s.join(where, i)) for i, entry in enumerate(entries))
+            parsed = tuple(parse(entry, s.join(where, i), depth + 1) for i, entry in enumerate(entries))
             items.append(AllOf(parsed) if key == "all" else AnyOf(parsed))
         elif key == "not":
-            items.append(NotOf(parse(value, where)))
+            items.append(NotOf(parse(value, where, depth + 1)))
         elif key in CALENDAR_TESTS:
             items.append(_parse_calendar_test(key, value, where))
         else:
@@ -132,6 +187,14 @@ def parse(data: object, path: str) -> Node:
 
 def _parse_field(key: str, value: object, where: str) -> list[Node]:
     path = s.dotted_path(key, where)
+    # An operator or a rule key where a field name belongs would read as a test of a
+    # ticket field of that name, which no ticket has: the rule would silently never match.
+    last = path[-1]
+    if last in FIELD_OPERATORS:
+        field = ".".join(path[:-1]) or "field"
+        s.fail(where, f"'{last}' is an operator; write {{{field} = {{{last} = ...}}}}")
+    if len(path) == 1 and key in RULE_KEYS:
+        s.fail(where, f"'{key}' belongs to the rule, beside `when`, not inside its condition")
     if len(path) == 1:
         # A misspelt calendar test would otherwise read as a test of a ticket field
         # that is never there, and the rule would silently never match.
@@ -163,6 +226,10 @@ def _scalar(value: object, where: str, *, allow_bool: bool = True) -> Any:
         return value
     if not isinstance(value, s.SCALAR_TYPES):
         s.fail(where, f"expected a string, number, boolean or date, got {s.type_name(value)} {value!r}")
+    if isinstance(value, float) and math.isnan(value):
+        # NaN equals nothing, itself included, and orders with nothing: every test against it
+        # has one fixed answer whatever the ticket says.
+        s.fail(where, "NaN is not a value a field can be compared with; write a number")
     return value
 
 
@@ -404,28 +471,28 @@ def _compile_glob(get: Callable[[Mapping[str, Any]], Any], pattern: str) -> Pred
         if lead and trail:
             def glob_contains(t: Mapping[str, Any], c: Context) -> bool:
                 actual = get(t)
-                return actual.__class__ is str and needle in actual.casefold()
+                return isinstance(actual, str) and needle in actual.casefold()
             return glob_contains
         if trail:
             def glob_prefix(t: Mapping[str, Any], c: Context) -> bool:
                 actual = get(t)
-                return actual.__class__ is str and actual.casefold().startswith(needle)
+                return isinstance(actual, str) and actual.casefold().startswith(needle)
             return glob_prefix
         if lead:
             def glob_suffix(t: Mapping[str, Any], c: Context) -> bool:
                 actual = get(t)
-                return actual.__class__ is str and actual.casefold().endswith(needle)
+                return isinstance(actual, str) and actual.casefold().endswith(needle)
             return glob_suffix
 
         def glob_equal(t: Mapping[str, Any], c: Context) -> bool:
             actual = get(t)
-            return actual.__class__ is str and actual.casefold() == needle
+            return isinstance(actual, str) and actual.casefold() == needle
         return glob_equal
     match = re.compile(fnmatch.translate(pattern), re.IGNORECASE | re.DOTALL).match
 
     def glob(t: Mapping[str, Any], c: Context) -> bool:
         actual = get(t)
-        return actual.__class__ is str and match(actual) is not None
+        return isinstance(actual, str) and match(actual) is not None
     return glob
 
 
@@ -433,7 +500,14 @@ def _local(node: CalendarTest, ctx: Context, calendars: Mapping[str, Calendar]) 
     calendar = calendars[node.calendar or ctx.calendar]
     now = ctx.now
     assert now is not None  # classify() fills it before any calendar test runs
-    return calendar, now.astimezone(calendar.zone)
+    try:
+        return calendar, now.astimezone(calendar.zone)
+    except OverflowError:
+        # Python converts through UTC: an instant whose UTC or local date falls
+        # before year 1 or after 9999 has no date to test.
+        raise DurationOutOfRangeError(
+            f"now: {now.isoformat()} has no local date within the years 1 to 9999 in the zone of calendar "
+            f"{calendar.name!r} ({calendar.zone}), which {node.where} reads", field="now") from None
 
 
 def _compile_calendar(node: CalendarTest, calendars: Mapping[str, Calendar]) -> Predicate:
@@ -477,8 +551,8 @@ def last_business_days_start(calendar: Calendar, year: int, quarter: int, count:
     """
     first = date(year, quarter * 3 + 1, 1)
     end_month = quarter * 3 + 3
-    last = (date(year + 1, 1, 1) if end_month == 12 else date(year, end_month + 1, 1))
-    day = date.fromordinal(last.toordinal() - 1)
+    # The last date, without naming the first of the next quarter: in 9999 that would be year 10000.
+    day = date(year, 12, 31) if end_month == 12 else date.fromordinal(date(year, end_month + 1, 1).toordinal() - 1)
     found = 0
     while day >= first:
         if calendar.is_business_day(day):

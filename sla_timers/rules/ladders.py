@@ -10,6 +10,10 @@ Everything is a pure function of the timer states at ``now``: which steps are
 due (each with a stable :class:`StepKey` so a store fires each exactly once)
 and when the next one falls due. Firing, delivery and the record of what fired
 belong to the store.
+
+Each metric's steps are dated on the clock the metric runs on: the policy's
+business calendar, or real time for a ``time = "calendar"`` (24x7) metric, as
+its :class:`~sla_timers.timers.MetricSettings` says.
 """
 
 from __future__ import annotations
@@ -17,12 +21,15 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
-from ..errors import NaiveDatetimeError, NoOpenTimeError, RulesError
-from ..timers import Policy, TicketEvent
+from ..clock import BusinessCalendar
+from ..errors import ArgumentTypeError, DurationOutOfRangeError, NoOpenTimeError, RulesError
+from ..timers import Evaluation, Policy, TicketEvent
+from ..validation import require_aware, type_name
 from . import _schema as s
+from .conditions import plain, plain_data
 
 NOTIFY_KINDS = ("user", "group", "role", "webhook")
 _STEP_KEYS = ("id", "at", "offset", "notify", "hold_to_business_hours", "raise_priority", "reassign", "add_tags")
@@ -90,6 +97,33 @@ class TimerLike(Protocol):
     @property
     def running_since(self) -> datetime | None:
         """For a running timer, since when it has run without a pause under its current target; else None."""
+
+
+class _RealTime:
+    """The clock of a ``time = "calendar"`` metric: always open, business time is real time.
+
+    The engine counts such a metric as elapsed real time between UTC instants, so
+    its steps are dated the same way (in UTC: adding to a zoned datetime would add
+    wall-clock time and be an hour off across a DST change).
+    """
+
+    __slots__ = ()
+
+    def add(self, t: datetime, d: timedelta) -> datetime:
+        try:
+            return t.astimezone(UTC) + d
+        except OverflowError:
+            raise DurationOutOfRangeError(f"{'adding' if d >= _ZERO else 'subtracting'} {abs(d)} of real time to "
+                                          f"{t.isoformat()} would leave the years 1 to 9999", field="now") from None
+
+    def is_open(self, t: datetime) -> bool:
+        return True
+
+    def next_open(self, t: datetime) -> datetime:
+        return t
+
+
+_REAL_TIME = _RealTime()
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,14 +203,25 @@ class DueStep:
 class EscalationLadders:
     """Validated ladders by policy and metric. Build with :meth:`from_dict` or :meth:`from_toml`."""
 
-    __slots__ = ("priorities", "_ladders")
+    __slots__ = ("_clocks", "_ladders", "priorities")
 
     #: Priority names, highest first, that ``raise_priority`` moves through.
     priorities: tuple[str, ...]
 
-    def __init__(self, ladders: Iterable[Ladder], priorities: Sequence[str] = ()) -> None:
-        self.priorities = tuple(priorities)
+    def __init__(self, ladders: Iterable[Ladder], priorities: Sequence[str] = (),
+                 policies: Iterable[Policy] | None = None) -> None:
+        """Ladders as built; ``policies`` (any versions) tell which clock each metric runs on."""
+        self.priorities = tuple(plain(p) for p in priorities)
         self._ladders = {(ladder.policy, ladder.metric): ladder for ladder in ladders}
+        # (policy name, metric) -> "business" or "calendar"; None where versions disagree.
+        self._clocks: dict[tuple[str, str], str | None] = {}
+        for one in policies or ():
+            for metric, settings in one.metrics.items():
+                key = (one.name, metric)
+                if key in self._clocks and self._clocks[key] != settings.time:
+                    self._clocks[key] = None
+                else:
+                    self._clocks.setdefault(key, settings.time)
 
     @classmethod
     def from_toml(
@@ -205,9 +250,15 @@ class EscalationLadders:
         or for a metric no version of its policy has, is refused, since it
         could never fire.
 
+        The policies also tell on which clock each metric runs, so
+        :meth:`due_steps` dates a ``time = "calendar"`` metric's steps in real
+        time when given only the policy's name.
+
         :raises RulesError: naming the bad part, e.g. ``ladders.standard.resolution[1].at``.
         """
-        top = s.table(data, "")
+        if policies is not None:
+            policies = list(_policies(policies))
+        top = s.table(plain_data(data), "")
         s.check_keys(top, "", ("ladders",))
         known: dict[str, set[str]] | None = None
         if policies is not None:
@@ -232,7 +283,7 @@ class EscalationLadders:
                     seen.add(step.id)
                     parsed.append(step)
                 ladders.append(Ladder(policy, metric, tuple(parsed)))
-        return cls(ladders, priorities)
+        return cls(ladders, priorities, policies)
 
     def ladder(self, policy: str, metric: str) -> Ladder | None:
         """The ladder of a policy's metric, or None when it has none."""
@@ -241,28 +292,38 @@ class EscalationLadders:
     def due_steps(
         self,
         ticket: str,
-        states: Mapping[str, TimerLike] | Iterable[TimerLike],
+        states: Mapping[str, TimerLike] | Iterable[TimerLike] | Evaluation,
         *,
         now: datetime,
-        policy: str,
-        calendar: LadderCalendar,
+        policy: str | Policy,
+        calendar: LadderCalendar | str,
         priority: str | None = None,
         fired: Collection[StepKey | str] = (),
         active: bool = True,
-        metric_calendars: Mapping[str, LadderCalendar] | None = None,
+        metric_calendars: Mapping[str, LadderCalendar | str] | None = None,
     ) -> list[DueStep]:
         """Steps due at ``now`` and not yet fired, ordered by ``due_at`` then ladder order.
 
         ``states`` are the ticket's timer states evaluated at ``now`` (e.g.
-        ``evaluate(...)``); ``calendar`` is the policy's calendar, also used to
-        hold notifications; ``metric_calendars`` overrides it for metrics on
-        another clock (a ``time = "calendar"`` metric's 24x7). ``priority`` is
-        the ticket's current priority (``Evaluation.priority``), needed when a
-        due step raises it.
+        ``evaluate(...)``, or the ``Evaluation`` of ``evaluate_ticket``);
+        ``policy`` is the policy's name or the :class:`Policy` itself;
+        ``calendar`` is the policy's business calendar (or its name, loaded with
+        :meth:`BusinessCalendar.load`), also used to hold notifications.
+        ``priority`` is the ticket's current priority (``Evaluation.priority``),
+        needed when a due step raises it.
+
+        Each metric is dated on its own clock: a ``time = "calendar"`` metric in
+        real (24x7) time, any other on ``calendar``. The metric's settings come
+        from the :class:`Policy` when one is given (as ``policy``, or as the
+        policy of an ``Evaluation`` passed as ``states``), else from the
+        policies the ladders were built with (``from_dict(..., policies=...)``);
+        with neither, every metric is taken to run on ``calendar``.
+        ``metric_calendars`` overrides the clock of the metrics it names.
 
         Only a timer whose clock runs fires: a paused timer fires nothing new
         (steps it crossed stay pending until it resumes), a stopped one nothing
-        at all, and a deactivated policy (``active=False``) nothing (B9, B17).
+        at all, and a deactivated policy (``active=False``) nothing: a step must never
+        page anyone about a clock that is not running.
         A step's threshold is measured on ``remaining`` (the timer's own
         business-time account, pauses and priority changes included), except
         that a breach stays a breach: once breached, every step at or before
@@ -282,34 +343,41 @@ class EscalationLadders:
         again and call this again at the same ``now``, since the new target may
         put further steps due at once (:meth:`next_due_at` then answers ``now``).
 
+        :raises ArgumentTypeError: for an argument of the wrong type
+            (``calendar=None``, ``now="2026-..."``), naming it.
         :raises NaiveDatetimeError: if ``now`` has no time zone.
+        :raises CalendarNotFound: if ``calendar`` is a name no calendar has.
         :raises RulesError: if a due step raises the priority and ``priority`` is
-            None or not a known level (field ``priority``).
+            None or not a known level (field ``priority``); or if the versions of
+            a policy given by name run a metric on different clocks (field
+            ``policy``: pass the :class:`Policy`).
+        :raises DurationOutOfRangeError: when dating a step would leave the years 1 to 9999.
         """
-        _aware(now)
+        args = _Arguments.read(ticket, states, now, policy, calendar, fired, metric_calendars, priority)
         if not active:
             return []
+        business = args.calendar
         found = [(_fell_due_at(state, lead, now, cal), key, order, step)
-                 for key, order, step, state, cal, lead
-                 in self._pending(ticket, states, policy, calendar, fired, metric_calendars)
+                 for key, order, step, state, cal, lead in self._pending(args)
                  if _reached(state, lead)]
         found.sort(key=lambda f: (f[0], f[1].metric, f[2]))
 
         due: list[DueStep] = []
         level = None
         for fell_due_at, key, _, step in found:
-            due_at = fell_due_at.astimezone(timezone.utc)
+            due_at = fell_due_at.astimezone(UTC)
             notify_at = None
             if step.notify:
-                # The record keeps the true instant (B26); only delivery waits for the opening.
+                # The record keeps the true instant, so reports date the step right; only
+                # delivery waits for the opening.
                 # Held to the policy's business calendar, even for a metric counted on a 24x7 clock.
-                notify_at = due_at if not step.hold_to_business_hours or calendar.is_open(due_at) \
-                    else calendar.next_open(due_at).astimezone(timezone.utc)
+                notify_at = due_at if not step.hold_to_business_hours or business.is_open(due_at) \
+                    else business.next_open(due_at).astimezone(UTC)
             new_priority: str | None = None
             events: tuple[TicketEvent, ...] = ()
             if step.raise_priority:
                 if level is None:
-                    level = self._level(priority)
+                    level = self._level(args.priority)
                 raised = max(0, level - step.raise_priority)
                 if raised != level:
                     level = raised
@@ -321,14 +389,14 @@ class EscalationLadders:
     def next_due_at(
         self,
         ticket: str,
-        states: Mapping[str, TimerLike] | Iterable[TimerLike],
+        states: Mapping[str, TimerLike] | Iterable[TimerLike] | Evaluation,
         *,
         now: datetime,
-        policy: str,
-        calendar: LadderCalendar,
+        policy: str | Policy,
+        calendar: LadderCalendar | str,
         fired: Collection[StepKey | str] = (),
         active: bool = True,
-        metric_calendars: Mapping[str, LadderCalendar] | None = None,
+        metric_calendars: Mapping[str, LadderCalendar | str] | None = None,
     ) -> datetime | None:
         """The next instant (UTC) at which a step not yet fired is due: ``now``
         itself when one already is (so a store that schedules its next sweep
@@ -337,15 +405,18 @@ class EscalationLadders:
 
         None when nothing will without a new event: every timer paused or
         stopped, every step fired, or the policy deactivated. Assumes the clocks
-        keep running; a new event means new states and a new answer.
+        keep running; a new event means new states and a new answer. Arguments
+        and clocks as in :meth:`due_steps`.
 
+        :raises ArgumentTypeError: for an argument of the wrong type, naming it.
         :raises NaiveDatetimeError: if ``now`` has no time zone.
+        :raises RulesError: as :meth:`due_steps` for a policy whose versions disagree.
         """
-        _aware(now)
+        args = _Arguments.read(ticket, states, now, policy, calendar, fired, metric_calendars, None)
         if not active:
             return None
         soonest: datetime | None = None
-        for _, _, _, state, cal, lead in self._pending(ticket, states, policy, calendar, fired, metric_calendars):
+        for _, _, _, state, cal, lead in self._pending(args):
             if _reached(state, lead):
                 at = now  # due already, not yet fired: sweep again at once
             elif lead == _ZERO and state.due_at is not None:
@@ -354,29 +425,38 @@ class EscalationLadders:
                 at = cal.add(now, state.remaining - lead)
             if soonest is None or at < soonest:
                 soonest = at
-        return None if soonest is None else soonest.astimezone(timezone.utc)
+        return None if soonest is None else soonest.astimezone(UTC)
 
-    def _pending(
-        self,
-        ticket: str,
-        states: Mapping[str, TimerLike] | Iterable[TimerLike],
-        policy: str,
-        calendar: LadderCalendar,
-        fired: Collection[StepKey | str],
-        metric_calendars: Mapping[str, LadderCalendar] | None,
-    ) -> Iterator[tuple[StepKey, int, Step, TimerLike, LadderCalendar, timedelta]]:
+    def _pending(self, args: _Arguments) -> Iterator[tuple[StepKey, int, Step, TimerLike, LadderCalendar, timedelta]]:
         """Every step not yet fired of every timer whose clock runs, with its key, ladder order,
         timer, calendar and lead (due or not: the callers decide)."""
-        for state in _values(states):
-            ladder = self._ladders.get((policy, state.metric))
+        fired = args.fired
+        for state in args.states:
+            ladder = self._ladders.get((args.policy, state.metric))
             if ladder is None or not _clock_runs(state):
                 continue
-            cal = (metric_calendars or {}).get(state.metric, calendar)
+            cal = self._clock(args, state.metric)
             for order, step in enumerate(ladder.steps):
-                key = StepKey(ticket, state.metric, state.cycle, step.id)
+                key = StepKey(args.ticket, state.metric, state.cycle, step.id)
                 if key in fired or str(key) in fired:
                     continue
                 yield key, order, step, state, cal, step.lead(state.target)
+
+    def _clock(self, args: _Arguments, metric: str) -> LadderCalendar:
+        """The clock ``metric``'s steps are dated on (see :meth:`due_steps`)."""
+        if args.metric_calendars is not None and metric in args.metric_calendars:
+            return args.metric_calendars[metric]
+        if args.settings is not None:
+            settings = args.settings.metrics.get(metric)
+            clock: str | None = settings.time if settings is not None else "business"
+        else:
+            clock = self._clocks.get((args.policy, metric), "business")
+            if clock is None:
+                raise RulesError(
+                    f"policy: the versions of policy {args.policy!r} run metric {metric!r} on different clocks "
+                    f"(business and calendar time); pass the Policy the ticket runs under as policy=, "
+                    f"or its Evaluation as states", field="policy")
+        return _REAL_TIME if clock == "calendar" else args.calendar
 
     def _level(self, priority: str | None) -> int:
         if priority is None:
@@ -387,13 +467,82 @@ class EscalationLadders:
         return self.priorities.index(s.name_in(priority, "priority", self.priorities, "priority"))
 
 
-def _aware(now: datetime) -> None:
-    if not isinstance(now, datetime) or now.tzinfo is None or now.utcoffset() is None:
-        raise NaiveDatetimeError(f"now must be a timezone-aware datetime, got {now!r}", field="now")
+@dataclass(frozen=True, slots=True)
+class _Arguments:
+    """The arguments of :meth:`EscalationLadders.due_steps` and ``next_due_at``, checked once."""
+
+    ticket: str
+    states: tuple[TimerLike, ...]
+    policy: str
+    #: The policy version, when the caller gave it (or an Evaluation that has it).
+    settings: Policy | None
+    calendar: LadderCalendar
+    fired: Collection[StepKey | str]
+    metric_calendars: Mapping[str, LadderCalendar] | None
+    priority: str | None
+
+    @classmethod
+    def read(cls, ticket: object, states: object, now: object, policy: object, calendar: object, fired: object,
+             metric_calendars: object, priority: object) -> _Arguments:
+        if not isinstance(ticket, str):
+            raise ArgumentTypeError(f"ticket must be the ticket's id as a string, got {type_name(ticket)}",
+                                    field="ticket")
+        require_aware(now, "now")
+        settings: Policy | None = None
+        if isinstance(policy, Policy):
+            settings, name = policy, policy.name
+        elif isinstance(policy, str):
+            name = plain(policy)
+        else:
+            raise ArgumentTypeError(f"policy must be a policy name or a Policy, got {type_name(policy)}",
+                                    field="policy")
+        if isinstance(states, Evaluation):
+            if settings is None and states.policy is not None and states.policy.name == name:
+                settings = states.policy
+            values: tuple[Any, ...] = tuple(states.states.values())
+        elif isinstance(states, Mapping):
+            values = tuple(states.values())
+        elif isinstance(states, Iterable) and not isinstance(states, str):
+            values = tuple(states)
+        else:
+            raise ArgumentTypeError(f"states must be the ticket's timer states (a dict by metric, an iterable "
+                                    f"or an Evaluation), got {type_name(states)}", field="states")
+        if isinstance(fired, str) or not isinstance(fired, Collection):
+            raise ArgumentTypeError(f"fired must be a collection of step keys, got {type_name(fired)}", field="fired")
+        if priority is not None and not isinstance(priority, str):
+            raise ArgumentTypeError(f"priority must be a priority name or None, got {type_name(priority)}",
+                                    field="priority")
+        overrides: dict[str, LadderCalendar] | None = None
+        if metric_calendars is not None:
+            if not isinstance(metric_calendars, Mapping):
+                raise ArgumentTypeError(f"metric_calendars must be a mapping of calendars by metric, got "
+                                        f"{type_name(metric_calendars)}", field="metric_calendars")
+            overrides = {metric: _calendar(cal, f"metric_calendars[{metric!r}]")
+                         for metric, cal in metric_calendars.items()}
+        return cls(plain(ticket), values, name, settings, _calendar(calendar, "calendar"), fired, overrides,
+                   None if priority is None else plain(priority))
 
 
-def _values(states: Mapping[str, TimerLike] | Iterable[TimerLike]) -> Iterable[TimerLike]:
-    return states.values() if isinstance(states, Mapping) else states
+def _calendar(value: object, name: str) -> LadderCalendar:
+    """A calendar object as given, or one loaded by name."""
+    if isinstance(value, str):
+        return BusinessCalendar.load(plain(value))
+    if not all(callable(getattr(value, method, None)) for method in ("add", "is_open", "next_open")):
+        raise ArgumentTypeError(f"{name} must be a BusinessCalendar or a calendar name, got {type_name(value)}",
+                                field=name)
+    return value  # type: ignore[return-value]  # checked above: it has the three methods
+
+
+def _policies(policies: object) -> Iterable[Policy]:
+    """``policies`` for :meth:`EscalationLadders.from_dict`: Policy objects only."""
+    if isinstance(policies, str) or not isinstance(policies, Iterable):
+        raise ArgumentTypeError(f"policies must be an iterable of Policy objects, got {type_name(policies)}",
+                                field="policies")
+    items = list(policies)
+    for i, one in enumerate(items):
+        if not isinstance(one, Policy):
+            raise ArgumentTypeError(f"policies[{i}] must be a Policy, got {type_name(one)}", field=f"policies[{i}]")
+    return items
 
 
 def _clock_runs(state: TimerLike) -> bool:

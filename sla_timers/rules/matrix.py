@@ -14,13 +14,25 @@ import re
 import tomllib
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Literal
 
-from ..errors import NaiveDatetimeError, RulesError
+from ..errors import ArgumentTypeError, RulesError
+from ..validation import require_aware, type_name
 from . import _schema as s
 from ._index import RuleIndex
-from .conditions import MISSING, Calendar, Node, Predicate, calendars_named, compile_condition, getter, parse
+from .conditions import (
+    MISSING,
+    Calendar,
+    Node,
+    Predicate,
+    calendars_named,
+    compile_condition,
+    getter,
+    parse,
+    plain,
+    plain_data,
+)
 
 #: How a caller supplies calendars: a mapping by name, or a loader such as ``BusinessCalendar.load``.
 CalendarSource = Mapping[str, Calendar] | Callable[[str], Calendar]
@@ -64,6 +76,10 @@ class TraceEntry:
     name: str
     changes: tuple[Change, ...]
     stopped: bool
+    #: ``"top"`` or ``"bottom"`` when the rule's ``raise`` or ``lower`` went past that end of
+    #: the priorities and stopped there (a VIP raise on a ticket already at the top: its
+    #: ``changes`` may then be empty although the rule did act); else None.
+    capped: Literal["top", "bottom"] | None = None
 
 
 #: One matched rule as classify records it: (rule index, then the level, policy,
@@ -146,7 +162,12 @@ class Classification:
         if base.business_line is not None:
             lines.append(f"business line: {base.business_line}")
         for entry in self.trace:
-            done = ", ".join(_describe(c) for c in entry.changes) or "no change"
+            parts = [_describe(c) for c in entry.changes]
+            if entry.capped is not None:
+                assert self._matrix is not None  # a trace comes from a matrix
+                parts = [_describe_capped(entry, self._matrix)] + \
+                    [p for c, p in zip(entry.changes, parts) if c.what != "priority"]
+            done = ", ".join(parts) or "no change"
             stop = "; stop" if entry.stopped else ""
             lines.append(f"rules[{entry.index}] {entry.name!r}: {done}{stop}")
         lines.append(f"=> priority {self.priority}, policy {self.policy}, calendar {self.calendar}"
@@ -158,6 +179,21 @@ def _describe(change: Change) -> str:
     if change.what == "tags":
         return "tags +" + ",".join(t for t in change.after if t not in change.before)
     return f"{change.what} {change.before} -> {change.after}"
+
+
+def _describe_capped(entry: TraceEntry, matrix: PriorityMatrix) -> str:
+    """``raise 2 levels: urgent, capped at the top``, or ``raise 2 levels: high -> urgent, capped
+    at the top`` when it moved part of the way."""
+    shift = matrix._rules[entry.index].shift
+    levels = abs(shift)
+    move = f"{'raise' if shift > 0 else 'lower'} {levels} level{'s' if levels != 1 else ''}"
+    moved = [c for c in entry.changes if c.what == "priority"]
+    if moved:
+        where = f"{moved[0].before} -> {moved[0].after}"
+    else:
+        # Capped without moving: the ticket already stood at that end.
+        where = matrix.priorities[0] if entry.capped == "top" else matrix.priorities[-1]
+    return f"{move}: {where}, capped at the {entry.capped}"
 
 
 @dataclass(slots=True)
@@ -244,11 +280,24 @@ class PriorityMatrix:
         ticket. ``policies``, when given, are the policy names that exist; a
         matrix naming another is refused the same way.
 
+        Names and values given as ``str`` subclasses (``enum.StrEnum`` members)
+        are read as their plain ``str`` value.
+
         :raises RulesError: naming the bad part's path, e.g.
-            ``rules[3].when.requester.tier: unknown operator "in_"; did you mean "in"?``
+            ``rules[3].when.requester.tier: unknown operator "in_"; did you mean "in"?``;
+            also for ``all`` / ``any`` / ``not`` nested more than
+            :data:`~.conditions.MAX_DEPTH` (32) levels deep.
+        :raises ArgumentTypeError: if ``calendars`` is neither a mapping nor a
+            callable, or ``policies`` is a single string rather than a collection.
         """
+        if calendars is not None and not isinstance(calendars, Mapping) and not callable(calendars):
+            raise ArgumentTypeError(f"calendars must be a mapping of calendars by name or a loader such as "
+                                    f"BusinessCalendar.load, got {type_name(calendars)}", field="calendars")
+        if policies is not None and (isinstance(policies, str) or not isinstance(policies, Collection)):
+            raise ArgumentTypeError(f"policies must be a collection of policy names, got {type_name(policies)}",
+                                    field="policies")
         self = object.__new__(cls)
-        top = s.table(data, "")
+        top = s.table(plain_data(data), "")
         s.check_keys(top, "", _TOP_KEYS)
         for key in ("priorities", "default_priority", "default_policy", "default_calendar"):
             if key not in top:
@@ -388,13 +437,21 @@ class PriorityMatrix:
         when None they use the current time. Matching rules apply in order, a
         later one overriding what an earlier one set, until one says ``stop``.
 
+        Field values that are ``str`` subclasses (``enum.StrEnum`` members) are
+        read as their plain ``str`` value.
+
+        :raises ArgumentTypeError: if ``ticket`` is not a mapping or ``now`` is not a datetime.
         :raises NaiveDatetimeError: if ``now`` has no time zone.
+        :raises DurationOutOfRangeError: (field ``now``) when a calendar test
+            would read ``now`` outside the years 1 to 9999 in its calendar's zone.
         """
+        if ticket.__class__ is not dict and not isinstance(ticket, Mapping):
+            raise ArgumentTypeError(f"ticket must be a mapping of the ticket's fields, got {type_name(ticket)}",
+                                    field="ticket")
         if now is not None:
-            if now.tzinfo is None or now.utcoffset() is None:
-                raise NaiveDatetimeError(f"now must be timezone-aware, got {now!r}", field="now")
+            require_aware(now, "now")
         elif self._needs_now:
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
         base = self._base(ticket)
         priorities = self.priorities
         level = self._level[base.priority]
@@ -446,13 +503,17 @@ class PriorityMatrix:
             if after[3] != ntags:
                 changes.append(Change("tags", result.tags[:ntags], result.tags[:after[3]]))
             rule = self._rules[i]
-            entries.append(TraceEntry(i, rule.name, tuple(changes), rule.stop))
+            capped: Literal["top", "bottom"] | None = None
+            if rule.shift:
+                wanted = level - rule.shift  # rank 0 is the top
+                capped = "top" if wanted < 0 else "bottom" if wanted > len(self.priorities) - 1 else None
+            entries.append(TraceEntry(i, rule.name, tuple(changes), rule.stop, capped))
         return tuple(entries)
 
     def _base(self, ticket: Mapping[str, Any]) -> Base:
-        line_name = self._line_get(ticket)
-        impact = self._impact(ticket) if self._impact is not None else MISSING
-        urgency = self._urgency(ticket) if self._urgency is not None else MISSING
+        line_name = plain(self._line_get(ticket))
+        impact = plain(self._impact(ticket)) if self._impact is not None else MISSING
+        urgency = plain(self._urgency(ticket)) if self._urgency is not None else MISSING
         key = (line_name, impact, urgency)
         try:
             base = self._bases.get(key)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from sla_timers.clock import BusinessCalendar
-from sla_timers.errors import RulesError
+from sla_timers.errors import DurationOutOfRangeError, RulesError
 from sla_timers.rules import PriorityMatrix
 
 NY = ZoneInfo("America/New_York")
@@ -168,3 +168,43 @@ def test_shipped_calendars_resolve_by_default() -> None:
     with pytest.raises(RulesError) as info:
         PriorityMatrix.from_dict({**data, "default_calendar": "us-nyc-9x5"})
     assert info.value.field == "default_calendar"
+
+
+# -- the ends of the supported range (years 1 to 9999) --------------------------------
+
+@pytest.mark.parametrize("now", [
+    # 0001-01-01 00:00Z is 0000-12-31 evening in New York (LMT, UTC-4:56): a date Python cannot hold.
+    pytest.param(datetime(1, 1, 1, tzinfo=UTC), id="before-year-1-in-new-york"),
+    # 9999-12-31 23:59 at UTC-12 is 10000-01-01 11:59Z: past the last instant there is.
+    pytest.param(datetime(9999, 12, 31, 23, 59, tzinfo=ZoneInfo("Etc/GMT+12")), id="after-9999-in-utc"),
+])
+@pytest.mark.parametrize("when", [
+    pytest.param({"business_hours": True}, id="business-hours"),
+    pytest.param({"weekday": ["mon"]}, id="weekday"),
+    pytest.param({"date_between": ["2026-01-01", "2026-12-31"]}, id="date-between"),
+    pytest.param({"quarter_end": 5}, id="quarter-end"),
+])
+def test_now_outside_the_range_is_an_sla_error_naming_now(when: dict[str, Any], now: datetime) -> None:
+    with pytest.raises(DurationOutOfRangeError) as info:
+        matches(when, now)
+    assert (info.value.code, info.value.field) == ("duration_out_of_range", "now")
+    assert "years 1 to 9999" in str(info.value) and "rules[0].when" in str(info.value)
+
+
+def test_quarter_end_in_the_last_quarter_of_9999() -> None:
+    # 9999-12-31 is a Friday: the Gregorian calendar repeats every 400 years, and 9999 is
+    # 20 cycles after 1999, whose 31 December was a Friday.
+    # The last 3 business days of Q4 are Wed 29, Thu 30, Fri 31 December.
+    assert matches({"quarter_end": 3}, datetime(9999, 12, 29, 9, tzinfo=NY))
+    assert not matches({"quarter_end": 3}, datetime(9999, 12, 28, 16, tzinfo=NY))
+    # 9999-12-31 23:00Z is 18:00 EST on the last day there is.
+    assert matches({"quarter_end": 3}, datetime(9999, 12, 31, 23, tzinfo=UTC))
+
+
+def test_calendar_tests_on_the_first_day_of_year_1() -> None:
+    # 0001-01-01 12:00Z is 07:03:58 on Mon 0001-01-01 in New York (LMT, UTC-4:56:02), as 2001-01-01
+    # (400 years x 5 cycles later) is a Monday: a weekday, two hours before the 09:00 opening.
+    now = datetime(1, 1, 1, 12, tzinfo=UTC)
+    assert matches({"weekday": ["mon"]}, now)
+    assert matches({"business_hours": False}, now)
+    assert matches({"date_between": ["0001-01-01", "0001-01-01"]}, now)

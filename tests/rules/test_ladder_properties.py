@@ -4,9 +4,10 @@ A host sweeps a ticket at instants it chooses, as ``examples/walkthrough.py``
 does: evaluate at ``now``, ask ``due_steps`` with the keys fired so far, record
 the keys, append any raise's ``priority`` event and sweep again at the same
 instant until nothing new is due. Whatever the ticket's log and whatever the
-schedule, each step must fire once (B24), never while its timer is paused
-(B9) or after it stopped, with a ``due_at`` inside the sweep's past and held
-notifications at an open instant (B26); ``next_due_at`` must agree with
+schedule, each step must fire once (a sweep that repeats must not page anyone
+twice), never while its timer is paused or after it stopped, with a ``due_at``
+inside the sweep's past and held notifications at an open instant (no
+reminders at night or on weekends); ``next_due_at`` must agree with
 ``due_steps``.
 
 Logs start in late October 2026 so many run across the New York fall-back
@@ -176,7 +177,7 @@ def runs(draw: st.DrawFn) -> Run:
 
 @given(r=runs())
 def test_no_key_is_returned_twice_whatever_the_schedule(r: Run) -> None:
-    # B24: a level that fires on every cron run. Given the fired set, a key comes back at most
+    # A level must not fire on every cron run. Given the fired set, a key comes back at most
     # once across all sweeps, repeats at the same instant and raise re-sweeps included.
     assert len(r.firings) == len(set(r.firings)), r.firings
     for p in r.passes:
@@ -190,7 +191,7 @@ def test_no_key_is_returned_twice_whatever_the_schedule(r: Run) -> None:
 def test_due_and_notify_instants_lie_where_the_readme_says(r: Run) -> None:
     # A step is dated when it fell due: never in the sweep's future, never before its cycle
     # started; its notification goes out at or after that, and, when held to business hours,
-    # at an instant the policy's calendar is open (B26: no reminders at night or on weekends).
+    # at an instant the policy's calendar is open (no reminders at night or on weekends).
     for p in r.passes:
         for d in p.due:
             state = p.states[d.key.metric]
@@ -259,7 +260,7 @@ def test_what_fired_by_the_end_does_not_depend_on_the_schedule(host: list[Ticket
 
 @given(r=runs())
 def test_paused_and_stopped_timers_fire_nothing_new(r: Run) -> None:
-    # B9: a timer paused at a sweep fires nothing in it (a step crossed before the pause waits
+    # A timer paused at a sweep fires nothing in it (a step crossed before the pause waits
     # for the resume). A cycle once seen stopped fires nothing in that sweep or any later one.
     stopped: set[tuple[str, int]] = set()
     for p in r.passes:

@@ -1,9 +1,10 @@
 """Escalation ladders over the real timers: thresholds, once-only firing, held
-notifications (B26), paused timers (B9), deactivated policies (B17), and a
-priority raise that moves the deadline."""
+notifications (no reminders at night), paused timers, deactivated policies, and
+a priority raise that moves the deadline."""
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,9 +14,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sla_timers.clock import BusinessCalendar
-from sla_timers.errors import NaiveDatetimeError, RulesError
+from sla_timers.errors import (
+    ArgumentTypeError,
+    CalendarNotFound,
+    DurationOutOfRangeError,
+    NaiveDatetimeError,
+    RulesError,
+)
 from sla_timers.rules import DueStep, EscalationLadders, Notify, StepKey
-from sla_timers.timers import Policy, TicketEvent, evaluate
+from sla_timers.timers import Policy, TicketEvent, TimerState, evaluate, evaluate_ticket
 
 H = timedelta(hours=1)
 NY = ZoneInfo("America/New_York")
@@ -100,7 +107,7 @@ def test_a_threshold_crossed_at_a_close_is_dated_at_the_close() -> None:
 
 
 def test_each_key_fires_once_as_the_sweep_repeats() -> None:
-    # B24, pure part: sweep every 30 min from Mon 09:00 to Tue 12:00, recording what fired.
+    # The pure part of firing once: sweep every 30 min from Mon 09:00 to Tue 12:00, recording what fired.
     fired: set[StepKey] = set()
     firings: list[StepKey] = []
     now = MON_9
@@ -117,7 +124,7 @@ def test_each_key_fires_once_as_the_sweep_repeats() -> None:
     assert str(firings[0]) == "T1/resolution/1/half"
 
 
-def test_breach_notification_held_to_monday_b26() -> None:
+def test_breach_notification_held_to_monday() -> None:
     # NY 9x5, high (8h) created Fri 2026-11-20 09:00: due and breached Fri 17:00. The breach is
     # dated Fri 17:00; its held notification goes out at the next opening, Mon 11-23 09:00.
     friday = [TicketEvent("created", at(20, 9), priority="high")]
@@ -147,7 +154,7 @@ def test_a_warning_due_at_night_on_a_24x7_metric_is_held_to_the_opening() -> Non
     assert (half.step.id, half.due_at, half.notify_at) == ("half", at(23, 2), at(23, 2))
 
 
-def test_a_paused_timer_fires_nothing_new_b9() -> None:
+def test_a_paused_timer_fires_nothing_new() -> None:
     # Pending Mon 16:00, an hour before the 17:00 due; the sweep comes at Tue 10:00.
     events = HIGH + [TicketEvent("status", at(23, 16), status="pending")]
     state = states(events, at(24, 10))["resolution"]
@@ -181,7 +188,7 @@ def test_a_stopped_timer_fires_nothing() -> None:
     assert due(events, at(24, 12)) == []
 
 
-def test_a_deactivated_policy_fires_nothing_b17() -> None:
+def test_a_deactivated_policy_fires_nothing() -> None:
     assert len(due(HIGH, at(24, 12))) == 4
     assert due(HIGH, at(24, 12), active=False) == []
     assert next_due(HIGH, at(23, 12), active=False) is None
@@ -426,3 +433,167 @@ def test_ladders_for_unknown_policies_or_metrics_are_refused_when_policies_are_g
     assert 'did you mean "standard"' in str(caught.value)
     # Without policies the same data loads: names are only checked when the host says what exists.
     assert EscalationLadders.from_dict(misspelt, priorities=LEVELS).ladder("standrad", "resolution") is not None
+
+
+# -- a 24x7 metric is dated in real time, from the policy's own settings -------------------------
+# Resolution runs on calendar time (24x7) under a 9x5 policy. Created Fri 2026-11-20 15:00 EST
+# (20:00Z), high = 24h of real time: due Sat 11-21 15:00 EST (20:00Z), across the closed weekend.
+#   half      at 12h       -> Sat 03:00 EST = 08:00Z
+#   warn-30m  due - 30m    -> Sat 14:30 EST = 19:30Z, held to the 9x5 opening Mon 11-23 09:00 EST = 14:00Z
+#   breach    at the due   -> Sat 15:00 EST = 20:00Z, held likewise to Mon 14:00Z
+#   late      due + 1h     -> Sat 16:00 EST = 21:00Z
+# Dated on the 9x5 calendar instead, the half step seen at Fri 16:00 (11h to go) would be
+# Tue 11:00 (Fri 16-17, Mon 9-17, Tue 9-11), and the late one Mon 09:30.
+
+POLICY_24X7 = Policy.from_dict({"name": "standard", "calendar": "ny", "stop_statuses": ["solved"],
+                                "metrics": {"resolution": {"time": "calendar"}},
+                                "targets": {"high": {"resolution": "24h"}}})
+FRI_15 = at(20, 15)
+CREATED_FRI = [TicketEvent("created", FRI_15, priority="high")]
+UTC = ZoneInfo("UTC")
+
+
+def _utc(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=UTC)
+
+
+def _ask(style: str, now: datetime, method: str, **kwargs: Any) -> Any:
+    """Call ``method`` of ladders the documented ways, none with metric_calendars."""
+    ladder_data = {"ladders": {"standard": {"resolution": [
+        {"id": "half", "at": 0.5, "notify": [{"group": "tier1"}]},
+        {"id": "warn-30m", "offset": "-30m", "notify": [{"user": "lead"}], "hold_to_business_hours": True},
+        {"id": "breach", "at": "100%", "notify": [{"role": "manager"}], "hold_to_business_hours": True},
+        {"id": "late", "offset": "1h", "reassign": "tier2"}]}}}
+    evaluation = evaluate_ticket(POLICY_24X7, CREATED_FRI, now=now, calendar=CAL)
+    if style == "built-with-policies":   # the README's call: ladders know the policies, policy by name
+        ladders = EscalationLadders.from_dict(ladder_data, priorities=LEVELS, policies=[POLICY_24X7])
+        args: dict[str, Any] = {"states": evaluation.states, "policy": "standard"}
+    elif style == "policy-object":
+        ladders = EscalationLadders.from_dict(ladder_data, priorities=LEVELS)
+        args = {"states": evaluation.states, "policy": POLICY_24X7}
+    else:                                # the Evaluation carries the policy in force
+        ladders = EscalationLadders.from_dict(ladder_data, priorities=LEVELS)
+        args = {"states": evaluation, "policy": "standard"}
+    return getattr(ladders, method)("T1", args.pop("states"), now=now, calendar=CAL, **args, **kwargs)
+
+
+STYLES = ["built-with-policies", "policy-object", "evaluation"]
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_a_24x7_metric_across_a_weekend_is_dated_in_real_time(style: str) -> None:
+    assert evaluate(POLICY_24X7, CREATED_FRI, now=FRI_15, calendar=CAL)["resolution"].due_at == _utc(21, 20)
+    assert _ask(style, at(20, 16), "next_due_at") == _utc(21, 8)
+    now = at(21, 15, 30)   # Sat 15:30 EST, half an hour after the due
+    steps = _ask(style, now, "due_steps", priority="high")
+    assert [(d.step.id, d.due_at, d.notify_at) for d in steps] == [
+        ("half", _utc(21, 8), _utc(21, 8)),
+        ("warn-30m", _utc(21, 19, 30), _utc(23, 14)),
+        ("breach", _utc(21, 20), _utc(23, 14)),
+    ]
+    fired = {d.key for d in steps}
+    assert _ask(style, now, "next_due_at", fired=fired) == _utc(21, 21)
+    (late,) = _ask(style, at(22, 10), "due_steps", fired=fired)   # swept Sun 10:00 EST
+    assert (late.step.id, late.due_at) == ("late", _utc(21, 21))
+
+
+def test_policy_versions_on_different_clocks_need_the_policy_itself() -> None:
+    business = Policy.from_dict({"name": "standard", "version": 2, "calendar": "ny", "stop_statuses": ["solved"],
+                                 "metrics": {"resolution": {}}, "targets": {"high": {"resolution": "24h"}}})
+    ladders = EscalationLadders.from_dict({"ladders": {"standard": {"resolution": [
+        {"id": "half", "at": 0.5, "add_tags": ["half"]}]}}}, policies=[POLICY_24X7, business])
+    states_24x7 = evaluate(POLICY_24X7, CREATED_FRI, now=at(20, 16), calendar=CAL)
+    with pytest.raises(RulesError) as info:
+        ladders.next_due_at("T1", states_24x7, now=at(20, 16), policy="standard", calendar=CAL)
+    assert info.value.field == "policy" and "pass the Policy" in str(info.value)
+    # 23h to go at Fri 16:00, half at 12h of real time: Sat 03:00 EST = 08:00Z.
+    assert ladders.next_due_at("T1", states_24x7, now=at(20, 16), policy=POLICY_24X7, calendar=CAL) == _utc(21, 8)
+    # Version 2 counts business time: 24h from Fri 15:00 is Fri 15-17 (2h), Mon, Tue (16h), Wed 09-15
+    # (6h): due Wed 15:00; half (12h) at Tue 09:00 + 2h = Tue 11:00 EST = 16:00Z.
+    states_business = evaluate(business, CREATED_FRI, now=at(20, 16), calendar=CAL)
+    assert ladders.next_due_at("T1", states_business, now=at(20, 16), policy=business, calendar=CAL) == \
+        _utc(24, 16)
+
+
+def test_real_time_past_year_9999_is_a_range_error() -> None:
+    # A 24x7 cycle started 9999-12-31 00:00Z with 48h: at 12:00Z 36h are left, so the half step
+    # (24h before the due) comes 12h later, at 10000-01-01 00:00Z: no such instant.
+    start = datetime(9999, 12, 31, tzinfo=UTC)
+    state = TimerState(metric="resolution", cycle=1, status="running", target=48 * H, started_at=start,
+                       due_at=None, elapsed=12 * H, remaining=36 * H, breached_at=None, stopped_at=None,
+                       stop_reason=None, warning_level=None, paused_for=timedelta(0), customer_wait=timedelta(0),
+                       running_since=start)
+    with pytest.raises(DurationOutOfRangeError) as info:
+        LADDERS.next_due_at("T1", [state], now=start + 12 * H, policy=POLICY_24X7, calendar=CAL)
+    assert info.value.code == "duration_out_of_range"
+
+
+# -- arguments of the wrong type ---------------------------------------------------------
+
+WRONG_ARGUMENTS = [
+    ({"calendar": None}, "calendar", "calendar must be a BusinessCalendar or a calendar name, got None"),
+    ({"now": "2026-11-23T09:00:00-05:00"}, "now", "now must be a timezone-aware datetime, got str"),
+    ({"ticket": None}, "ticket", "got None"),
+    ({"ticket": 1001}, "ticket", "got int"),
+    ({"states": None}, "states", "got None"),
+    ({"policy": None}, "policy", "policy must be a policy name or a Policy, got None"),
+    ({"fired": None}, "fired", "got None"),
+    ({"priority": 2}, "priority", "got int"),
+    ({"metric_calendars": ["ny"]}, "metric_calendars", "got list"),
+    ({"metric_calendars": {"resolution": None}}, "metric_calendars['resolution']", "got None"),
+]
+
+
+@pytest.mark.parametrize(("method", "change", "field", "message"), [
+    pytest.param(method, *case, id=f"{method}-{case[1]}")
+    for method in ("due_steps", "next_due_at") for case in WRONG_ARGUMENTS
+    if method == "due_steps" or "priority" not in case[0]    # next_due_at takes no priority
+])
+def test_a_wrong_argument_type_is_named(method: str, change: dict[str, Any], field: str, message: str) -> None:
+    kwargs: dict[str, Any] = {"ticket": "T1", "states": states(HIGH, at(24, 10)), "now": at(24, 10),
+                              "policy": "standard", "calendar": CAL, **change}
+    with pytest.raises(ArgumentTypeError) as info:
+        getattr(LADDERS, method)(kwargs.pop("ticket"), kwargs.pop("states"), **kwargs)
+    assert (info.value.code, info.value.field) == ("invalid_argument", field)
+    assert message in str(info.value)
+
+
+def test_a_calendar_name_is_loaded() -> None:
+    # The shipped us-ny-9x5 is open Mon 11-23 09:00-17:00 like CAL (no holiday that day), so the
+    # half step of high (8h from Mon 09:00) falls at 13:00 either way.
+    shipped = BusinessCalendar.load("us-ny-9x5")
+    s = evaluate(POLICY, HIGH, now=at(23, 13), calendar=shipped)
+    by_name = LADDERS.due_steps("T1", s, now=at(23, 13), policy="standard", calendar="us-ny-9x5")
+    assert [(d.step.id, d.due_at) for d in by_name] == [("half", at(23, 13))]
+    with pytest.raises(CalendarNotFound):
+        LADDERS.due_steps("T1", s, now=at(23, 13), policy="standard", calendar="no-such-calendar")
+
+
+@pytest.mark.parametrize(("policies", "field"), [("standard", "policies"), (["standard"], "policies[0]")])
+def test_policies_of_the_wrong_type_are_named(policies: Any, field: str) -> None:
+    with pytest.raises(ArgumentTypeError) as info:
+        EscalationLadders.from_dict({"ladders": {}}, policies=policies)
+    assert info.value.field == field
+
+
+# -- enum members as names ---------------------------------------------------------------
+
+class PolicyName(enum.StrEnum):
+    STANDARD = "standard"
+
+
+class Level(str, enum.Enum):
+    URGENT = "urgent"
+    HIGH = "high"
+
+
+def test_enum_members_read_as_their_text() -> None:
+    ladders = EscalationLadders.from_dict({"ladders": {PolicyName.STANDARD: {"resolution": [
+        {"id": "half", "at": 0.5, "raise_priority": 1}]}}}, priorities=list(Level))
+    ladder = ladders.ladder("standard", "resolution")
+    assert ladder is not None and ladder.policy.__class__ is str
+    assert [p.__class__ for p in ladders.priorities] == [str, str]
+    # high = 8h from Mon 09:00: half at 13:00, raising high to urgent.
+    (half,) = ladders.due_steps("T1", states(HIGH, at(23, 13)), now=at(23, 13), policy=PolicyName.STANDARD,
+                                calendar=CAL, priority=Level.HIGH)
+    assert (half.priority, half.priority.__class__, half.events[0].data["priority"]) == ("urgent", str, "urgent")

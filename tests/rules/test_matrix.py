@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import copy
+import enum
 import fnmatch
 from datetime import date, datetime
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sla_timers.errors import NaiveDatetimeError, RulesError, SLAError
+from sla_timers.errors import ArgumentTypeError, NaiveDatetimeError, RulesError, SLAError
 from sla_timers.rules import Change, PriorityMatrix
 
 LEVELS = ["P1", "P2", "P3", "P4"]
@@ -527,3 +529,262 @@ def test_calendar_names_by_default_are_shipped_names_never_paths() -> None:
         PriorityMatrix.from_dict(data)
     assert info.value.field == "default_calendar"
     assert "not a shipped calendar name" in str(info.value)
+
+
+# -- names that cannot be ticket fields ---------------------------------------------
+
+MISPLACED = [
+    # (when, field, message fragment): each used to be read as a test of a ticket field
+    # named after the operator or rule key, which no ticket has, so the rule never matched.
+    ({"glob": "printer*"}, "rules[0].when.glob", "'glob' is an operator; write {field = {glob = ...}}"),
+    ({"gte": 5}, "rules[0].when.gte", "'gte' is an operator; write {field = {gte = ...}}"),
+    ({"in": ["a", "b"]}, "rules[0].when.in", "'in' is an operator"),
+    ({"requester.tier": "premium", "not_in": ["x"]}, "rules[0].when.not_in", "'not_in' is an operator"),
+    ({"any": [{"x": 1}, {"contains": "jam"}]}, "rules[0].when.any[1].contains", "'contains' is an operator"),
+    ({"not": {"eq": 3}}, "rules[0].when.not.eq", "'eq' is an operator"),
+    ({"all": [{"not": {"lt": 3}}]}, "rules[0].when.all[0].not.lt", "'lt' is an operator"),
+    ({"subject.glob": "printer*"}, "rules[0].when.subject.glob", "write {subject = {glob = ...}}"),
+    ({"requester.tier.in": ["premium"]}, "rules[0].when.requester.tier.in", "write {requester.tier = {in = ...}}"),
+    ({"stop": True}, "rules[0].when.stop", "'stop' belongs to the rule, beside `when`"),
+    ({"any": [{"then": {"eq": 1}}]}, "rules[0].when.any[0].then", "'then' belongs to the rule"),
+]
+
+
+@pytest.mark.parametrize(("when", "field", "message"), MISPLACED, ids=[c[1] for c in MISPLACED])
+def test_an_operator_or_rule_key_where_a_field_belongs_is_refused(when: dict[str, Any], field: str,
+                                                                   message: str) -> None:
+    with pytest.raises(RulesError) as info:
+        matrix([{"when": {"x": 1}, "then": {"raise": 1}}, {"when": when, "then": {"raise": 1}}])
+    assert info.value.field == field.replace("rules[0]", "rules[1]")
+    assert str(info.value).startswith(f"{info.value.field}: ")
+    assert message in str(info.value)
+
+
+def test_fields_named_like_actions_are_still_ticket_fields() -> None:
+    # `priority`, `policy` and `calendar` are actions in `then`, but tickets do have such fields.
+    assert hit({"priority": "high", "policy": {"ne": "x"}, "calendar": {"glob": "ny*"}},
+               {"priority": "high", "calendar": "ny-9x5"})
+
+
+@pytest.mark.parametrize(("when", "field"), [
+    ({"x": {"eq": float("nan")}}, "rules[0].when.x.eq"),
+    ({"x": float("nan")}, "rules[0].when.x"),                       # the shorthand for eq
+    ({"x": {"ne": float("nan")}}, "rules[0].when.x.ne"),
+    ({"x": {"in": [1, float("nan")]}}, "rules[0].when.x.in[1]"),
+    ({"x": {"not_in": [float("nan")]}}, "rules[0].when.x.not_in[0]"),
+    ({"x": {"contains": float("nan")}}, "rules[0].when.x.contains"),
+    ({"x": {"gte": float("nan")}}, "rules[0].when.x.gte"),
+    ({"any": [{"x": {"lt": float("nan")}}]}, "rules[0].when.any[0].x.lt"),
+], ids=lambda v: v if isinstance(v, str) else None)
+def test_nan_as_a_comparison_value_is_refused(when: dict[str, Any], field: str) -> None:
+    # NaN equals nothing, not even a NaN on the ticket, and orders with nothing: the test
+    # would have one answer whatever the ticket says.
+    with pytest.raises(RulesError) as info:
+        matrix([{"when": when, "then": {"raise": 1}}])
+    assert info.value.field == field
+    assert "NaN is not a value a field can be compared with" in str(info.value)
+
+
+# -- how deep conditions nest ---------------------------------------------------------
+
+def _nested(levels: int, wrap: Any) -> dict[str, Any]:
+    """``levels`` combinators around ``{"x": 1}``, built without recursion."""
+    node: dict[str, Any] = {"x": 1}
+    for level in range(levels):
+        node = wrap(level, node)
+    return node
+
+
+def _not(level: int, node: dict[str, Any]) -> dict[str, Any]:
+    return {"not": node}
+
+
+def _all_any(level: int, node: dict[str, Any]) -> dict[str, Any]:
+    return {"all" if level % 2 else "any": [node]}
+
+
+def test_a_thousand_levels_of_not_are_refused_with_the_path() -> None:
+    with pytest.raises(RulesError) as info:
+        matrix([{"when": _nested(1000, _not), "then": {"raise": 1}}])
+    # Levels 1 to 32 are allowed; the 33rd `not` is the one refused.
+    assert info.value.field == "rules[0].when" + ".not" * 33
+    assert "nest more than 32 levels deep" in str(info.value)
+
+
+def test_a_thousand_levels_of_all_and_any_are_refused_with_the_path() -> None:
+    # Outermost first: level 999 (odd) is `all`, then `any`, `all`...; each wraps a one-item list.
+    with pytest.raises(RulesError) as info:
+        matrix([{"when": _nested(1000, _all_any), "then": {"raise": 1}}])
+    path = "rules[0].when" + "".join(f".{'all' if (999 - k) % 2 else 'any'}[0]" for k in range(32))
+    assert info.value.field == path + (".all" if (999 - 32) % 2 else ".any")
+
+
+def test_thirty_two_levels_still_work() -> None:
+    # 32 `not` around x == 1: an even count, so the rule matches exactly when x == 1.
+    m = matrix([{"when": _nested(32, _not), "then": {"add_tags": ["hit"]}},
+                {"when": _nested(32, _all_any), "then": {"add_tags": ["deep"]}}])
+    assert m.classify({"x": 1}).tags == ("hit", "deep")
+    assert m.classify({"x": 2}).tags == ()
+
+
+# -- raises and lowers cut at the ends ----------------------------------------------------
+
+def test_a_raise_at_the_top_says_it_was_capped() -> None:
+    # A VIP raise of 2 on a ticket already at P1: nothing moves, but the rule acted.
+    m = matrix([{"name": "to P1", "then": {"priority": "P1"}},
+                {"name": "vip", "when": {"requester.vip": True}, "then": {"raise": 2}}])
+    result = m.classify(T)
+    assert result.priority == "P1"
+    assert [(e.name, e.changes, e.capped) for e in result.trace] == [
+        ("to P1", (Change("priority", "P3", "P1"),), None), ("vip", (), "top")]
+    assert result.explain().splitlines()[2] == "rules[1] 'vip': raise 2 levels: P1, capped at the top"
+
+
+def test_a_raise_that_moves_part_way_says_it_was_capped() -> None:
+    # P2 raised 3: P2 -> P1 is one level of the three asked for.
+    m = matrix([{"name": "p2", "then": {"priority": "P2"}},
+                {"name": "vip", "then": {"raise": 3, "add_tags": ["vip"]}}])
+    result = m.classify({})
+    assert (result.trace[1].changes, result.trace[1].capped) == (
+        (Change("priority", "P2", "P1"), Change("tags", (), ("vip",))), "top")
+    assert result.explain().splitlines()[2] == \
+        "rules[1] 'vip': raise 3 levels: P2 -> P1, capped at the top, tags +vip"
+
+
+def test_a_lower_at_the_bottom_says_it_was_capped() -> None:
+    m = matrix([{"name": "p4", "then": {"priority": "P4"}}, {"name": "internal", "then": {"lower": 1}}])
+    result = m.classify({})
+    assert (result.priority, result.trace[1].changes, result.trace[1].capped) == ("P4", (), "bottom")
+    assert result.explain().splitlines()[2] == "rules[1] 'internal': lower 1 level: P4, capped at the bottom"
+
+
+def test_a_raise_within_the_levels_is_not_capped() -> None:
+    # P3 raised 2 is P1 exactly: the last level reached, not passed.
+    result = matrix([{"name": "vip", "then": {"raise": 2}}]).classify({})
+    assert (result.priority, result.trace[0].capped) == ("P1", None)
+    assert result.explain().splitlines()[1] == "rules[0] 'vip': priority P3 -> P1"
+
+
+# -- arguments of the wrong type ---------------------------------------------------------
+
+@pytest.mark.parametrize(("call", "field", "message"), [
+    (lambda m: m.classify(None), "ticket", "ticket must be a mapping of the ticket's fields, got None"),
+    (lambda m: m.classify(["requester"]), "ticket", "got list"),
+    (lambda m: m.classify({}, now="2026-11-23T09:00:00Z"), "now", "now must be a timezone-aware datetime, got str"),
+    (lambda m: m.classify({}, now=date(2026, 11, 23)), "now", "got date"),
+], ids=["none", "list", "now-text", "now-date"])
+def test_classify_names_the_argument_of_the_wrong_type(call: Any, field: str, message: str) -> None:
+    with pytest.raises(ArgumentTypeError) as info:
+        call(matrix([{"when": {"x": 1}, "then": {"raise": 1}}]))
+    assert (info.value.code, info.value.field) == ("invalid_argument", field)
+    assert message in str(info.value)
+    assert isinstance(info.value, (SLAError, TypeError))
+
+
+def test_classify_accepts_any_mapping() -> None:
+    assert matrix([{"when": {"x": 1}, "then": {"raise": 1}}]).classify(MappingProxyType({"x": 1})).priority == "P2"
+
+
+@pytest.mark.parametrize(("kwargs", "field"), [
+    ({"calendars": "ny"}, "calendars"),
+    ({"calendars": ["ny"]}, "calendars"),
+    ({"policies": "standard"}, "policies"),
+    ({"policies": 3}, "policies"),
+], ids=["calendars-text", "calendars-list", "policies-text", "policies-number"])
+def test_from_dict_names_the_argument_of_the_wrong_type(kwargs: dict[str, Any], field: str) -> None:
+    data = {"priorities": LEVELS, "default_priority": "P3", "default_policy": "standard", "default_calendar": "ny"}
+    with pytest.raises(ArgumentTypeError) as info:
+        PriorityMatrix.from_dict(data, **kwargs)
+    assert info.value.field == field
+
+
+# -- enum members as values ------------------------------------------------------------
+
+class Status(enum.StrEnum):
+    NEW = "new"
+    OPEN = "open"
+
+
+class Tier(str, enum.Enum):
+    """The older spelling of a string enum: ``str()`` of a member is ``Tier.PREMIUM``, not its value."""
+
+    PREMIUM = "premium"
+    BASIC = "basic"
+
+
+class Subject(enum.StrEnum):
+    JAM = "Printer jammed"
+
+
+@pytest.mark.parametrize("when", [
+    {"status": "open"},
+    {"status": {"in": ["open", "pending"]}},
+    {"status": {"ne": "new"}},
+    {"status": {"not_in": ["new"]}},
+    {"status": {"glob": "op*"}},                         # a prefix glob
+    {"status": {"glob": "o?en"}},                        # a regex glob
+    {"subject": {"glob": "*JAM*"}},                      # a substring glob: indexed
+    {"subject": {"contains": "jam"}},
+    {"requester.tier": {"eq": "premium"}},
+    {"requester.tier": {"glob": "prem*"}},
+    {"any": [{"status": {"glob": "*pe*"}}]},             # not indexed: the closure alone
+], ids=lambda w: str(w))
+def test_enum_members_test_as_their_text(when: dict[str, Any]) -> None:
+    ticket = {"status": Status.OPEN, "subject": Subject.JAM, "requester": {"tier": Tier.PREMIUM}}
+    plain = {"status": "open", "subject": "Printer jammed", "requester": {"tier": "premium"}}
+    assert hit(when, plain)
+    assert hit(when, ticket)
+
+
+def test_enum_members_in_the_base_show_as_their_text() -> None:
+    class Impact(str, enum.Enum):
+        HIGH = "high"
+
+    class Urgency(enum.StrEnum):
+        MEDIUM = "medium"
+
+    class Line(str, enum.Enum):
+        SALES = "sales"
+
+    m = matrix(impact_urgency=IMPACT_URGENCY, business_lines={"sales": {"policy": "sales"}})
+    result = m.classify({"impact": Impact.HIGH, "urgency": Urgency.MEDIUM, "business_line": Line.SALES})
+    # The high x medium cell is P2; read as plain text, equal to the same ticket written with strings.
+    assert (result.priority, result.policy) == ("P2", "sales")
+    assert [v.__class__ for v in (result.base.impact, result.base.urgency, result.base.business_line)] == [str] * 3
+    assert result == m.classify({"impact": "high", "urgency": "medium", "business_line": "sales"})
+    assert result.explain().splitlines()[:2] == ["base: P2 (impact 'high' x urgency 'medium')", "business line: sales"]
+    off_table = m.classify({"impact": Impact.HIGH, "urgency": Status.OPEN})
+    assert off_table.base.note == "urgency 'open' is not in the table"
+
+
+def test_enum_members_in_the_matrix_data_read_as_their_text() -> None:
+    class Level(enum.StrEnum):
+        P1 = "P1"
+        P2 = "P2"
+
+    m = PriorityMatrix.from_dict({"priorities": [Level.P1, Level.P2], "default_priority": Level.P2,
+                                  "default_policy": Tier.PREMIUM, "default_calendar": "ny",
+                                  "rules": [{"when": {"status": {"in": [Status.OPEN]}},
+                                             "then": {"raise": 1, "add_tags": [Tier.BASIC]}}]},
+                                 calendars=CALENDARS)
+    result = m.classify({"status": "open"})
+    assert (result.priority, result.policy, result.tags) == ("P1", "premium", ("basic",))
+    assert [v.__class__ for v in (result.priority, result.policy, *result.tags, *m.priorities)] == [str] * 5
+
+
+def test_a_deep_condition_in_toml_is_refused_with_the_path() -> None:
+    # 40 nested inline tables parse as TOML; the matrix then refuses the 33rd `not`.
+    when = "{ not = " * 40 + '{ x = 1 }' + " }" * 40
+    text = f"""
+priorities = ["P1", "P2", "P3", "P4"]
+default_priority = "P3"
+default_policy = "standard"
+default_calendar = "ny"
+
+[[rules]]
+when = {when}
+then = {{ raise = 1 }}
+"""
+    with pytest.raises(RulesError) as info:
+        PriorityMatrix.from_toml(text, calendars=CALENDARS)
+    assert info.value.field == "rules[0].when" + ".not" * 33
