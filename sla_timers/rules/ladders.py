@@ -14,14 +14,14 @@ belong to the store.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, NamedTuple, Protocol
 
-from ..errors import NaiveDatetimeError, NoOpenTimeError, RulesError
+from ..errors import NoOpenTimeError, RulesError
 from ..timers import Policy, TicketEvent
+from ..validation import load_toml, require_aware
 from . import _schema as s
 
 NOTIFY_KINDS = ("user", "group", "role", "webhook")
@@ -182,11 +182,12 @@ class EscalationLadders:
     def from_toml(
         cls, text: str, *, priorities: Sequence[str] = (), policies: Iterable[Policy] | None = None
     ) -> EscalationLadders:
-        """Parse TOML text (not a path) and validate it like :meth:`from_dict`."""
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise RulesError(f"not valid TOML: {exc}") from exc
+        """Parse TOML text (not a path) and validate it like :meth:`from_dict`.
+
+        :raises ArgumentTypeError: if ``text`` is not a ``str``.
+        :raises RulesError: for malformed TOML (with its line) or any invalid part.
+        """
+        data = load_toml(text, error=RulesError)
         return cls.from_dict(data, priorities=priorities, policies=policies)
 
     @classmethod
@@ -205,7 +206,8 @@ class EscalationLadders:
         or for a metric no version of its policy has, is refused, since it
         could never fire.
 
-        :raises RulesError: naming the bad part, e.g. ``ladders.standard.resolution[1].at``.
+        :raises RulesError: naming the bad part, e.g. ``ladders.standard.resolution[1].at``;
+            also for nesting deeper than :data:`~sla_timers.validation.MAX_DEPTH`.
         """
         top = s.table(data, "")
         s.check_keys(top, "", ("ladders",))
@@ -282,11 +284,12 @@ class EscalationLadders:
         again and call this again at the same ``now``, since the new target may
         put further steps due at once (:meth:`next_due_at` then answers ``now``).
 
+        :raises ArgumentTypeError: if ``now`` is not a datetime.
         :raises NaiveDatetimeError: if ``now`` has no time zone.
         :raises RulesError: if a due step raises the priority and ``priority`` is
             None or not a known level (field ``priority``).
         """
-        _aware(now)
+        require_aware(now, "now")
         if not active:
             return []
         found = [(_fell_due_at(state, lead, now, cal), key, order, step)
@@ -339,9 +342,10 @@ class EscalationLadders:
         stopped, every step fired, or the policy deactivated. Assumes the clocks
         keep running; a new event means new states and a new answer.
 
+        :raises ArgumentTypeError: if ``now`` is not a datetime.
         :raises NaiveDatetimeError: if ``now`` has no time zone.
         """
-        _aware(now)
+        require_aware(now, "now")
         if not active:
             return None
         soonest: datetime | None = None
@@ -385,11 +389,6 @@ class EscalationLadders:
             raise RulesError("priority: these ladders were built without priorities; pass priorities=",
                              field="priority")
         return self.priorities.index(s.name_in(priority, "priority", self.priorities, "priority"))
-
-
-def _aware(now: datetime) -> None:
-    if not isinstance(now, datetime) or now.tzinfo is None or now.utcoffset() is None:
-        raise NaiveDatetimeError(f"now must be a timezone-aware datetime, got {now!r}", field="now")
 
 
 def _values(states: Mapping[str, TimerLike] | Iterable[TimerLike]) -> Iterable[TimerLike]:
