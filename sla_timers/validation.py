@@ -21,7 +21,13 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NoReturn, TypeVar
 
-from .errors import ArgumentTypeError, DurationOutOfRangeError, InvalidTargetError, NaiveDatetimeError, SLAError
+from .errors import (
+    ArgumentTypeError,
+    DurationOutOfRangeError,
+    InvalidTargetError,
+    NaiveDatetimeError,
+    SLAError,
+)
 
 T = TypeVar("T")
 
@@ -77,7 +83,7 @@ def quote(value: object, limit: int = 60) -> str:
     if isinstance(value, str):
         return json.dumps(value if len(value) <= limit else value[:limit], ensure_ascii=False) + (
             "..." if len(value) > limit else "")
-    shown = repr(value)
+    shown = value.isoformat() if isinstance(value, (date, time)) else repr(value)
     return shown if len(shown) <= limit else shown[:limit] + "..."
 
 
@@ -223,10 +229,9 @@ def check_keys(
         if key not in allowed:
             shown = key if isinstance(key, str) else repr(key)
             if renamed and key in renamed:
-                hint = f"; write {renamed[key]}"
-            else:
-                hint = suggest(shown, names)
-            fail(error, join(path, shown), f"unknown key {quote(shown)}{hint} (expected one of: {', '.join(names)})")
+                fail(error, join(path, shown), f"unknown key {quote(shown)}; write {renamed[key]}")
+            fail(error, join(path, shown),
+                 f"unknown key {quote(shown)}{suggest(shown, names)} (expected one of: {', '.join(names)})")
     for key in required:
         if key not in table:
             fail(error, join(path, key), "is required")
