@@ -9,9 +9,11 @@
 
 Times are ISO 8601. One without an offset is wall time in the calendar's zone;
 a wall time that zone skips (spring forward) or repeats (fall back) is refused
-with a hint to add the offset, since either reading could be meant. Durations
-are hours, minutes and seconds (``90m``, ``4h``, ``1h30m``, ``45s``); days are
-refused, because a business day's length depends on the calendar. Answers are
+with a hint to add the offset, since either reading could be meant; so is a
+time outside years 1 to 9999 in UTC or in the calendar's zone. Durations are
+the grammar policies use (:func:`sla_timers.validation.parse_duration`) with
+seconds and a sign allowed (``90m``, ``4h``, ``1h30m``, ``45s``, ``-30m``); days
+are refused, because a business day's length depends on the calendar. Answers are
 printed as ISO 8601 (with the offset) on the first line and in words on the
 second. Bad input: one line on stderr and exit status 2.
 """
@@ -31,14 +33,14 @@ from dateutil import tz as dateutil_tz
 from .clock import BusinessCalendar
 from .clock.files import list_shipped_calendars, load_calendar_spec
 from .clock.spec import WEEKDAYS, CalendarSpec
-from .errors import SLAError
-from .timers.durations import MAX_TARGET
+from .errors import DurationOutOfRangeError, SLAError
+from .validation import aware_utc, quote
+from .validation import parse_duration as parse_any_duration
 
 __all__ = ["main"]
 
 #: Exit status for bad input (argparse's own).
 EXIT_USAGE = 2
-_DURATION = re.compile(r"(-)?(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?", re.ASCII)
 
 
 class UsageError(Exception):
@@ -173,17 +175,19 @@ def parse_when(text: str, zone: ZoneInfo, option: str) -> datetime:
 
     :raises UsageError: for text that is not ISO 8601, or a wall time that
         ``zone`` skips or repeats (the message says which and how to fix it).
+    :raises DurationOutOfRangeError: for an instant before year 1 or after
+        year 9999 in UTC or in ``zone``, where answers cannot be written.
     """
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
         raise UsageError(
-            f"{option}: {text!r} is not an ISO 8601 date-time "
+            f"{option}: {quote(text)} is not an ISO 8601 date-time "
             "(e.g. 2026-11-25T16:30 or 2026-11-25T16:30-05:00)"
         ) from None
     if value.tzinfo is not None:
-        return value
-    local = value.replace(tzinfo=zone)
+        return _in_range(value, zone, option)
+    local = _in_range(value.replace(tzinfo=zone), zone, option)
     before = local.replace(fold=0).utcoffset()
     after = local.replace(fold=1).utcoffset()
     if not dateutil_tz.datetime_exists(local):
@@ -201,37 +205,34 @@ def parse_when(text: str, zone: ZoneInfo, option: str) -> datetime:
     return local
 
 
-def parse_duration(text: str, option: str) -> timedelta:
-    """``90m``, ``4h``, ``1h30m``, ``45s``, optionally negative (``-30m``).
+def _in_range(value: datetime, zone: ZoneInfo, option: str) -> datetime:
+    """``value`` if it has an instant in UTC and a wall time in ``zone`` (both
+    within years 1 to 9999), since the answer is computed in one and printed in
+    the other; else one line naming the option, not Python's ``OverflowError``."""
+    aware_utc(value, option)
+    try:
+        value.astimezone(zone)
+    except OverflowError:
+        raise DurationOutOfRangeError(
+            f"{option}: {value.isoformat()} is outside the supported range: in {zone.key} "
+            "it falls before year 1 or after year 9999",
+            field=option,
+        ) from None
+    return value
 
-    :raises UsageError: for anything else, days included, or more than five years.
+
+def parse_duration(text: str, option: str) -> timedelta:
+    """``90m``, ``4h``, ``1h30m``, ``45s``, optionally signed (``-30m``): the
+    policies' grammar with seconds and a sign allowed, and the same five-year cap.
+
+    :raises InvalidTargetError: for anything else, days included, or more than five years.
     """
-    match = _DURATION.fullmatch(text.strip())
-    if match is None or not any(match.groups()[1:]):
-        if re.fullmatch(r"-?[0-9]+d.*", text.strip(), re.ASCII):
-            raise UsageError(
-                f"{option}: {text!r}: days are not accepted, since a business day's length "
-                "depends on the calendar; write hours, e.g. 16h"
-            )
-        raise UsageError(
-            f"{option}: {text!r} is not a duration; write hours, minutes and seconds "
-            "such as 90m, 4h, 1h30m or 45s"
-        )
-    sign, hours, minutes, seconds = match.groups()
-    if sum(len(part or "") for part in (hours, minutes, seconds)) > 12:
-        raise UsageError(f"{option}: {text!r} is more than five years")
-    duration = timedelta(
-        hours=int(hours or 0), minutes=int(minutes or 0), seconds=int(seconds or 0)
-    )
-    # The same five-year limit as policy targets (RELIABILITY C7).
-    if duration > MAX_TARGET:
-        raise UsageError(f"{option}: {text!r} is more than five years")
-    return -duration if sign else duration
+    return parse_any_duration(text, option, signed=True, seconds=True)
 
 
 def _year(text: str) -> int:
     if not re.fullmatch(r"[0-9]{4}", text, re.ASCII) or not 1 <= int(text) <= 9998:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a year such as 2026")
+        raise argparse.ArgumentTypeError(f"{quote(text)} is not a year such as 2026")
     return int(text)
 
 

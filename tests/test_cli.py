@@ -270,36 +270,35 @@ BAD = [
     ),
     pytest.param(
         ["elapsed", "--calendar", "us-ny-9x5", "--from", "2026-11-23T09:00", "--to", "tomorrow"],
-        "sla-timers: error: --to: 'tomorrow' is not an ISO 8601 date-time "
+        'sla-timers: error: --to: "tomorrow" is not an ISO 8601 date-time '
         "(e.g. 2026-11-25T16:30 or 2026-11-25T16:30-05:00)",
         id="not-iso",
     ),
     pytest.param(
         ["due", "--calendar", "us-ny-9x5", "--from", "2026-11-23T09:00", "--in", "2d"],
-        "sla-timers: error: --in: '2d': days are not accepted, since a business day's length "
-        "depends on the calendar; write hours, e.g. 16h",
+        'sla-timers: error: --in: "2d": days and weeks are not accepted, since a business day\'s '
+        'length depends on the calendar; write hours, e.g. "48h"',
         id="days",
     ),
     pytest.param(
         ["due", "--calendar", "us-ny-9x5", "--from", "2026-11-23T09:00", "--in", "1h30"],
-        "sla-timers: error: --in: '1h30' is not a duration; write hours, minutes and seconds "
-        "such as 90m, 4h, 1h30m or 45s",
+        'sla-timers: error: --in: "1h30" is not a duration; write "90m", "4h" or "1h30m"',
         id="unit-missing",
     ),
     pytest.param(
         ["due", "--calendar", "us-ny-9x5", "--from", "2026-11-23T09:00", "--in", "30m1h"],
-        "sla-timers: error: --in: '30m1h' is not a duration; write hours, minutes and seconds "
-        "such as 90m, 4h, 1h30m or 45s",
+        'sla-timers: error: --in: "30m1h" is not a duration: write units from largest to smallest, '
+        'each once, e.g. "1h30m"',
         id="units-out-of-order",
     ),
     pytest.param(
         ["due", "--calendar", "us-ny-9x5", "--from", "2026-11-23T09:00", "--in", "43921h"],
-        "sla-timers: error: --in: '43921h' is more than five years",
+        'sla-timers: error: --in: "43921h" is over five years (at most 43920h, five years of 366 days)',
         id="over-five-years",  # 5 x 366 days = 43920h
     ),
     pytest.param(
         ["due", "--calendar", "us-ny-9x5", "--from", "2026-11-23T09:00", "--in", "9" * 40 + "h"],
-        f"sla-timers: error: --in: '{'9' * 40}h' is more than five years",
+        f'sla-timers: error: --in: "{"9" * 40}h" is over five years (at most 43920h, five years of 366 days)',
         id="absurd-number",
     ),
     pytest.param(
@@ -329,7 +328,7 @@ BAD = [
     ),
     pytest.param(
         ["calendar", "show", "24x7", "--year", "twenty"],
-        "sla-timers: error: argument --year: 'twenty' is not a year such as 2026 "
+        'sla-timers: error: argument --year: "twenty" is not a year such as 2026 '
         "(see 'sla-timers calendar show --help')",
         id="bad-year",
     ),
@@ -353,9 +352,39 @@ def test_invalid_calendar_file_is_one_line_and_status_2(
     status, out, err = run(capsys, "calendar", "show", str(path))
     assert (status, out) == (2, [])
     assert err == (
-        f"sla-timers: error: {path}: timezone: 'Mars/Olympus' is not a known IANA zone "
+        f'sla-timers: error: {path}: timezone: "Mars/Olympus" is not a known IANA zone '
         "(names match exactly, case included)\n"
     )
+
+
+# Instants the clock cannot represent: each is one line on stderr and status 2, never a traceback.
+OUT_OF_RANGE = [
+    # 9999-12-31 23:59 New York (EST, -05:00) is 10000-01-01 04:59Z: past year 9999 in UTC.
+    pytest.param(["due", "--from", "9999-12-31T23:59", "--in", "4h"],
+                 "--from: 9999-12-31T23:59:00-05:00 is outside the supported range: in UTC", id="wall-after-9999"),
+    # 0001-01-01 00:00+14:00 is 0000-12-31 10:00Z: before year 1 in UTC.
+    pytest.param(["due", "--from", "0001-01-01T00:00+14:00", "--in", "4h"],
+                 "--from: 0001-01-01T00:00:00+14:00 is outside the supported range: in UTC", id="offset-before-1"),
+    # 0001-01-01 00:00Z is 0000-12-31 19:03:58 in New York (LMT, -04:56:02): before year 1 there.
+    pytest.param(["due", "--from", "0001-01-01T00:00Z", "--in=-4h"],
+                 "--from: 0001-01-01T00:00:00+00:00 is outside the supported range: in America/New_York",
+                 id="utc-before-1-in-zone"),
+    pytest.param(["elapsed", "--from", "2026-01-01T00:00", "--to", "9999-12-31T23:59-12:00"],
+                 "--to: 9999-12-31T23:59:00-12:00 is outside the supported range: in UTC", id="elapsed-to"),
+    # Fri 9999-12-31 16:00 + 4h: 1h to the close, the next opening would be in year 10000.
+    pytest.param(["due", "--from", "9999-12-31T16:00", "--in", "4h"], "would pass year 9999", id="answer-after-9999"),
+]
+
+
+@pytest.mark.parametrize(("argv", "words"), OUT_OF_RANGE)
+def test_instants_out_of_range_are_one_line_and_status_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str], words: str
+) -> None:
+    command, *rest = argv
+    status, out, err = run(capsys, command, "--calendar", "us-ny-9x5", *rest)
+    assert (status, out) == (2, [])
+    assert err.startswith("sla-timers: error: ") and err.count("\n") == 1
+    assert words in err
 
 
 def test_help_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:

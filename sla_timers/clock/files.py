@@ -12,13 +12,13 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import tomllib
 from functools import lru_cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from ..errors import CalendarError, CalendarNotFound
+from ..validation import load_toml
 from .schema import parse_calendar
 from .spec import CalendarSpec
 
@@ -109,11 +109,8 @@ def _parse(raw: bytes, source: str) -> CalendarSpec:
             f"{source}: not UTF-8 text (byte {exc.start}); save the file as UTF-8",
             field="calendar",
         ) from exc
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        # The message already says where: "... (at line 3, column 9)".
-        raise CalendarError(f"{source}: invalid TOML: {exc}", field="calendar") from exc
+    # Syntax errors say where ("... (at line 3, column 9)"); nesting too deep to parse is refused too.
+    data = load_toml(text, error=CalendarError, source=source, field="calendar")
     try:
         return parse_calendar(data)
     except CalendarError as exc:

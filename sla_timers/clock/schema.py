@@ -19,10 +19,9 @@ its message and in ``field``, and derives from :class:`CalendarError`.
 
 from __future__ import annotations
 
-import difflib
 import re
 import zoneinfo
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from typing import Any
@@ -33,6 +32,16 @@ from ..errors import (
     NoOpenTimeError,
     OverlappingWindowsError,
     UnknownTimezoneError,
+)
+from ..validation import (
+    check_depth,
+    check_keys,
+    describe,
+    quote,
+    require_list,
+    require_str,
+    require_table,
+    suggest,
 )
 from .spec import WEEKDAYS, CalendarSpec, DatedWindow, Window
 
@@ -70,12 +79,13 @@ def parse_calendar(data: Mapping[str, Any]) -> CalendarSpec:
     :raises OverlappingWindowsError: for windows that overlap, also across midnight.
     :raises NoOpenTimeError: when there are no weekly hours and no openings.
     :raises CalendarError: for anything else (unknown keys, wrong types, bad dates,
-        unknown holiday country or subdivision, a closure that closes nothing).
+        unknown holiday country or subdivision, a closure that closes nothing,
+        nesting deeper than :data:`~sla_timers.validation.MAX_DEPTH`).
     """
-    if not isinstance(data, Mapping):
-        raise CalendarError(f"a calendar must be a table (mapping), got {_type_name(data)}")
-    _check_keys(data, _TOP_KEYS, prefix="")
-    name = _require_str(data, "name", "name")
+    data = require_table(data, "", error=CalendarError, what="a calendar table")
+    check_depth(data, error=CalendarError)
+    check_keys(data, "", _TOP_KEYS, error=CalendarError, required=("name",))
+    name = require_str(data["name"], "name", error=CalendarError)
     if not name.strip():
         raise CalendarError("name: must not be empty", field="name")
     timezone = _parse_timezone(data.get("timezone"))
@@ -140,12 +150,10 @@ def _parse_timezone(value: object) -> str:
             field="timezone",
         )
     if not isinstance(value, str):
-        raise UnknownTimezoneError(
-            f"timezone: expected a string, got {_type_name(value)}", field="timezone"
-        )
+        raise UnknownTimezoneError(f"timezone: expected a string, got {describe(value)}", field="timezone")
     if value in _NOT_PORTABLE_ZONES:
         raise UnknownTimezoneError(
-            f"timezone: {value!r} is not a portable IANA zone name; "
+            f"timezone: {quote(value)} is not a portable IANA zone name; "
             'write the zone itself, e.g. "Europe/Berlin"',
             field="timezone",
         )
@@ -155,12 +163,12 @@ def _parse_timezone(value: object) -> str:
             zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError) as exc:
             raise UnknownTimezoneError(
-                f"timezone: {value!r} is listed but does not load ({exc})", field="timezone"
+                f"timezone: {quote(value)} is listed but does not load ({exc})", field="timezone"
             ) from exc
         return value
-    hint = _suggest(value, zones, case_insensitive=True)
+    hint = suggest(value, zones)
     raise UnknownTimezoneError(
-        f"timezone: {_short(value)} is not a known IANA zone "
+        f"timezone: {quote(value)} is not a known IANA zone "
         f"(names match exactly, case included){hint}",
         field="timezone",
     )
@@ -174,16 +182,12 @@ def _available_zones() -> frozenset[str]:
 
 def _parse_hours(value: object) -> list[list[tuple[Window, str]]]:
     """Seven lists (Monday first) of (window, field path), in input order."""
-    if not isinstance(value, Mapping):
-        raise CalendarError(
-            f"hours: expected a table of weekday -> windows, got {_type_name(value)}",
-            field="hours",
-        )
-    _check_keys(value, WEEKDAYS, prefix="hours.")
+    value = require_table(value, "hours", error=CalendarError, what="a table of weekday -> windows")
+    check_keys(value, "hours", WEEKDAYS, error=CalendarError)
     days: list[list[tuple[Window, str]]] = []
     for day in WEEKDAYS:
         path = f"hours.{day}"
-        items = _require_list(value.get(day, []), path, example='["09:00-17:00"]')
+        items = require_list(value.get(day, []), path, error=CalendarError, example='["09:00-17:00"]')
         windows = []
         for index, item in enumerate(items):
             item_path = f"{path}[{index}]"
@@ -196,20 +200,18 @@ def _parse_hours(value: object) -> list[list[tuple[Window, str]]]:
 def _parse_window(value: object, path: str) -> Window:
     """One ``"HH:MM-HH:MM"``: ``end < start`` crosses midnight, ``24:00`` only ends."""
     if not isinstance(value, str):
-        raise InvalidWindowError(
-            f"{path}: expected a string like '09:00-17:00', got {_type_name(value)}", field=path
-        )
+        raise InvalidWindowError(f'{path}: expected a string like "09:00-17:00", got {describe(value)}', field=path)
     parts = value.split("-")
     if len(parts) != 2:
         raise InvalidWindowError(
-            f"{path}: {_short(value)} is not a window; write 'HH:MM-HH:MM', e.g. '09:00-17:00'",
+            f'{path}: {quote(value)} is not a window; write "HH:MM-HH:MM", e.g. "09:00-17:00"',
             field=path,
         )
     start = _parse_clock(parts[0], path, value, may_be_24=False)
     end = _parse_clock(parts[1], path, value, may_be_24=True)
     if start == end:
         raise InvalidWindowError(
-            f"{path}: {value!r} is empty; write '00:00-24:00' for a whole day", field=path
+            f'{path}: {quote(value)} is empty; write "00:00-24:00" for a whole day', field=path
         )
     return _window(start, end)
 
@@ -218,56 +220,52 @@ def _parse_clock(text: str, path: str, whole: str, *, may_be_24: bool) -> int:
     """Minutes since midnight for ``HH:MM``; 1440 for ``24:00`` where allowed."""
     if _CLOCK_WITH_SECONDS.fullmatch(text):
         raise InvalidWindowError(
-            f"{path}: {_short(whole)} has seconds; times are 'HH:MM'", field=path
+            f'{path}: {quote(whole)} has seconds; times are "HH:MM"', field=path
         )
     match = _CLOCK.fullmatch(text)
     if match is None:
         raise InvalidWindowError(
-            f"{path}: {_short(whole)} is not 'HH:MM-HH:MM' "
-            "(two digits each, e.g. '09:00-17:00')",
+            f'{path}: {quote(whole)} is not "HH:MM-HH:MM" '
+            '(two digits each, e.g. "09:00-17:00")',
             field=path,
         )
     hour, minute = int(match[1]), int(match[2])
     if minute > 59:
         raise InvalidWindowError(
-            f"{path}: {_short(whole)}: minute {match[2]} is out of range (00-59)", field=path
+            f"{path}: {quote(whole)}: minute {match[2]} is out of range (00-59)", field=path
         )
     if hour == 24 and minute == 0:
         if may_be_24:
             return _DAY
         raise InvalidWindowError(
-            f"{path}: {_short(whole)}: 24:00 can only end a window; "
+            f"{path}: {quote(whole)}: 24:00 can only end a window; "
             "write 00:00 to start at midnight",
             field=path,
         )
     if hour > 23:
         raise InvalidWindowError(
-            f"{path}: {_short(whole)}: hour {match[1]} is out of range (00-23, or 24:00 as an end)",
+            f"{path}: {quote(whole)}: hour {match[1]} is out of range (00-23, or 24:00 as an end)",
             field=path,
         )
     return hour * 60 + minute
 
 
 def _parse_holidays(value: object) -> tuple[str | None, str | None, set[date]]:
-    if not isinstance(value, Mapping):
-        raise CalendarError(
-            f"holidays: expected a table with country, subdiv, dates; got {_type_name(value)}",
-            field="holidays",
-        )
-    _check_keys(value, _HOLIDAY_KEYS, prefix="holidays.", renamed=_HOLIDAY_RENAMED)
+    value = require_table(value, "holidays", error=CalendarError, what="a table with country, subdiv, dates")
+    check_keys(value, "holidays", _HOLIDAY_KEYS, error=CalendarError, renamed=_HOLIDAY_RENAMED)
     country = subdiv = None
     if "country" in value:
-        country = _require_str(value, "country", "holidays.country")
+        country = require_str(value["country"], "holidays.country", error=CalendarError)
         _check_country(country)
     if "subdiv" in value:
-        subdiv = _require_str(value, "subdiv", "holidays.subdiv")
+        subdiv = require_str(value["subdiv"], "holidays.subdiv", error=CalendarError)
         if country is None:
             raise CalendarError(
                 "holidays.subdiv: needs holidays.country (e.g. country = \"US\", subdiv = \"NY\")",
                 field="holidays.subdiv",
             )
         _check_subdiv(country, subdiv)
-    dates = _require_list(value.get("dates", []), "holidays.dates", example='["2026-12-24"]')
+    dates = require_list(value.get("dates", []), "holidays.dates", error=CalendarError, example='["2026-12-24"]')
     closed = {_parse_date(d, f"holidays.dates[{i}]") for i, d in enumerate(dates)}
     return country, subdiv, closed
 
@@ -276,9 +274,9 @@ def _check_country(country: str) -> None:
     supported = _supported_countries()
     if country in supported:
         return
-    hint = _suggest(country, supported, case_insensitive=True)
+    hint = suggest(country, supported)
     raise CalendarError(
-        f"holidays.country: {_short(country)} is not a country code the holidays package "
+        f"holidays.country: {quote(country)} is not a country code the holidays package "
         f"supports (ISO 3166-1 alpha-2, upper case){hint}",
         field="holidays.country",
     )
@@ -295,9 +293,9 @@ def _check_subdiv(country: str, subdiv: str) -> None:
             field="holidays.subdiv",
         )
     alias = _subdivision_aliases(country).get(subdiv)
-    hint = f"; did you mean {alias!r}?" if alias else _suggest(subdiv, codes, case_insensitive=True)
+    hint = f"; did you mean {quote(alias)}?" if alias else suggest(subdiv, codes)
     raise CalendarError(
-        f"holidays.subdiv: {_short(subdiv)} is not a subdivision of {country} in the holidays "
+        f"holidays.subdiv: {quote(subdiv)} is not a subdivision of {country} in the holidays "
         f"package (codes: {', '.join(codes)}){hint}",
         field="holidays.subdiv",
     )
@@ -330,41 +328,32 @@ def _parse_date(value: object, path: str) -> date:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
     if not isinstance(value, str):
-        raise CalendarError(
-            f"{path}: expected a date 'YYYY-MM-DD', got {_type_name(value)}", field=path
-        )
+        raise CalendarError(f'{path}: expected a date "YYYY-MM-DD", got {describe(value)}', field=path)
     if not _ISO_DATE.fullmatch(value):
-        raise CalendarError(f"{path}: {_short(value)} is not a date 'YYYY-MM-DD'", field=path)
+        raise CalendarError(f'{path}: {quote(value)} is not a date "YYYY-MM-DD"', field=path)
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        raise CalendarError(f"{path}: {value!r} is not a valid date ({exc})", field=path) from exc
+        raise CalendarError(f"{path}: {quote(value)} is not a valid date ({exc})", field=path) from exc
 
 
 def _parse_dated_windows(value: object, key: str) -> list[tuple[DatedWindow, str]]:
     """``[[closures]]`` or ``[[openings]]``: tables of date, from, to."""
-    items = _require_list(
-        value, key, example='[{date = "2026-12-31", from = "13:00", to = "17:00"}]'
+    items = require_list(
+        value, key, error=CalendarError, example='[{date = "2026-12-31", from = "13:00", to = "17:00"}]'
     )
     result = []
-    for index, item in enumerate(items):
+    for index, entry in enumerate(items):
         path = f"{key}[{index}]"
-        if not isinstance(item, Mapping):
-            raise CalendarError(
-                f"{path}: expected a table with date, from, to; got {_type_name(item)}", field=path
-            )
-        _check_keys(item, _DATED_KEYS, prefix=f"{path}.")
-        for required in _DATED_KEYS:
-            if required not in item:
-                raise CalendarError(f"{path}.{required}: missing", field=f"{path}.{required}")
+        item = require_table(entry, path, error=CalendarError, what="a table with date, from, to")
+        check_keys(item, path, _DATED_KEYS, error=CalendarError, required=_DATED_KEYS)
         day = _parse_date(item["date"], f"{path}.date")
         start = _parse_time_field(item["from"], f"{path}.from", may_be_24=False)
         end = _parse_time_field(item["to"], f"{path}.to", may_be_24=True)
         if start == end:
-            whole = "from = '00:00', to = '24:00'"
             raise InvalidWindowError(
-                f"{path}: from {item['from']!r} to {item['to']!r} is empty; "
-                f"write {whole} for a whole day",
+                f"{path}: from {quote(item['from'])} to {quote(item['to'])} is empty; "
+                'write from = "00:00", to = "24:00" for a whole day',
                 field=f"{path}.to",
             )
         if key == "closures" and end < start:
@@ -379,9 +368,7 @@ def _parse_dated_windows(value: object, key: str) -> list[tuple[DatedWindow, str
 
 def _parse_time_field(value: object, path: str, *, may_be_24: bool) -> int:
     if not isinstance(value, str):
-        raise InvalidWindowError(
-            f"{path}: expected a time 'HH:MM', got {_type_name(value)}", field=path
-        )
+        raise InvalidWindowError(f'{path}: expected a time "HH:MM", got {describe(value)}', field=path)
     return _parse_clock(value, path, value, may_be_24=may_be_24)
 
 
@@ -410,7 +397,7 @@ def _check_weekly_overlaps(days: list[list[tuple[Window, str]]]) -> None:
                 else ""
             )
             raise OverlappingWindowsError(
-                f"{path_b}: '{window_b}' overlaps {path_a} '{window_a}'{spill}; "
+                f'{path_b}: "{window_b}" overlaps {path_a} "{window_a}"{spill}; '
                 "windows may touch but not overlap",
                 field=path_b,
             )
@@ -501,77 +488,3 @@ def _dated_key(dated: DatedWindow) -> tuple[date, int]:
 def _dated_to_dict(dated: DatedWindow) -> dict[str, str]:
     start, end = str(dated.window).split("-")
     return {"date": dated.day.isoformat(), "from": start, "to": end}
-
-
-def _check_keys(
-    table: Mapping[Any, Any],
-    allowed: Sequence[str],
-    *,
-    prefix: str,
-    renamed: Mapping[str, str] | None = None,
-) -> None:
-    for key in table:
-        if key not in allowed:
-            shown = key if isinstance(key, str) else repr(key)
-            if renamed and key in renamed:
-                hint = f"; write {renamed[key]}"
-            else:
-                hint = _suggest(str(key), allowed, case_insensitive=True)
-            raise CalendarError(
-                f"{prefix}{shown}: unknown key (expected one of {', '.join(allowed)}){hint}",
-                field=f"{prefix}{shown}",
-            )
-
-
-def _require_str(table: Mapping[str, Any], key: str, path: str) -> str:
-    if key not in table:
-        raise CalendarError(f"{path}: missing", field=path)
-    value = table[key]
-    if not isinstance(value, str):
-        raise CalendarError(f"{path}: expected a string, got {_type_name(value)}", field=path)
-    return value
-
-
-def _require_list(value: object, path: str, *, example: str) -> Sequence[Any]:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
-        raise CalendarError(
-            f"{path}: expected a list, got {_type_name(value)}; write e.g. {example}", field=path
-        )
-    return value
-
-
-def _suggest(value: str, choices: Iterable[str], *, case_insensitive: bool = False) -> str:
-    """``"; did you mean 'X'?"`` for the closest choices, or ``""``."""
-    choices = list(choices)
-    if len(value) > 100:  # nothing that long is a typo of a name; spare difflib
-        return ""
-    if case_insensitive:
-        same = [c for c in choices if c.casefold() == value.casefold()]
-        if same:
-            return f"; did you mean {same[0]!r}?"
-    close = difflib.get_close_matches(value, choices, n=3)
-    if not close:
-        return ""
-    return "; did you mean " + " or ".join(repr(c) for c in close) + "?"
-
-
-def _short(value: str, limit: int = 60) -> str:
-    """``repr`` of user text, cut so a pasted novel does not flood the message."""
-    return repr(value) if len(value) <= limit else repr(value[:limit]) + "..."
-
-
-def _type_name(value: object) -> str:
-    names = {
-        str: "a string",
-        bool: "a boolean",
-        int: "an integer",
-        float: "a number",
-        type(None): "null",
-    }
-    if type(value) in names:
-        return names[type(value)]
-    if isinstance(value, Mapping):
-        return "a table"
-    if isinstance(value, (list, tuple)):
-        return "a list"
-    return type(value).__name__

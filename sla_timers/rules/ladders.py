@@ -18,7 +18,6 @@ its :class:`~sla_timers.timers.MetricSettings` says.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,7 +26,7 @@ from typing import Any, NamedTuple, Protocol
 from ..clock import BusinessCalendar
 from ..errors import ArgumentTypeError, DurationOutOfRangeError, NoOpenTimeError, RulesError
 from ..timers import Evaluation, Policy, TicketEvent
-from ..validation import require_aware, type_name
+from ..validation import load_toml, require_aware, python_type_name as type_name
 from . import _schema as s
 from .conditions import plain, plain_data
 
@@ -227,11 +226,12 @@ class EscalationLadders:
     def from_toml(
         cls, text: str, *, priorities: Sequence[str] = (), policies: Iterable[Policy] | None = None
     ) -> EscalationLadders:
-        """Parse TOML text (not a path) and validate it like :meth:`from_dict`."""
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise RulesError(f"not valid TOML: {exc}") from exc
+        """Parse TOML text (not a path) and validate it like :meth:`from_dict`.
+
+        :raises ArgumentTypeError: if ``text`` is not a ``str``.
+        :raises RulesError: for malformed TOML (with its line) or any invalid part.
+        """
+        data = load_toml(text, error=RulesError)
         return cls.from_dict(data, priorities=priorities, policies=policies)
 
     @classmethod
@@ -254,7 +254,8 @@ class EscalationLadders:
         :meth:`due_steps` dates a ``time = "calendar"`` metric's steps in real
         time when given only the policy's name.
 
-        :raises RulesError: naming the bad part, e.g. ``ladders.standard.resolution[1].at``.
+        :raises RulesError: naming the bad part, e.g. ``ladders.standard.resolution[1].at``;
+            also for nesting deeper than :data:`~sla_timers.validation.MAX_DEPTH`.
         """
         if policies is not None:
             policies = list(_policies(policies))

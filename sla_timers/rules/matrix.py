@@ -11,14 +11,13 @@ rules that can match it, in rule order.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from ..errors import ArgumentTypeError, RulesError
-from ..validation import require_aware, type_name
+from ..validation import load_toml, require_aware, python_type_name as type_name
 from . import _schema as s
 from ._index import RuleIndex
 from .conditions import (
@@ -262,10 +261,7 @@ class PriorityMatrix:
 
         :raises RulesError: on TOML syntax errors too (``field`` is None then).
         """
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise RulesError(f"not valid TOML: {exc}") from exc
+        data = load_toml(text, error=RulesError)
         return cls.from_dict(data, calendars=calendars, policies=policies)
 
     @classmethod

@@ -9,20 +9,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from ..errors import InvalidTargetError
+from ..validation import MAX_DURATION, quote
+from ..validation import parse_duration as parse_any_duration
 
-#: Longest target or lead time a policy may set. Five years of 366 days plus a
-#: spare day, so "five years" written in hours is never refused.
-MAX_TARGET = timedelta(days=5 * 366)
+#: Longest target or lead time a policy may set: the one cap on every duration
+#: input (:data:`sla_timers.validation.MAX_DURATION`), five years of 366 days.
+MAX_TARGET = MAX_DURATION
 
-# [0-9], not \d: \d also matches other scripts' digits ("\u0664h"), which int() would read.
-_DURATION = re.compile(r"(?:(?P<h>[0-9]+)h)?(?:(?P<m>[0-9]+)m)?")
-_EOD = re.compile(r"eod(?:\+(?P<n>[0-9]+))?")
-_HINT = 'write "90m", "4h" or "1h30m"'
-
-
-def _shown(value: object) -> str:
-    # Policies are TOML: show strings as TOML writes them, in double quotes.
-    return f'"{value}"' if isinstance(value, str) else repr(value)
+_EOD = re.compile(r"eod(?:\+(?P<n>[0-9]+))?", re.ASCII)
+# eod+N past this many digits is over the cap whatever N is; checked before int(),
+# which refuses strings over 4,300 digits with a ValueError of its own.
+_EOD_DIGITS = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,27 +44,13 @@ Target = timedelta | EndOfDay
 
 def parse_duration(value: object, field: str) -> timedelta:
     """Parse a lead time or fixed target: ``"90m"``, ``"4h"``, ``"1h30m"`` or an
-    integer number of minutes.
+    integer number of minutes (the grammar of
+    :func:`sla_timers.validation.parse_duration`, above zero).
 
     :raises InvalidTargetError: if the value is malformed, zero, negative or over
         five years; ``field`` names it in the message and on the error.
     """
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise InvalidTargetError(
-            f"{field}: {_shown(value)} is not a duration; {_HINT}, or an integer number of minutes",
-            field=field,
-        )
-    if isinstance(value, int):
-        return _checked_minutes(value, repr(value), field)
-    text = value.strip()
-    if text.startswith("-"):
-        raise InvalidTargetError(f"{field}: {_shown(value)} is negative; a target must be positive", field=field)
-    match = _DURATION.fullmatch(text)
-    if not text or match is None:
-        hint = ' ("d" is ambiguous in business time: write "48h", or "eod+1" for a business day)' if text.endswith("d") else ""
-        raise InvalidTargetError(f"{field}: {_shown(value)} is not a duration; {_HINT}{hint}", field=field)
-    hours, minutes = int(match["h"] or 0), int(match["m"] or 0)
-    return _checked_minutes(hours * 60 + minutes, _shown(value), field)
+    return parse_any_duration(value, field, error=InvalidTargetError, whole_minutes=True)
 
 
 def parse_target(value: object, field: str) -> Target:
@@ -77,12 +60,13 @@ def parse_target(value: object, field: str) -> Target:
         beyond five years of business days.
     """
     if isinstance(value, str):
-        match = _EOD.fullmatch(value.strip())
+        match = _EOD.fullmatch(value)
         if match is not None:
-            days = int(match["n"] or 0)
-            if days > MAX_TARGET.days:
-                raise InvalidTargetError(f"{field}: {_shown(value)} is over five years", field=field)
-            return EndOfDay(days)
+            digits = match["n"] or "0"
+            if len(digits.lstrip("0")) > _EOD_DIGITS or int(digits) > MAX_TARGET.days:
+                raise InvalidTargetError(
+                    f"{field}: {quote(value)} is over five years (at most eod+{MAX_TARGET.days})", field=field)
+            return EndOfDay(int(digits))
     return parse_duration(value, field)
 
 
@@ -93,13 +77,3 @@ def format_target(target: Target) -> str:
     minutes = int(target.total_seconds()) // 60
     hours, minutes = divmod(minutes, 60)
     return (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes or not hours else "")
-
-
-def _checked_minutes(minutes: int, shown: str, field: str) -> timedelta:
-    if minutes < 0:
-        raise InvalidTargetError(f"{field}: {shown} is negative; a target must be positive", field=field)
-    if minutes == 0:
-        raise InvalidTargetError(f"{field}: {shown} is zero; a target must be positive", field=field)
-    if minutes > MAX_TARGET.days * 1440:
-        raise InvalidTargetError(f"{field}: {shown} is over five years", field=field)
-    return timedelta(minutes=minutes)

@@ -5,14 +5,16 @@ and their order. No I/O here.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
 from ..errors import EventError, NaiveDatetimeError
+from ..validation import aware_utc
 
 #: kind -> {field: (types accepted, required)}. ``id`` is allowed on every kind.
-#: Replies may carry ``channel`` and ``author``: every channel counts the same (B12).
+#: Replies may carry ``channel`` and ``author``: every channel counts the same (a
+#: customer's reply by mail opens next_response just as one on the portal does).
 _SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
     "created": {"priority": ((str,), True), "status": ((str,), False), "policy": ((str,), False),
                 "group": ((str, type(None)), False)},
@@ -68,7 +70,7 @@ class TicketEvent:
         schema = _SCHEMA.get(kind) if isinstance(kind, str) else None
         if schema is None:
             raise EventError(f"kind: {kind!r} is not an event kind; use one of {', '.join(KINDS)}", field="kind")
-        at = _aware(at, "at")
+        at = aware_utc(at, "at", error=EventError, out_of_range=EventError)
         event_id = data.pop("id", None)
         if event_id is not None and (not isinstance(event_id, str) or not event_id):
             raise EventError(f"id: {event_id!r} must be a non-empty string", field="id")
@@ -89,7 +91,7 @@ class TicketEvent:
             if isinstance(value, str) and not value:
                 raise EventError(f"{name}: must not be empty", field=name)
         if "due_at" in data:
-            data["due_at"] = _aware(data["due_at"], "due_at")
+            data["due_at"] = aware_utc(data["due_at"], "due_at", error=EventError, out_of_range=EventError)
         if kind == "created":
             data.setdefault("status", "new")
         set_ = object.__setattr__
@@ -202,11 +204,3 @@ def _strip_field(exc: EventError | NaiveDatetimeError) -> str:
     prefix = f"{exc.field}: "
     return message[len(prefix):] if exc.field and message.startswith(prefix) else message
 
-
-def _aware(value: object, name: str) -> datetime:
-    if not isinstance(value, datetime):
-        raise EventError(f"{name}: {value!r} is not a datetime", field=name)
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise NaiveDatetimeError(f"{name}: {value!r} must be timezone-aware", field=name)
-    # Stored in UTC: two ZoneInfo datetimes differing only in fold compare as wall time (B3).
-    return value.astimezone(timezone.utc)

@@ -4,7 +4,6 @@ from a dict or TOML text, and the choice of the version in force. No I/O here.
 
 from __future__ import annotations
 
-import tomllib
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -12,14 +11,31 @@ from datetime import date, datetime, time, timedelta, timezone
 from types import MappingProxyType
 from typing import Any, Literal
 
-from ..errors import NaiveDatetimeError, PolicyError
+from ..errors import PolicyError
+from ..validation import (
+    aware_utc,
+    check_depth,
+    check_keys,
+    describe,
+    fail,
+    join,
+    load_toml,
+    quote,
+    require_aware,
+    require_list,
+    require_str,
+    require_table,
+    require_type,
+    suggest,
+)
 from .durations import Target, parse_duration, parse_target
 
 #: The metric kinds the engine knows; a metric's name is its kind unless it says ``kind``.
 METRIC_KINDS = ("first_response", "next_response", "periodic_update", "resolution")
 
-#: Which kinds pause in a pause status when the policy does not say
-#: (the issue: resolution and periodic update pause, first response does not).
+#: Which kinds pause in a pause status when the policy does not say: the clock
+#: runs down the time the team owes, and while the customer owes an answer
+#: nobody can resolve or update, but a first response is owed at once.
 DEFAULT_PAUSES = {"first_response": False, "next_response": False, "periodic_update": True, "resolution": True}
 
 #: Reopen behaviour when the policy does not say (DESIGN.md). First response never restarts.
@@ -35,11 +51,11 @@ DEFAULT_STOP_STATUSES = ("solved", "closed")
 
 StatusCategory = Literal["work", "pause", "stop"]
 
-_TOP_KEYS = {
+_TOP_KEYS = (
     "name", "version", "effective_from", "calendar", "description", "statuses", "pause_statuses",
     "stop_statuses", "first_response_statuses", "warn_at", "warn_before", "metrics", "targets",
-}
-_METRIC_KEYS = {"kind", "pauses", "reopen", "time", "scope"}
+)
+_METRIC_KEYS = ("kind", "pauses", "reopen", "time", "scope")
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,13 +162,11 @@ class Policy:
     def from_toml(cls, text: str) -> Policy:
         """Parse a policy from TOML text (the caller reads the file).
 
-        :raises PolicyError: for malformed TOML or any invalid field (see :meth:`from_dict`).
+        :raises ArgumentTypeError: if ``text`` is not a ``str``.
+        :raises PolicyError: for malformed TOML (with its line) or any invalid
+            field (see :meth:`from_dict`).
         """
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise PolicyError(f"policy is not valid TOML: {exc}") from None
-        return cls.from_dict(data)
+        return cls.from_dict(load_toml(text, error=PolicyError, source="policy"))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Policy:
@@ -161,21 +175,18 @@ class Policy:
         :raises InvalidTargetError: for a malformed, zero, negative or over-five-year
             target or lead time.
         :raises NaiveDatetimeError: for an ``effective_from`` datetime without offset.
-        :raises PolicyError: for any other invalid field; ``field`` names it.
+        :raises PolicyError: for any other invalid field, nesting deeper than
+            :data:`~sla_timers.validation.MAX_DEPTH` included; ``field`` names it.
         """
-        if not isinstance(data, Mapping):
-            raise PolicyError(f"policy must be a table, got {type(data).__name__}")
-        unknown = sorted(set(data) - _TOP_KEYS)
-        if unknown:
-            raise PolicyError(f"{unknown[0]}: unknown policy key; known keys: {', '.join(sorted(_TOP_KEYS))}", field=unknown[0])
-        name = _text(data, "name", "name")
+        data = require_table(data, "", error=PolicyError, what="a policy table")
+        check_depth(data, error=PolicyError)
+        check_keys(data, "", _TOP_KEYS, error=PolicyError, required=("name", "calendar"))
+        name = require_str(data["name"], "name", error=PolicyError, non_empty=True)
         version = data.get("version", 1)
         if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-            raise PolicyError(f"version: {version!r} is not a positive integer", field="version")
-        calendar = _text(data, "calendar", "calendar")
-        description = data.get("description", "")
-        if not isinstance(description, str):
-            raise PolicyError("description: must be a string", field="description")
+            fail(PolicyError, "version", f"{quote(version)} is not a positive integer")
+        calendar = require_str(data["calendar"], "calendar", error=PolicyError, non_empty=True)
+        description = require_str(data.get("description", ""), "description", error=PolicyError)
         effective_from = _instant(data.get("effective_from"), "effective_from")
 
         statuses = _status_list(data, "statuses", None)
@@ -185,25 +196,17 @@ class Policy:
         assert pause is not None and stop is not None and first is not None
         both = sorted(set(pause) & set(stop))
         if both:
-            raise PolicyError(
-                f"pause_statuses: {both[0]!r} is also in stop_statuses; a status either pauses or stops",
-                field="pause_statuses",
-            )
+            fail(PolicyError, "pause_statuses",
+                 f"{quote(both[0])} is also in stop_statuses; a status either pauses or stops")
         if statuses is not None:
             for key, listed in (("pause_statuses", pause), ("stop_statuses", stop), ("first_response_statuses", first)):
                 for i, status in enumerate(listed):
                     if status not in statuses:
-                        raise PolicyError(
-                            f"{key}[{i}]: {status!r} is not in statuses; add it there or remove it here",
-                            field=f"{key}[{i}]",
-                        )
+                        fail(PolicyError, join(key, i), f"{quote(status)} is not in statuses; add it there or remove it here")
         for i, status in enumerate(first):
             if status in stop or status in pause:
-                raise PolicyError(
-                    f"first_response_statuses[{i}]: {status!r} is a pause or stop status; "
-                    "only working statuses can count as a first response",
-                    field=f"first_response_statuses[{i}]",
-                )
+                fail(PolicyError, join("first_response_statuses", i),
+                     f"{quote(status)} is a pause or stop status; only working statuses can count as a first response")
 
         warnings = _warnings(data)
         metrics = _metrics(data.get("metrics", {}))
@@ -236,9 +239,15 @@ class PolicySet:
     """
 
     def __init__(self, policies: Iterable[Policy]) -> None:
-        """:raises PolicyError: if two policies share a name and version."""
+        """:raises ArgumentTypeError: if ``policies`` is not iterable or holds
+            something other than a :class:`Policy` (field ``policies[i]``).
+        :raises PolicyError: if two policies share a name and version.
+        """
+        if isinstance(policies, (str, bytes, Mapping)) or not isinstance(policies, Iterable):
+            require_type(policies, (list, tuple), "policies", "list of Policy")
         by_name: dict[str, list[Policy]] = {}
-        for policy in policies:
+        for i, item in enumerate(policies):
+            policy = require_type(item, Policy, join("policies", i))
             versions = by_name.setdefault(policy.name, [])
             if any(p.version == policy.version for p in versions):
                 raise PolicyError(
@@ -266,10 +275,10 @@ class PolicySet:
         at or before it, then the highest version), or None if none is.
 
         ``name`` may be None when the set holds a single policy name.
+        :raises ArgumentTypeError: if ``at`` is not a datetime.
         :raises NaiveDatetimeError: if ``at`` has no tzinfo.
         """
-        if at.tzinfo is None or at.utcoffset() is None:
-            raise NaiveDatetimeError(f"at must be timezone-aware, got {at!r}", field="at")
+        require_aware(at, "at")
         if name is None:
             if len(self._by_name) != 1:
                 return None
@@ -294,15 +303,6 @@ def _sort_key(policy: Policy) -> tuple[datetime, int]:
     return (policy.effective_from or _EPOCH, policy.version)
 
 
-def _text(data: Mapping[str, Any], key: str, path: str) -> str:
-    value = data.get(key)
-    if value is None:
-        raise PolicyError(f"{path}: required", field=path)
-    if not isinstance(value, str) or not value.strip():
-        raise PolicyError(f"{path}: {value!r} must be a non-empty string", field=path)
-    return value
-
-
 def _instant(value: object, path: str) -> datetime | None:
     # A date means 00:00 UTC that day: policies are chosen by instant, and the
     # policy does not carry a calendar zone of its own to read a date in.
@@ -312,119 +312,88 @@ def _instant(value: object, path: str) -> datetime | None:
         try:
             value = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
         except ValueError:
-            raise PolicyError(
-                f"{path}: {value!r} is not a date; write \"2026-01-01\" or \"2026-01-01T00:00:00+00:00\"",
-                field=path,
-            ) from None
+            fail(PolicyError, path, f'{quote(value)} is not a date; write "2026-01-01" or "2026-01-01T00:00:00+00:00"')
     if isinstance(value, datetime):
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise NaiveDatetimeError(f"{path}: {value.isoformat()} has no UTC offset; add one (\"+00:00\")", field=path)
-        return value.astimezone(timezone.utc)
+        # Near year 1 or 9999 an offset can push the instant out of range in UTC.
+        return aware_utc(value, path, error=PolicyError, out_of_range=PolicyError)
     if isinstance(value, date):
         return datetime.combine(value, time(0), tzinfo=timezone.utc)
-    raise PolicyError(f"{path}: {value!r} is not a date", field=path)
+    fail(PolicyError, path, f"expected a date, got {describe(value)}")
 
 
 def _status_list(data: Mapping[str, Any], key: str, default: tuple[str, ...] | None) -> tuple[str, ...] | None:
     value = data.get(key)
     if value is None:
         return default
-    if not isinstance(value, list):
-        raise PolicyError(f"{key}: must be a list of status names", field=key)
-    for i, status in enumerate(value):
+    items = require_list(value, key, error=PolicyError, example='["pending"]')
+    for i, status in enumerate(items):
         if not isinstance(status, str) or not status:
-            raise PolicyError(f"{key}[{i}]: {status!r} is not a status name", field=f"{key}[{i}]")
-    if len(set(value)) != len(value):
-        raise PolicyError(f"{key}: lists a status twice", field=key)
-    return tuple(value)
+            fail(PolicyError, join(key, i), f"{quote(status)} is not a status name")
+    if len(set(items)) != len(items):
+        fail(PolicyError, key, "lists a status twice")
+    return tuple(items)
 
 
 def _warnings(data: Mapping[str, Any]) -> tuple[WarningMark, ...]:
     marks: list[WarningMark] = []
-    fractions = data.get("warn_at", [])
-    if not isinstance(fractions, list):
-        raise PolicyError("warn_at: must be a list of fractions such as [0.5, 0.75]", field="warn_at")
+    fractions = require_list(data.get("warn_at", []), "warn_at", error=PolicyError, example="[0.5, 0.75]")
     for i, value in enumerate(fractions):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
-            raise PolicyError(
-                f"warn_at[{i}]: {value!r} is not a fraction strictly between 0 and 1", field=f"warn_at[{i}]"
-            )
+            fail(PolicyError, join("warn_at", i), f"{quote(value)} is not a fraction strictly between 0 and 1")
         marks.append(WarningMark(level=value, fraction=float(value)))
-    leads = data.get("warn_before", [])
-    if not isinstance(leads, list):
-        raise PolicyError('warn_before: must be a list of lead times such as ["30m"]', field="warn_before")
+    leads = require_list(data.get("warn_before", []), "warn_before", error=PolicyError, example='["30m"]')
     for i, value in enumerate(leads):
-        marks.append(WarningMark(level=value, lead=parse_duration(value, f"warn_before[{i}]")))
+        marks.append(WarningMark(level=value, lead=parse_duration(value, join("warn_before", i))))
     return tuple(marks)
 
 
 def _metrics(table: object) -> dict[str, MetricSettings]:
-    if not isinstance(table, Mapping):
-        raise PolicyError("metrics: must be a table of metric names", field="metrics")
     metrics: dict[str, MetricSettings] = {}
-    for name, settings in table.items():
-        metrics[name] = _metric(name, settings, f"metrics.{name}")
+    for name, settings in require_table(table, "metrics", error=PolicyError, what="a table of metrics").items():
+        metrics[name] = _metric(name, settings, join("metrics", name))
     return metrics
 
 
 def _metric(name: str, settings: object, path: str) -> MetricSettings:
     if settings is None:
         settings = {}
-    if not isinstance(settings, Mapping):
-        raise PolicyError(f"{path}: must be a table", field=path)
-    unknown = sorted(set(settings) - _METRIC_KEYS)
-    if unknown:
-        raise PolicyError(
-            f"{path}.{unknown[0]}: unknown setting; known: {', '.join(sorted(_METRIC_KEYS))}",
-            field=f"{path}.{unknown[0]}",
-        )
+    settings = require_table(settings, path, error=PolicyError)
+    check_keys(settings, path, _METRIC_KEYS, error=PolicyError)
     kind = settings.get("kind", name)
     if kind not in METRIC_KINDS:
-        where = f"{path}.kind" if "kind" in settings else path
-        raise PolicyError(
-            f"{where}: {kind!r} is not a metric kind; use one of {', '.join(METRIC_KINDS)}"
-            + ("" if "kind" in settings else ', or set kind = "..." for a custom name'),
-            field=where,
-        )
+        where = join(path, "kind") if "kind" in settings else path
+        fail(PolicyError, where, f"{quote(kind)} is not a metric kind; use one of {', '.join(METRIC_KINDS)}"
+             + ("" if "kind" in settings else ', or set kind = "..." for a custom name'))
     pauses = settings.get("pauses", DEFAULT_PAUSES[kind])
     if not isinstance(pauses, bool):
-        raise PolicyError(f"{path}.pauses: {pauses!r} must be true or false", field=f"{path}.pauses")
+        fail(PolicyError, join(path, "pauses"), f"{quote(pauses)} must be true or false")
     reopen = settings.get("reopen", DEFAULT_REOPEN[kind])
     if kind == "first_response" and "reopen" in settings:
-        raise PolicyError(f"{path}.reopen: first_response never restarts; remove this setting", field=f"{path}.reopen")
+        fail(PolicyError, join(path, "reopen"), "first_response never restarts; remove this setting")
     if kind != "first_response" and reopen not in ("resume", "new_cycle"):
-        raise PolicyError(f'{path}.reopen: {reopen!r} must be "resume" or "new_cycle"', field=f"{path}.reopen")
+        fail(PolicyError, join(path, "reopen"), f'{quote(reopen)} must be "resume" or "new_cycle"')
     clock = settings.get("time", "business")
     if clock not in ("business", "calendar"):
-        raise PolicyError(
-            f'{path}.time: {clock!r} must be "business" (the policy\'s calendar) or "calendar" (24x7)',
-            field=f"{path}.time",
-        )
+        fail(PolicyError, join(path, "time"),
+             f'{quote(clock)} must be "business" (the policy\'s calendar) or "calendar" (24x7)')
     scope = settings.get("scope", "ticket")
     if scope not in ("ticket", "group"):
-        raise PolicyError(f'{path}.scope: {scope!r} must be "ticket" or "group"', field=f"{path}.scope")
+        fail(PolicyError, join(path, "scope"), f'{quote(scope)} must be "ticket" or "group"')
     return MetricSettings(name=name, kind=kind, pauses=pauses, reopen=reopen, time=clock, scope=scope)
 
 
 def _targets(table: object, metrics: dict[str, MetricSettings]) -> dict[str, dict[str, Target]]:
-    if not isinstance(table, Mapping):
-        raise PolicyError("targets: must be a table of priorities", field="targets")
     targets: dict[str, dict[str, Target]] = {}
-    for priority, row in table.items():
-        path = f"targets.{priority}"
-        if not isinstance(row, Mapping):
-            raise PolicyError(f"{path}: must be a table of metric targets", field=path)
+    for priority, row in require_table(table, "targets", error=PolicyError, what="a table of priorities").items():
+        path = join("targets", priority)
         parsed: dict[str, Target] = {}
-        for metric, value in row.items():
+        for metric, value in require_table(row, path, error=PolicyError, what="a table of metric targets").items():
             if metric not in metrics:
                 if metric not in METRIC_KINDS:
-                    raise PolicyError(
-                        f"{path}.{metric}: unknown metric; declare [metrics.{metric}] with a kind, "
-                        f"or use one of {', '.join(METRIC_KINDS)}",
-                        field=f"{path}.{metric}",
-                    )
-                metrics[metric] = _metric(metric, {}, f"metrics.{metric}")
-            parsed[metric] = parse_target(value, f"{path}.{metric}")
+                    fail(PolicyError, join(path, metric),
+                         f"unknown metric; declare [metrics.{metric}] with a kind, or use one of "
+                         f"{', '.join(METRIC_KINDS)}{suggest(metric, [*metrics, *METRIC_KINDS])}")
+                metrics[metric] = _metric(metric, {}, join("metrics", metric))
+            parsed[metric] = parse_target(value, join(path, metric))
         targets[priority] = parsed
     return targets
-

@@ -242,7 +242,7 @@ def test_toml_syntax_error_names_file_line_and_column(tmp_path: Path) -> None:
     with pytest.raises(CalendarError) as caught:
         load_calendar_spec(path)
     assert type(caught.value) is CalendarError
-    assert str(caught.value) == f"{path}: invalid TOML: Invalid value (at line 2, column 12)"
+    assert str(caught.value) == f"{path}: not valid TOML: Invalid value (at line 2, column 12)"
 
 
 def test_schema_errors_from_a_file_keep_class_and_field_and_name_the_file(tmp_path: Path) -> None:
@@ -252,7 +252,7 @@ def test_schema_errors_from_a_file_keep_class_and_field_and_name_the_file(tmp_pa
         load_calendar_spec(path)
     assert caught.value.field == "hours.mon[0]"
     assert str(caught.value) == (
-        f"{path}: hours.mon[0]: '09:00-09:00' is empty; write '00:00-24:00' for a whole day"
+        f'{path}: hours.mon[0]: "09:00-09:00" is empty; write "00:00-24:00" for a whole day'
     )
 
 

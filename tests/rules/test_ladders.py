@@ -532,7 +532,7 @@ def test_real_time_past_year_9999_is_a_range_error() -> None:
 
 WRONG_ARGUMENTS = [
     ({"calendar": None}, "calendar", "calendar must be a BusinessCalendar or a calendar name, got None"),
-    ({"now": "2026-11-23T09:00:00-05:00"}, "now", "now must be a timezone-aware datetime, got str"),
+    ({"now": "2026-11-23T09:00:00-05:00"}, "now", 'now: "2026-11-23T09:00:00-05:00" is not a datetime'),
     ({"ticket": None}, "ticket", "got None"),
     ({"ticket": 1001}, "ticket", "got int"),
     ({"states": None}, "states", "got None"),

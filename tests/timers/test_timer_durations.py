@@ -31,7 +31,7 @@ def test_durations_parse(text: object, expected: timedelta) -> None:
         pytest.param("4x", '"4x" is not a duration; write "90m", "4h" or "1h30m"', id="bad-unit"),
         pytest.param("", '"" is not a duration', id="empty"),
         pytest.param("h", '"h" is not a duration', id="no-number"),
-        pytest.param("2d", '"d" is ambiguous in business time', id="days"),
+        pytest.param("2d", "days and weeks are not accepted", id="days"),
         pytest.param("10000y", '"10000y" is not a duration', id="years"),
         pytest.param("0m", "is zero", id="zero"),
         pytest.param(0, "is zero", id="zero-int"),
@@ -39,8 +39,9 @@ def test_durations_parse(text: object, expected: timedelta) -> None:
         pytest.param("-30m", "is negative", id="negative"),
         pytest.param("43921h", "over five years", id="over-five-years"),
         pytest.param(5 * 366 * 1440 + 1, "over five years", id="over-five-years-int"),
-        pytest.param(True, "is not a duration", id="bool"),
-        pytest.param(1.5, "is not a duration", id="float"),
+        pytest.param(True, 'expected a duration such as "90m" or a whole number of minutes, got boolean True',
+                     id="bool"),
+        pytest.param(1.5, "got float 1.5", id="float"),
         # int() reads any Unicode digit; a policy's digits are ASCII only.
         pytest.param("\u0664h", '"\u0664h" is not a duration', id="arabic-indic-digit"),
         pytest.param("1h\uff13\uff10m", "is not a duration", id="fullwidth-digits"),
@@ -63,6 +64,16 @@ def test_end_of_day_targets() -> None:
         parse_target("eod+5000", "t")
     with pytest.raises(InvalidTargetError, match="not a duration"):
         parse_target("eod-1", "t")
+
+
+def test_end_of_day_with_thousands_of_digits_is_over_five_years() -> None:
+    # int() refuses strings over 4,300 digits with a ValueError; the count is refused first.
+    with pytest.raises(InvalidTargetError, match=r"over five years \(at most eod\+1830\)"):
+        parse_target("eod+" + "9" * 5000, "t")
+    # 5 x 366 = 1830 business days is the largest accepted.
+    assert parse_target("eod+1830", "t") == EndOfDay(1830)
+    with pytest.raises(InvalidTargetError, match="over five years"):
+        parse_target("eod+1831", "t")
 
 
 def test_end_of_day_refuses_non_ascii_digits() -> None:

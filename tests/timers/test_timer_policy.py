@@ -112,19 +112,20 @@ def test_the_example_error_message() -> None:
                      "targets.high.resolution", "over five years", id="over-five-years"),
         pytest.param({"warn_before": ["30m", "0m"]}, InvalidTargetError, "warn_before[1]", "zero", id="zero-lead"),
         pytest.param({"warn_at": [0.5, 1.0]}, PolicyError, "warn_at[1]", "between 0 and 1", id="fraction-one"),
-        pytest.param({"warn_at": "0.5"}, PolicyError, "warn_at", "list", id="fractions-not-list"),
-        pytest.param({"name": ""}, PolicyError, "name", "non-empty", id="empty-name"),
-        pytest.param({"name": None}, PolicyError, "name", "required", id="no-name"),
-        pytest.param({"calendar": 5}, PolicyError, "calendar", "non-empty string", id="calendar-type"),
+        pytest.param({"warn_at": "0.5"}, PolicyError, "warn_at", "expected an array, got string",
+                     id="fractions-not-list"),
+        pytest.param({"name": ""}, PolicyError, "name", "must not be empty", id="empty-name"),
+        pytest.param({"name": None}, PolicyError, "name", "expected a string, got null", id="null-name"),
+        pytest.param({"calendar": 5}, PolicyError, "calendar", "expected a string, got integer 5", id="calendar-type"),
         pytest.param({"version": 0}, PolicyError, "version", "positive integer", id="version-zero"),
         pytest.param({"version": "2"}, PolicyError, "version", "positive integer", id="version-text"),
         pytest.param({"effective_from": "January"}, PolicyError, "effective_from", "not a date", id="bad-date"),
         pytest.param({"effective_from": "2026-01-01T00:00:00"}, NaiveDatetimeError, "effective_from",
                      "no UTC offset", id="naive-effective-from"),
         pytest.param({"pause_statuses": ["pending", "solved"]}, PolicyError, "pause_statuses",
-                     "'solved' is also in stop_statuses", id="status-in-both"),
+                     '"solved" is also in stop_statuses', id="status-in-both"),
         pytest.param({"statuses": ["new", "open", "solved"], "stop_statuses": ["solved"]}, PolicyError,
-                     "pause_statuses[0]", "'pending' is not in statuses", id="pause-status-not-declared"),
+                     "pause_statuses[0]", '"pending" is not in statuses', id="pause-status-not-declared"),
         pytest.param({"pause_statuses": ["pending", 3]}, PolicyError, "pause_statuses[1]", "not a status",
                      id="status-type"),
         pytest.param({"stop_statuses": ["solved", "solved"]}, PolicyError, "stop_statuses", "twice",
@@ -142,14 +143,18 @@ def test_the_example_error_message() -> None:
         pytest.param({"metrics": {"resolution": {"scope": "team"}}}, PolicyError, "metrics.resolution.scope",
                      '"group"', id="bad-scope"),
         pytest.param({"metrics": {"resolution": {"paused": True}}}, PolicyError, "metrics.resolution.paused",
-                     "unknown setting", id="typo-setting"),
+                     'unknown key "paused"; did you mean "pauses"?', id="typo-setting"),
         pytest.param({"metrics": {"tier2": {}}}, PolicyError, "metrics.tier2", "not a metric kind", id="no-kind"),
         pytest.param({"metrics": {"x": {"kind": "speed"}}}, PolicyError, "metrics.x.kind", "not a metric kind",
                      id="bad-kind"),
         pytest.param({"targets": {"high": {"resolutoin": "4h"}}}, PolicyError, "targets.high.resolutoin",
                      "unknown metric", id="typo-metric"),
         pytest.param({"targets": {"high": "4h"}}, PolicyError, "targets.high", "table", id="row-not-table"),
-        pytest.param({"pauses": ["pending"]}, PolicyError, "pauses", "unknown policy key", id="typo-key"),
+        pytest.param({"pauses": ["pending"]}, PolicyError, "pauses", 'unknown key "pauses"', id="typo-key"),
+        pytest.param({"targets": {"high": {"resolution": "4h"}}, "effective_from": "9999-12-31T23:00:00-05:00"},
+                     PolicyError, "effective_from", "outside the supported range", id="effective-from-after-9999"),
+        pytest.param({"effective_from": "0001-01-01T00:00:00+05:00"}, PolicyError, "effective_from",
+                     "before year 1", id="effective-from-before-year-1"),
     ],
 )
 def test_invalid_policies_name_the_field(change: dict[str, Any], error: type[Exception], field: str, words: str) -> None:
@@ -158,6 +163,14 @@ def test_invalid_policies_name_the_field(change: dict[str, Any], error: type[Exc
     assert info.value.field == field  # type: ignore[attr-defined]
     assert str(info.value).startswith(f"{field}: ")
     assert words in str(info.value)
+
+
+def test_a_missing_name_is_required() -> None:
+    data = base()
+    del data["name"]
+    with pytest.raises(PolicyError) as info:
+        Policy.from_dict(data)
+    assert (info.value.field, str(info.value)) == ("name", "name: is required")
 
 
 def test_unknown_statuses_allowed_only_without_a_statuses_list() -> None:
