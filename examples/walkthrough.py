@@ -60,6 +60,7 @@ def load_config(folder: Path = EXAMPLES) -> Config:
     """Read the matrix, the ladders and every ``policies/*.toml`` (one policy per file)."""
     policies = [Policy.from_toml(path.read_text(encoding="utf-8"))
                 for path in sorted((folder / "policies").glob("*.toml"))]
+    # By name: load() reads shipped calendars only (a host's own file needs allow_path=True).
     calendars = {p.calendar: BusinessCalendar.load(p.calendar) for p in policies}
     matrix = PriorityMatrix.from_toml((folder / "priority_matrix.toml").read_text(encoding="utf-8"),
                                       calendars=calendars, policies=[p.name for p in policies])

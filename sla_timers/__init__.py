@@ -7,6 +7,7 @@ ladders (:class:`PriorityMatrix`, :class:`EscalationLadders`).
 """
 
 from .clock import BusinessCalendar as BusinessCalendar
+from .clock import OpenTime as OpenTime
 from .errors import SLAError as SLAError
 from .rules import Classification as Classification
 from .rules import EscalationLadders as EscalationLadders
@@ -25,6 +26,7 @@ __all__ = [
     "Classification",
     "EscalationLadders",
     "Evaluation",
+    "OpenTime",
     "Policy",
     "PolicySet",
     "PriorityMatrix",

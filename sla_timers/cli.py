@@ -111,7 +111,7 @@ def _calendar_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _due(args: argparse.Namespace) -> int:
-    cal = BusinessCalendar.load(args.calendar)
+    cal = BusinessCalendar.load(args.calendar, allow_path=True)
     spec, zone = cal.spec, cal.zone
     start = parse_when(args.start, zone, "--from")
     duration = parse_duration(args.duration, "--in")
@@ -123,7 +123,7 @@ def _due(args: argparse.Namespace) -> int:
 
 
 def _elapsed(args: argparse.Namespace) -> int:
-    cal = BusinessCalendar.load(args.calendar)
+    cal = BusinessCalendar.load(args.calendar, allow_path=True)
     spec, zone = cal.spec, cal.zone
     start = parse_when(args.start, zone, "--from")
     end = parse_when(args.end, zone, "--to")
@@ -147,7 +147,7 @@ def _calendars(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    cal = BusinessCalendar.load(args.calendar)
+    cal = BusinessCalendar.load(args.calendar, allow_path=True)
     spec, zone = cal.spec, cal.zone
     year = args.year if args.year is not None else datetime.now(zone).year
     print(f"{spec.name} ({spec.timezone}); holidays: {_holiday_source(spec) or 'none'}")

@@ -16,10 +16,10 @@ import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from ..errors import DurationOutOfRangeError, NoOpenTimeError
+from ..errors import CalendarError, DurationOutOfRangeError, NoOpenTimeError
 from ._timeline import (
     DAY_US,
     MAX_US,
@@ -31,6 +31,9 @@ from ._timeline import (
     to_us,
 )
 from .spec import CalendarSpec, DatedWindow
+
+if TYPE_CHECKING:
+    from .open_time import OpenTime
 
 __all__ = ["BusinessCalendar"]
 
@@ -191,19 +194,65 @@ class BusinessCalendar:
         return _shared(cls, parse_calendar(data))
 
     @classmethod
-    def load(cls, name_or_path: str | os.PathLike[str]) -> BusinessCalendar:
-        """A shipped calendar by name (``"us-ny-9x5"``) or a ``.toml`` file by path.
+    def from_toml(cls, text: str) -> BusinessCalendar:
+        """A calendar from the text of a TOML calendar file (the schema of :meth:`from_dict`).
 
-        A file is read at each call (an edited file gives a new calendar), but
-        equal definitions give one shared instance, as with :meth:`from_dict`:
-        loading by name per ticket costs a lookup, not a rebuild.
+        :raises CalendarError: (or a subclass) for text that is not TOML (with
+            line and column) or an invalid definition, naming the field.
+        :raises ArgumentTypeError: if ``text`` is not a ``str``.
+        """
+        from ..validation import load_toml
+        from .schema import parse_calendar
+
+        data = load_toml(text, error=CalendarError, source="calendar", field="calendar")
+        return _shared(cls, parse_calendar(data))
+
+    @classmethod
+    def load(
+        cls, name_or_path: str | os.PathLike[str], *, allow_path: bool = False
+    ) -> BusinessCalendar:
+        """A shipped calendar by name (``"us-ny-9x5"``); a ``.toml`` file by path
+        only with ``allow_path=True``.
+
+        Names may come from data a client sent, so a path is refused unless the
+        host's own code asks for it (``allow_path=True``): then a file is read
+        at each call (an edited file gives a new calendar). Equal definitions
+        give one shared instance, as with :meth:`from_dict`: loading by name per
+        ticket costs a lookup, not a rebuild.
 
         :raises CalendarNotFound: when no shipped calendar or file has that name.
-        :raises CalendarError: (or a subclass) for an invalid definition.
+        :raises CalendarError: (or a subclass) for a path without ``allow_path``,
+            a file that is not a regular file of at most 1 MiB, or an invalid
+            definition; ``field`` is ``"calendar"`` for the name or file.
         """
         from .files import load_calendar_spec
 
-        return _shared(cls, load_calendar_spec(name_or_path))
+        return _shared(cls, load_calendar_spec(name_or_path, allow_path=allow_path))
+
+    @classmethod
+    def always_open(cls, timezone: str = "UTC") -> BusinessCalendar:
+        """A calendar open around the clock every day, with no holidays.
+
+        Business time equals real elapsed time; results are in ``timezone``.
+        Named ``"24x7"`` (the shipped ``24x7`` calendar is this one in UTC).
+
+        :raises UnknownTimezoneError: if ``timezone`` is not an IANA zone name.
+        """
+        all_day = ["00:00-24:00"]
+        days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        return cls.from_dict(
+            {"name": "24x7", "timezone": timezone, "hours": {day: all_day for day in days}}
+        )
+
+    def open_time(self, origin: datetime) -> OpenTime:
+        """An :class:`~sla_timers.clock.OpenTime` reader of this calendar from ``origin`` on.
+
+        For many questions in time order (a ticket replay): it reads the open
+        stretches once and answers as :meth:`elapsed` and :meth:`add` do.
+        """
+        from .open_time import OpenTime
+
+        return OpenTime(self, origin)
 
     def __repr__(self) -> str:
         return f"BusinessCalendar(name={self.name!r}, zone={self.spec.timezone!r})"

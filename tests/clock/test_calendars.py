@@ -211,8 +211,8 @@ mon = ["09:00-17:00"]
 def test_load_by_path_str_and_pathlike(tmp_path: Path) -> None:
     path = tmp_path / "small.toml"
     path.write_text(SMALL, encoding="utf-8")
-    assert load_calendar_spec(str(path)) == load_calendar_spec(path)
-    assert load_calendar_spec(path).hours[0] == (Window(time(9), time(17)),)
+    assert load_calendar_spec(str(path), allow_path=True) == load_calendar_spec(path, allow_path=True)
+    assert load_calendar_spec(path, allow_path=True).hours[0] == (Window(time(9), time(17)),)
 
 
 def test_relative_path_is_read_from_the_working_directory(
@@ -220,8 +220,8 @@ def test_relative_path_is_read_from_the_working_directory(
 ) -> None:
     (tmp_path / "small.toml").write_text(SMALL, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    assert load_calendar_spec("small.toml").name == "small"
-    assert load_calendar_spec("./small.toml").name == "small"
+    assert load_calendar_spec("small.toml", allow_path=True).name == "small"
+    assert load_calendar_spec("./small.toml", allow_path=True).name == "small"
 
 
 def test_a_shipped_name_never_reads_the_working_directory(
@@ -240,7 +240,7 @@ def test_toml_syntax_error_names_file_line_and_column(tmp_path: Path) -> None:
     path = tmp_path / "broken.toml"
     path.write_text('name = "broken"\ntimezone = \n', encoding="utf-8")
     with pytest.raises(CalendarError) as caught:
-        load_calendar_spec(path)
+        load_calendar_spec(path, allow_path=True)
     assert type(caught.value) is CalendarError
     assert str(caught.value) == f"{path}: not valid TOML: Invalid value (at line 2, column 12)"
 
@@ -249,7 +249,7 @@ def test_schema_errors_from_a_file_keep_class_and_field_and_name_the_file(tmp_pa
     path = tmp_path / "empty-window.toml"
     path.write_text(SMALL.replace("09:00-17:00", "09:00-09:00"), encoding="utf-8")
     with pytest.raises(InvalidWindowError) as caught:
-        load_calendar_spec(path)
+        load_calendar_spec(path, allow_path=True)
     assert caught.value.field == "hours.mon[0]"
     assert str(caught.value) == (
         f'{path}: hours.mon[0]: "09:00-09:00" is empty; write "00:00-24:00" for a whole day'
@@ -260,7 +260,7 @@ def test_not_utf8(tmp_path: Path) -> None:
     path = tmp_path / "latin1.toml"
     path.write_bytes(SMALL.replace("A test", "Caf\u00e9").encode("latin-1"))
     with pytest.raises(CalendarError, match=r"latin1\.toml: not UTF-8 text \(byte 5\)"):
-        load_calendar_spec(path)
+        load_calendar_spec(path, allow_path=True)
 
 
 @pytest.mark.parametrize(
@@ -286,13 +286,96 @@ def test_not_utf8(tmp_path: Path) -> None:
             "/nonexistent/cal.toml", CalendarNotFound,
             "/nonexistent/cal.toml: no such calendar file", id="missing-file",
         ),
+        pytest.param(
+            "a\x00.toml", CalendarError,
+            "calendar 'a\\x00.toml': a calendar name or path cannot contain a NUL character",
+            id="nul",
+        ),
     ],
 )
 def test_bad_names_and_paths(name_or_path: str, error: type[SLAError], message: str) -> None:
     with pytest.raises(error) as caught:
-        load_calendar_spec(name_or_path)
+        load_calendar_spec(name_or_path, allow_path=True)
     assert str(caught.value).startswith(message)
     assert caught.value.field == "calendar"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param("../calendars/us-ny-9x5.toml", id="traversal"),
+        pytest.param("/etc/passwd", id="absolute"),
+        pytest.param("calendars/us-ny-9x5", id="separator"),
+        pytest.param("us-ny-9x5.toml", id="toml-suffix"),
+        pytest.param("..", id="dot-dot"),
+        pytest.param("us..ny", id="dot-dot-inside"),
+        pytest.param("a\x00b", id="nul"),
+        pytest.param("a\x00.toml", id="nul-toml"),
+    ],
+)
+def test_by_default_only_shipped_names_are_loaded(name: str) -> None:
+    # A name can come from a client's data (a policy switch in an event); a path
+    # there would let it make the server read any .toml file it can reach.
+    with pytest.raises(CalendarError) as caught:
+        BusinessCalendar.load(name)
+    assert caught.value.field == "calendar"
+    assert caught.value.code == "invalid_calendar"
+    with pytest.raises(CalendarError):
+        load_calendar_spec(name)
+
+
+def test_a_pathlike_needs_allow_path_and_reads_nothing_without_it(tmp_path: Path) -> None:
+    path = tmp_path / "small.toml"
+    path.write_text(SMALL, encoding="utf-8")
+    with pytest.raises(CalendarError, match="only shipped calendar names are accepted here") as caught:
+        BusinessCalendar.load(path)
+    assert caught.value.field == "calendar"
+    with pytest.raises(CalendarError, match="allow_path=True"):
+        BusinessCalendar.load(str(path))
+    assert BusinessCalendar.load(path, allow_path=True).name == "small"
+
+
+def test_a_fifo_is_refused_at_once(tmp_path: Path) -> None:
+    # Opening a FIFO for reading blocks until a writer comes: refused before the open.
+    fifo = tmp_path / "pipe.toml"
+    os.mkfifo(fifo)
+    with pytest.raises(CalendarError, match="not a regular file") as caught:
+        load_calendar_spec(fifo, allow_path=True)
+    assert caught.value.field == "calendar"
+
+
+def test_a_directory_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "folder.toml"
+    folder.mkdir()
+    with pytest.raises(CalendarError, match="not a regular file"):
+        load_calendar_spec(folder, allow_path=True)
+
+
+def test_a_file_over_one_mebibyte_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "huge.toml"
+    # Valid TOML up front, then a comment long enough to pass 1 MiB (1,048,576 bytes).
+    path.write_text(SMALL + "#" + "x" * (1 << 20) + "\n", encoding="utf-8")
+    with pytest.raises(CalendarError, match="larger than 1,048,576 bytes") as caught:
+        load_calendar_spec(path, allow_path=True)
+    assert caught.value.field == "calendar"
+    # Exactly at the limit is read (and parsed): the comment is padded to 1 MiB in all.
+    path.write_text(SMALL + "#" + "x" * ((1 << 20) - len(SMALL) - 2) + "\n", encoding="utf-8")
+    assert path.stat().st_size == 1 << 20
+    assert load_calendar_spec(path, allow_path=True).name == "small"
+
+
+def test_the_always_open_calendar_counts_real_time() -> None:
+    cal = BusinessCalendar.always_open()
+    assert cal is BusinessCalendar.load("24x7")  # the shipped one is this definition
+    a = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    b = datetime(2026, 4, 1, tzinfo=timezone.utc)
+    # 31 days of March, all open: 31 x 24 h = 744 h.
+    assert cal.elapsed(a, b) == timedelta(hours=744)
+    ny = BusinessCalendar.always_open("America/New_York")
+    assert ny.zone.key == "America/New_York"
+    # Across the spring-forward night real time still counts: 744 h, and results come in the zone.
+    assert ny.elapsed(a, b) == timedelta(hours=744)
+    assert ny.add(a, timedelta(hours=1)).utcoffset() == timedelta(hours=-5)
 
 
 def test_unknown_name_suggests_the_closest() -> None:
@@ -392,6 +475,14 @@ def test_equal_definitions_share_one_calendar_and_an_edited_file_does_not(tmp_pa
     path = tmp_path / "office.toml"
     path.write_text('name = "office"\ntimezone = "UTC"\n[hours]\nmon = ["09:00-17:00"]\n', encoding="utf-8")
     monday = datetime(2026, 11, 23, tzinfo=timezone.utc)
-    assert BusinessCalendar.load(path).elapsed(monday, monday + timedelta(days=1)) == timedelta(hours=8)
+    assert BusinessCalendar.load(path, allow_path=True).elapsed(monday, monday + timedelta(days=1)) == timedelta(hours=8)
     path.write_text('name = "office"\ntimezone = "UTC"\n[hours]\nmon = ["09:00-12:00"]\n', encoding="utf-8")
-    assert BusinessCalendar.load(path).elapsed(monday, monday + timedelta(days=1)) == timedelta(hours=3)
+    assert BusinessCalendar.load(path, allow_path=True).elapsed(monday, monday + timedelta(days=1)) == timedelta(hours=3)
+
+
+def test_from_toml_reads_a_calendar_files_text() -> None:
+    text = (REPO / "calendars" / "us-ny-9x5.toml").read_text(encoding="utf-8")
+    assert BusinessCalendar.from_toml(text) is BusinessCalendar.load("us-ny-9x5")
+    with pytest.raises(CalendarError, match=r"not valid TOML: Invalid value \(at end of document\)") as caught:
+        BusinessCalendar.from_toml("name=")
+    assert caught.value.field == "calendar"

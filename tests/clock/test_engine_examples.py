@@ -52,7 +52,7 @@ def ny95() -> BusinessCalendar:
 
 @pytest.fixture(scope="module")
 def ny_24x7() -> BusinessCalendar:
-    return BusinessCalendar(make_spec("America/New_York", {"daily": ["00:00-24:00"]}))
+    return BusinessCalendar.always_open("America/New_York")
 
 
 # ---------------------------------------------------------------- RELIABILITY.md 2a: DST

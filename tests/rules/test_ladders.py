@@ -29,9 +29,7 @@ NY = ZoneInfo("America/New_York")
 #: Mon-Fri 09:00-17:00 New York, no holidays: every date below is an ordinary weekday or weekend.
 CAL = BusinessCalendar.from_dict({"name": "ny", "timezone": "America/New_York",
                                   "hours": {d: ["09:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")}})
-CAL_24X7 = BusinessCalendar.from_dict({"name": "ny-24x7", "timezone": "America/New_York",
-                                       "hours": {d: ["00:00-24:00"] for d in
-                                                 ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}})
+CAL_24X7 = BusinessCalendar.always_open("America/New_York")
 LEVELS = ("urgent", "high", "normal", "low")
 POLICY = Policy.from_dict({
     "name": "standard", "calendar": "ny", "pause_statuses": ["pending"], "stop_statuses": ["solved"],

@@ -24,7 +24,7 @@ def ny95() -> BusinessCalendar:
 
 @pytest.fixture(scope="session")
 def always() -> BusinessCalendar:
-    return weekly("24x7", "00:00-24:00", ("mon", "tue", "wed", "thu", "fri", "sat", "sun"), "UTC")
+    return BusinessCalendar.always_open()
 
 
 @pytest.fixture

@@ -297,7 +297,7 @@ def test_a_policy_switch_keeps_time_measured_on_the_old_calendar():
     # EST (17:00Z) to premium on NY95: 2h used on 24x7 (NY95 would count 0 on a Saturday).
     # 6h left on NY95 from Sat 12:00 -> Mon 09:00-15:00 -> Mon 15:00 EST = 20:00Z.
     # At Mon 10:00: elapsed 2h + 1h = 3h.
-    always = weekly("24x7", "00:00-24:00", ("mon", "tue", "wed", "thu", "fri", "sat", "sun"), "UTC")
+    always = BusinessCalendar.always_open()
     standard = Policy.from_dict({"name": "standard", "calendar": "24x7", "targets": {"high": {"resolution": "8h"}}})
     premium = Policy.from_dict({"name": "premium", "calendar": "NY95", "targets": {"high": {"resolution": "8h"}}})
     events = [created(ny(2026, 11, 21, 10), policy="standard"), TicketEvent("policy", ny(2026, 11, 21, 12), policy="premium")]

@@ -12,10 +12,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from timer_helpers import ny, weekly
 
+from sla_timers import BusinessCalendar
 from sla_timers.timers import Policy, TicketEvent, evaluate_ticket
 
 NY95 = weekly("NY95", "09:00-17:00")
-ALWAYS = weekly("24x7", "00:00-24:00", ("mon", "tue", "wed", "thu", "fri", "sat", "sun"), "UTC")
+ALWAYS = BusinessCalendar.always_open()
 TARGETS = {
     "high": {"first_response": "1h", "next_response": "2h", "periodic_update": "3h", "resolution": "8h"},
     "normal": {"first_response": "4h", "next_response": "4h", "periodic_update": "eod", "resolution": "eod+2"},

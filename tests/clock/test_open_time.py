@@ -1,7 +1,7 @@
-"""The engine's walk over a calendar's open stretches answers as the calendar does.
+"""Open-time reading answers as the calendar does.
 
-The engine measures business time by walking the open stretches it read once
-(``sla_timers.timers._open_time``); these laws check every answer against
+:class:`sla_timers.clock.OpenTime` measures business time by walking the open
+stretches it read once (the timers engine replays tickets with it); these laws check every answer against
 ``BusinessCalendar.elapsed`` and ``add`` themselves, on calendars with weekends,
 holidays, an overnight window, DST nights and long closures.
 """
@@ -12,16 +12,23 @@ from datetime import datetime, timedelta, timezone
 
 from hypothesis import given
 from hypothesis import strategies as st
-from timer_helpers import weekly
 
 from sla_timers import BusinessCalendar
-from sla_timers.timers._open_time import OpenTime
+from sla_timers.clock import OpenTime
 
 UTC = timezone.utc
+
+
+def weekly(name: str, window: str, days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri"),
+           zone: str = "America/New_York") -> BusinessCalendar:
+    """A calendar with the same window on ``days`` and no holidays."""
+    return BusinessCalendar.from_dict({"name": name, "timezone": zone, "hours": {d: [window] for d in days}})
+
+
 CALENDARS = {
     "NY95": weekly("NY95", "09:00-17:00"),
     "us-ny-9x5": BusinessCalendar.load("us-ny-9x5"),  # with holidays
-    "24x7": weekly("24x7", "00:00-24:00", ("mon", "tue", "wed", "thu", "fri", "sat", "sun"), "UTC"),
+    "24x7": BusinessCalendar.always_open(),
     # Crosses midnight and both DST nights; merges into Friday night's close.
     "nights": weekly("nights", "22:00-06:00", ("mon", "tue", "wed", "thu", "fri"), "Europe/London"),
     "closed-winter": BusinessCalendar.from_dict({
