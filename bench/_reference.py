@@ -16,7 +16,8 @@ literally as it can, trading all speed for obviousness:
 "First instant the clock reads X or later" is found by stepping minute by minute
 through real time, and business time is counted by stepping minute by minute too.
 So every instant given to it must sit on a whole UTC minute, and every span should
-stay within weeks, not years.
+stay within weeks, not years. The tests (``tests/clock``, through their conftest)
+and the benchmark both check the clock against this one reference.
 
 The calendar argument is anything shaped like
 :class:`sla_timers.clock.spec.CalendarSpec` (``timezone``, ``hours``,
@@ -31,9 +32,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-__all__ = ["reference_add", "reference_elapsed", "open_spans"]
+__all__ = ["open_spans", "reference_add", "reference_elapsed", "reference_is_open"]
 
 _MINUTE = timedelta(minutes=1)
+_HOUR = timedelta(hours=1)
 _DAY = timedelta(days=1)
 #: How far ``reference_add`` searches before giving up.
 SEARCH_LIMIT = timedelta(days=800)
@@ -60,6 +62,15 @@ def reference_elapsed(calendar: Any, start: datetime, end: datetime) -> timedelt
             minutes += 1
         t += _MINUTE
     return minutes * _MINUTE
+
+
+def reference_is_open(calendar: Any, t: datetime) -> bool:
+    """Whether the minute starting at ``t`` is open.
+
+    :raises ValueError: if ``t`` is naive or not on a whole minute.
+    """
+    x = _utc_minute(t, "t")
+    return _is_open(open_spans(calendar, x, x + _MINUTE), x)
 
 
 def reference_add(calendar: Any, start: datetime, amount: timedelta) -> datetime:
@@ -137,9 +148,18 @@ def _first_instant_reading(zone: ZoneInfo, wall: datetime) -> datetime:
     # UTC offsets lie within -12h..+14h, so 15 hours before ``wall`` read as UTC
     # the zone's clock reads at most ``wall`` - 1 hour: the walk starts below it.
     t = wall.replace(tzinfo=UTC) - timedelta(hours=15)
-    while t.astimezone(zone).replace(tzinfo=None) < wall:
+    # Whole hours only while the clock an hour later still reads 3 h short of
+    # ``wall``: no DST fall-back is that large, so no earlier minute reading
+    # ``wall`` or later is stepped over. Then minute by minute.
+    while _wall(t + _HOUR, zone) < wall - 3 * _HOUR:
+        t += _HOUR
+    while _wall(t, zone) < wall:
         t += _MINUTE
     return t
+
+
+def _wall(t: datetime, zone: ZoneInfo) -> datetime:
+    return t.astimezone(zone).replace(tzinfo=None, fold=0)
 
 
 def _country_holidays(calendar: Any, years: Iterable[int]) -> set[date]:

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from oracle import make_spec
+from specs import make_spec
 
 from sla_timers.clock.calendar import BusinessCalendar
 from sla_timers.errors import (
