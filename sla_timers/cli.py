@@ -6,6 +6,8 @@
     sla-timers elapsed --calendar my-hours.toml --from 2026-11-25T16:30 --to 2026-11-27T12:30
     sla-timers calendars
     sla-timers calendar show us-ny-9x5 --year 2026
+    sla-timers db upgrade --url sqlite:///sla.db      (or SLA_DATABASE_URL)
+    sla-timers db downgrade base | current | check
 
 Times are ISO 8601. One without an offset is wall time in the calendar's zone;
 a wall time that zone skips (spring forward) or repeats (fall back) is refused
@@ -99,6 +101,7 @@ def _build_parser() -> _Parser:
     show.add_argument("--year", type=_year, default=None,
                       help="year whose closed days to list (default: this year)")
     show.set_defaults(handler=_show)
+    _db_parser(commands)
     return parser
 
 
@@ -277,3 +280,49 @@ def _holiday_source(spec: CalendarSpec) -> str:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+# --- db: the store's migrations ------------------------------------------------------
+
+
+def _db_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
+    db = commands.add_parser("db", help="create, upgrade or check the store's tables (sla_*)")
+    db_commands = db.add_subparsers(title="commands", required=True, metavar="COMMAND")
+    for name, help_text in (("upgrade", "upgrade the sla_ tables to a revision (default: head)"),
+                            ("downgrade", "downgrade the sla_ tables to a revision (base drops them)"),
+                            ("current", "print the revision the database is at"),
+                            ("check", "exit 1 when the database differs from the models")):
+        command = db_commands.add_parser(name, help=help_text)
+        command.add_argument("--url", default=None, metavar="URL",
+                             help="SQLAlchemy database URL (default: $SLA_DATABASE_URL)")
+        if name in ("upgrade", "downgrade"):
+            command.add_argument("revision", nargs="?" if name == "upgrade" else None,
+                                 default="head" if name == "upgrade" else None, metavar="REVISION")
+        command.set_defaults(handler=_db, db_command=name)
+
+
+def _db(args: argparse.Namespace) -> int:
+    import os
+
+    # Imported here: the clock commands need no database driver.
+    from .store import migrate
+
+    url = args.url or os.environ.get("SLA_DATABASE_URL")
+    if not url:
+        raise UsageError("db: give --url or set SLA_DATABASE_URL")
+    if args.db_command == "upgrade":
+        migrate.upgrade(url, args.revision)
+        print(f"at {migrate.current(url)}")
+    elif args.db_command == "downgrade":
+        migrate.downgrade(url, args.revision)
+        print(f"at {migrate.current(url) or 'base'}")
+    elif args.db_command == "current":
+        print(migrate.current(url) or "base (no sla_ tables)")
+    else:
+        try:
+            migrate.check(url)
+        except migrate.MigrationError as exc:
+            print(f"sla-timers: {exc}", file=sys.stderr)
+            return 1
+        print(f"up to date at {migrate.head()}")
+    return 0
