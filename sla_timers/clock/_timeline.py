@@ -2,7 +2,8 @@
 
 Every clock computation runs on ints: microseconds since 0001-01-01T00:00Z.
 Ints are exact (no float timestamps) and never subtract as wall time, which is
-what two datetimes sharing a ``ZoneInfo`` do (RELIABILITY.md, B3).
+what two datetimes sharing a ``ZoneInfo`` do: 01:00 to 03:00 on a fall-back
+night would give 2 h where 3 h of real time pass.
 """
 
 from __future__ import annotations
@@ -90,7 +91,8 @@ def first_instant(zone: ZoneInfo, wall_us: int) -> int:
 
     For an ordinary reading that is its only instant; for a reading the clock
     shows twice (fall back) the first, fold=0; for a reading a spring-forward
-    gap skips, the instant the clock jumps over it (DESIGN.md, Time).
+    gap skips, the instant the clock jumps over it (so a window whose start the
+    gap skips opens when the clock resumes).
     """
     try:
         wall = _NAIVE_EPOCH + timedelta(microseconds=wall_us)

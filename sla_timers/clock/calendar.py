@@ -3,100 +3,36 @@
 A calendar turns a validated :class:`~sla_timers.clock.spec.CalendarSpec` into
 answers about business time. Internally every instant is an int of
 microseconds on the UTC timeline (:mod:`sla_timers.clock._timeline`). The open
-time of one local year at a time is built lazily into sorted, non-overlapping
-pieces (start, end, owning date) with the open time accumulated before each
-piece, so ``elapsed`` is two bisections and ``add`` one: cost follows the
-pieces looked at, never the span.
+pieces of a local year are built when a question lands in it
+(:mod:`sla_timers.clock._pieces`) and walked with a running total of open time
+(:mod:`sla_timers.clock._walk`); whole years are counted without being built
+(:mod:`sla_timers.clock._years`). So ``elapsed`` is two bisections and ``add``
+one, and no answer costs more for a span of centuries than for a few years.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ..errors import CalendarError, DurationOutOfRangeError, NoOpenTimeError
-from ._timeline import (
-    DAY_US,
-    MAX_US,
-    MINUTE_US,
-    WEEK_US,
-    duration_us,
-    first_instant,
-    from_us,
-    to_us,
-)
-from .spec import CalendarSpec, DatedWindow
+from ._bounds import AddBounds
+from ._pieces import PieceBuilder
+from ._timeline import MAX_US, duration_us, from_us, to_us
+from ._walk import Walker
+from .spec import CalendarSpec
 
 if TYPE_CHECKING:
     from .open_time import OpenTime
 
 __all__ = ["BusinessCalendar"]
 
-_FIRST_YEAR = 1
-_LAST_YEAR = 9999
-_INF = 1 << 62
-#: The most a year's DST shifts can lengthen its windows (two 1 h fall-backs in
-#: practice; generous so the up-front range check never refuses a valid ``add``).
-_DST_SLACK_PER_YEAR_US = 3 * 3_600_000_000
-_YEAR_US = 366 * DAY_US
-_REBUILD_GAP_US = 2 * _YEAR_US
 #: Name shown by :meth:`BusinessCalendar.holidays_between` for a ``closed_dates`` day.
 CLOSED_DATE_NAME = "Closed"
-
-
-class _Timeline:
-    """One consistent snapshot of the built years (swapped whole, never edited).
-
-    ``starts``/``ends`` are the open pieces in order; ``cum[i]`` is the open
-    time before piece ``i`` and ``cum_end[i]`` the open time at its end, both
-    counted from an arbitrary origin. Answers are exact for instants in
-    ``[lo, hi)``.
-    """
-
-    __slots__ = (
-        "starts", "ends", "cum", "cum_end", "owners", "base", "lo", "hi", "y_lo", "y_hi", "origin"
-    )
-
-    def __init__(
-        self,
-        starts: list[int],
-        ends: list[int],
-        cum: list[int],
-        cum_end: list[int],
-        owners: list[int],
-        base: int,
-        lo: int,
-        hi: int,
-        y_lo: int,
-        y_hi: int,
-        origin: int,
-    ) -> None:
-        self.starts = starts
-        self.ends = ends
-        self.cum = cum
-        self.cum_end = cum_end
-        self.owners = owners
-        self.base = base
-        self.lo = lo
-        self.hi = hi
-        self.y_lo = y_lo
-        self.y_hi = y_hi
-        #: Which origin ``cum`` counts from; a rebuild far away starts a new one.
-        self.origin = origin
-
-    def measure(self, x: int) -> int:
-        """Open time from the origin to ``x`` (a non-decreasing function of ``x``)."""
-        i = bisect_right(self.starts, x) - 1
-        if i < 0:
-            return self.base
-        end = self.ends[i]
-        return self.cum[i] + (x if x < end else end) - self.starts[i]
-
 
 _SHARED: dict[tuple[type[BusinessCalendar], CalendarSpec], BusinessCalendar] = {}
 _SHARED_LOCK = threading.Lock()
@@ -133,7 +69,9 @@ class BusinessCalendar:
     Every method takes aware datetimes in any zone and returns aware datetimes
     in the calendar's zone; a naive datetime raises
     :class:`~sla_timers.errors.NaiveDatetimeError` naming the argument.
-    Instances are safe to share between threads.
+    Instants and results stay within years 1 to 9999; an answer that would
+    leave them raises :class:`~sla_timers.errors.DurationOutOfRangeError` at
+    once. Instances are safe to share between threads.
     """
 
     #: Calendar name, as in its definition.
@@ -152,31 +90,10 @@ class BusinessCalendar:
         self.spec = spec
         self.name = spec.name
         self.zone = ZoneInfo(spec.timezone)
-        # Weekly windows as (start minute, end minute) from the date's midnight, Monday first.
-        self._weekly: tuple[tuple[tuple[int, int], ...], ...] = tuple(
-            tuple((w.start_minute, w.end_minute) for w in day) for day in spec.hours
-        )
-        self._closed = frozenset(d.toordinal() for d in spec.closed_dates)
-        self._openings = _minutes_by_day(spec.openings)
-        self._closures = _minutes_by_day(spec.closures)
-        self._has_weekly = any(self._weekly)
-        opening_days = sorted(self._openings)
-        self._first_opening = opening_days[0] if opening_days else None
-        self._last_opening = opening_days[-1] if opening_days else None
-        # Upper bounds for the up-front range check of add(): weekly open time
-        # per week, and all the openings together (each may gain a DST hour).
-        self._week_open_us = sum(e - s for day in self._weekly for s, e in day) * MINUTE_US
-        self._openings_us = sum(
-            (e - s) * MINUTE_US + 3_600_000_000 for spans in self._openings.values() for s, e in spans
-        )
-        self._gapless = self._weekly_is_gapless()
-        explicit = [*self._closed, *self._closures]
-        self._last_explicit_closed = max(explicit) if explicit else 0
-        self._holiday_cache: dict[int, dict[date, str]] = {}
-        self._day_close: dict[int, int] = {}
-        # Re-entrant: a walk holding it may need to (re)cover its starting point.
-        self._lock = threading.RLock()
-        self._tl: _Timeline | None = None
+        builder = PieceBuilder(spec, self.zone)
+        self._builder = builder
+        self._walker = Walker(builder)
+        self._bounds = AddBounds(builder, self.name)
 
     # ------------------------------------------------------------------ construction
 
@@ -258,19 +175,24 @@ class BusinessCalendar:
         return f"BusinessCalendar(name={self.name!r}, zone={self.spec.timezone!r})"
 
     # ------------------------------------------------------------------ public API
+    # ------------------------------------------------------------------ public API
 
     def elapsed(self, start: datetime, end: datetime) -> timedelta:
         """Business time open in ``[start, end)``; negative when ``end < start``.
 
-        Exact to the microsecond; costs the same for an hour or five years.
+        Exact to the microsecond; costs the same for an hour or five centuries.
 
         :raises NaiveDatetimeError: if either argument has no tzinfo.
         """
         a = to_us(start, "start")
         b = to_us(end, "end")
-        tl = self._tl
+        walker = self._walker
+        tl = walker.hot
         if tl is None or not (tl.lo <= a < tl.hi and tl.lo <= b < tl.hi):
-            tl = self._cover(min(a, b), max(a, b))
+            with walker.lock:
+                tl = walker.span(min(a, b), max(a, b))
+                if tl is None:  # centuries apart: one timeline per end
+                    return timedelta(microseconds=walker.measure(b) - walker.measure(a))
         return timedelta(microseconds=tl.measure(b) - tl.measure(a))
 
     def add(self, t: datetime, d: timedelta) -> datetime:
@@ -289,28 +211,22 @@ class BusinessCalendar:
         du = duration_us(d, "d")
         if du == 0:
             return from_us(x, self.zone)
-        while True:
-            tl = self._tl
-            if tl is None or not tl.lo <= x < tl.hi:
-                tl = self._cover(x, x)
+        walker = self._walker
+        tl = walker.hot
+        if tl is not None and tl.lo <= x < tl.hi:
+            # The common case, without the lock: a target inside the hot timeline.
             target = tl.measure(x) + du
-            if du > 0:
-                i = bisect_left(tl.cum_end, target)
-                if i == len(tl.cum_end):
-                    self._check_forward_range(x, du)
-                    found = self._extend_for_target(tl, target)
-                    if found is None:  # rebuilt from a new origin meanwhile: measure again
-                        continue
-                    tl, i = found
-                return from_us(tl.ends[i] - (tl.cum_end[i] - target), self.zone)
-            i = bisect_right(tl.cum, target) - 1
-            if i < 0:
-                self._check_backward_range(x, -du)
-                found = self._extend_back_for_target(tl, target)
-                if found is None:
-                    continue
-                tl, i = found
-            return from_us(tl.starts[i] + (target - tl.cum[i]), self.zone)
+            found = walker._find(tl, target, du > 0)
+            if found is not None:
+                if du > 0:
+                    return from_us(tl.ends[found] - (tl.cum_end[found] - target), self.zone)
+                return from_us(tl.starts[found] + (target - tl.cum[found]), self.zone)
+        self._bounds.check_add(x, du)
+        with walker.lock:
+            result = walker.reach(x, du)
+        if result is None:
+            raise self._bounds.not_enough(du)
+        return from_us(result, self.zone)
 
     def is_open(self, t: datetime) -> bool:
         """True when ``t`` is inside open time (windows are ``[start, end)``).
@@ -318,9 +234,12 @@ class BusinessCalendar:
         :raises NaiveDatetimeError: if ``t`` has no tzinfo.
         """
         x = to_us(t, "t")
-        tl = self._cover(x, x)
-        i = bisect_right(tl.starts, x) - 1
-        return i >= 0 and x < tl.ends[i]
+        with self._walker.lock:
+            found = self._walker.piece(x, forward=True)
+        if found is None:
+            return False
+        tl, i = found
+        return tl.starts[i] <= x < tl.ends[i]
 
     def next_open(self, t: datetime) -> datetime:
         """``t`` when open, else the next instant the calendar opens.
@@ -344,7 +263,13 @@ class BusinessCalendar:
         """
         x = to_us(t, "t")
         tl, i = self._piece_at_or_after(x)
-        return from_us(self._stretch_end(tl.starts[i]), self.zone)
+        with self._walker.lock:
+            end = self._walker.edge(tl.ends[i], None, forward=True)
+        if end > MAX_US:
+            raise DurationOutOfRangeError(
+                f"calendar {self.name!r} never closes again before year 9999"
+            )
+        return from_us(end, self.zone)
 
     def open_intervals(
         self, start: datetime, end: datetime, *, reverse: bool = False
@@ -359,9 +284,7 @@ class BusinessCalendar:
         """
         a = to_us(start, "start")
         b = to_us(end, "end")
-        if reverse:
-            return self._intervals_backward(a, b)
-        return self._intervals_forward(a, b)
+        return self._intervals(a, b, forward=not reverse)
 
     def is_business_day(self, day: date) -> bool:
         """True when some open time starts on local date ``day``.
@@ -369,8 +292,8 @@ class BusinessCalendar:
         :raises TypeError: if ``day`` is not a ``date`` (a ``datetime`` is refused too).
         """
         _require_date(day, "day")
-        self._cover_year(day.year)
-        return day.toordinal() in self._day_close
+        with self._walker.lock:
+            return self._walker.is_business_day(day.toordinal())
 
     def business_day(self, t: datetime) -> date:
         """The date owning the open time at ``t``, or the next open time when closed.
@@ -392,16 +315,18 @@ class BusinessCalendar:
 
         :raises NaiveDatetimeError: if ``t`` has no tzinfo.
         :raises NoOpenTimeError: if there are not that many business days left.
+        :raises DurationOutOfRangeError: if that day would fall outside years 1 to 9999.
         """
         if not isinstance(days, int) or isinstance(days, bool):
             raise TypeError(f"days must be an int, got {type(days).__name__}: {days!r}")
         x = to_us(t, "t")
         tl, i = self._piece_at_or_after(x)
-        owner = tl.owners[i]
-        step = 1 if days > 0 else -1
-        for _ in range(abs(days)):
-            owner = self._neighbour_business_day(owner, step)
-        return from_us(self._day_close[owner], self.zone)
+        walker = self._walker
+        with walker.lock:
+            owner = walker.business_day(tl.owners[i], days)
+            if owner is None:
+                raise self._bounds.too_many_days(days, date.fromordinal(tl.owners[i]))
+            return from_us(walker.day_close(owner), self.zone)
 
     def holidays_between(self, start: date, end: date) -> list[tuple[date, str]]:
         """Whole closed dates in ``[start, end]`` (both included), with names, by date.
@@ -415,469 +340,54 @@ class BusinessCalendar:
         _require_date(start, "start")
         _require_date(end, "end")
         found: dict[date, str] = {}
-        for year in range(start.year, end.year + 1):
-            for day, name in self._holidays(year).items():
-                if start <= day <= end:
-                    found[day] = name
+        years = self._walker.ledger.holiday_years
+        if years is not None:
+            first, last = max(start.year, years[0]), min(end.year, years[1])
+            with self._walker.lock:
+                if last - first >= 2:
+                    self._builder.prefetch_holidays(first, last)
+                for year in range(first, last + 1):
+                    for day, name in self._builder.holidays(year).items():
+                        if start <= day <= end:
+                            found[day] = name
         for day in self.spec.closed_dates:
             if start <= day <= end:
                 found.setdefault(day, CLOSED_DATE_NAME)
         return sorted(found.items())
 
-    # ------------------------------------------------------------------ building
+    # ------------------------------------------------------------------ helpers
 
-    def _holidays(self, year: int) -> dict[date, str]:
-        """Public holidays of ``year`` (empty outside the package's years), cached."""
-        cached = self._holiday_cache.get(year)
-        if cached is None:
-            cached = {}
-            if self.spec.holiday_country is not None:
-                import holidays
-
-                # Names in English whatever the server's LANG (the package would
-                # otherwise follow the locale or the country's own language);
-                # a country without an English list keeps its default one.
-                found = holidays.country_holidays(
-                    self.spec.holiday_country,
-                    subdiv=self.spec.holiday_subdiv,
-                    years=year,
-                    language="en_US",
-                )
-                cached = {day: name for day, name in found.items() if day.year == year}
-            self._holiday_cache[year] = cached
-        return cached
-
-    def _is_closed_date(self, ordinal: int) -> bool:
-        if ordinal in self._closed:
-            return True
-        if self.spec.holiday_country is None:
-            return False
-        day = date.fromordinal(ordinal)
-        return day in self._holidays(day.year)
-
-    def _span(self, ordinal: int, start_minute: int, end_minute: int) -> tuple[int, int]:
-        midnight = (ordinal - 1) * DAY_US
-        return (
-            first_instant(self.zone, midnight + start_minute * MINUTE_US),
-            first_instant(self.zone, midnight + end_minute * MINUTE_US),
-        )
-
-    def _year_start(self, year: int) -> int:
-        """First instant of local ``year`` (+inf past 9999)."""
-        if year > _LAST_YEAR:
-            return _INF
-        return first_instant(self.zone, (date(year, 1, 1).toordinal() - 1) * DAY_US)
-
-    def _build_year(self, year: int) -> list[tuple[int, int, int]]:
-        """Open pieces owned by dates of local ``year``: sorted, disjoint, non-empty."""
-        first = date(year, 1, 1).toordinal()
-        last = date(year, 12, 31).toordinal()
-        # Two earlier dates as context: their overnight windows can overlap this
-        # year's first openings, which then give way exactly as they will when
-        # the earlier year is built.
-        context = max(1, first - 2)
-        pieces: list[tuple[int, int, int]] = []
-        for ordinal in range(context, last + 1):
-            spans: list[tuple[int, int]] = []
-            if not self._is_closed_date(ordinal):
-                spans.extend(self._weekly[(ordinal - 1) % 7])
-            spans.extend(self._openings.get(ordinal, ()))
-            for s_min, e_min in spans:
-                s, e = self._span(ordinal, s_min, e_min)
-                if e > s:
-                    pieces.append((s, e, ordinal))
-        pieces.sort()
-        merged: list[list[int]] = []
-        reach = -_INF
-        for s, e, owner in pieces:
-            if s < reach:
-                s = reach  # overlapping open time counts once, for the earlier piece
-            if e > s:
-                merged.append([s, e, owner])
-            if e > reach:
-                reach = e
-        closures: list[tuple[int, int]] = []
-        for ordinal in range(context, min(last + 2, date.max.toordinal()) + 1):
-            for s_min, e_min in self._closures.get(ordinal, ()):
-                closures.append(self._span(ordinal, s_min, e_min))
-        out: list[tuple[int, int, int]] = []
-        for s, e, owner in merged:
-            if owner < first:
-                continue
-            for c_s, c_e in sorted(closures):
-                if c_e <= s or c_s >= e:
-                    continue
-                if c_s > s:
-                    out.append((s, c_s, owner))
-                s = max(s, c_e)
-                if s >= e:
-                    break
-            if e > s:
-                out.append((s, e, owner))
-        return out
-
-    def _make_timeline(
-        self, pieces: list[tuple[int, int, int]], base: int, y_lo: int, y_hi: int, origin: int
-    ) -> _Timeline:
-        starts = [p[0] for p in pieces]
-        ends = [p[1] for p in pieces]
-        owners = [p[2] for p in pieces]
-        cum: list[int] = []
-        cum_end: list[int] = []
-        total = base
-        for s, e, _ in pieces:
-            cum.append(total)
-            total += e - s
-            cum_end.append(total)
-        lo = -_INF if y_lo <= _FIRST_YEAR else self._year_start(y_lo + 1)
-        hi = self._year_start(y_hi + 1)
-        return _Timeline(starts, ends, cum, cum_end, owners, base, lo, hi, y_lo, y_hi, origin)
-
-    def _record_closes(self, pieces: list[tuple[int, int, int]]) -> None:
-        for _, e, owner in pieces:
-            if e > self._day_close.get(owner, -_INF):
-                self._day_close[owner] = e
-
-    def _local_year(self, x: int) -> int:
-        if x >= MAX_US:
-            return _LAST_YEAR
-        if x < 2 * DAY_US:
-            return _FIRST_YEAR
-        return from_us(x, self.zone).year
-
-    def _grow(self, forward: bool) -> _Timeline:
-        """Build more years at the end (or the start); the lock is held.
-
-        Grows by up to half the years already built (at most 16), so a long
-        walk rebuilds the arrays a logarithmic number of times, not once a year.
-        """
-        tl = self._tl
-        assert tl is not None
-        count = min(16, max(1, (tl.y_hi - tl.y_lo + 1) // 2))
-        if forward:
-            first = tl.y_hi + 1
-            if first > _LAST_YEAR:
-                raise DurationOutOfRangeError(
-                    "the result falls after year 9999, the last the clock supports"
-                )
-            last = min(_LAST_YEAR, first + count - 1)
-            pieces = [p for year in range(first, last + 1) for p in self._build_year(year)]
-            self._record_closes(pieces)
-            old = list(zip(tl.starts, tl.ends, tl.owners))
-            new = self._make_timeline(old + pieces, tl.base, tl.y_lo, last, tl.origin)
-        else:
-            last = tl.y_lo - 1
-            if last < _FIRST_YEAR:
-                raise DurationOutOfRangeError(
-                    "the result falls before year 1, the first the clock supports"
-                )
-            first = max(_FIRST_YEAR, last - count + 1)
-            pieces = [p for year in range(first, last + 1) for p in self._build_year(year)]
-            self._record_closes(pieces)
-            total = sum(e - s for s, e, _ in pieces)
-            old = list(zip(tl.starts, tl.ends, tl.owners))
-            new = self._make_timeline(pieces + old, tl.base - total, first, tl.y_hi, tl.origin)
-        self._tl = new
-        return new
-
-    def _cover(self, a: int, b: int) -> _Timeline:
-        """A timeline exact on ``[a, b]``, building years as needed."""
-        tl = self._tl
-        if tl is not None and tl.lo <= a and b < tl.hi:
-            return tl
-        with self._lock:
-            tl = self._tl
-            # Far from the built years, start afresh rather than build every
-            # year in between: cost follows the span asked about, not the
-            # distance from earlier questions.
-            if tl is None or a >= tl.hi + _REBUILD_GAP_US or b < tl.lo - _REBUILD_GAP_US:
-                year = self._local_year(a)
-                y_lo = max(_FIRST_YEAR, year - 1)
-                pieces = self._build_year(y_lo)
-                if year > y_lo:
-                    pieces += self._build_year(year)
-                self._record_closes(pieces)
-                tl = self._tl = self._make_timeline(pieces, 0, y_lo, year, self._next_origin(tl))
-            while a < tl.lo:
-                tl = self._grow(forward=False)
-            while b >= tl.hi:
-                tl = self._grow(forward=True)
-            return tl
-
-    def _cover_year(self, year: int) -> _Timeline:
-        if not _FIRST_YEAR <= year <= _LAST_YEAR:
-            raise DurationOutOfRangeError(f"year {year} is outside years 1 to 9999")
-        tl = self._tl
-        if tl is not None and tl.y_lo <= year <= tl.y_hi:
-            return tl
-        with self._lock:
-            tl = self._tl
-            if tl is None or year > tl.y_hi + 2 or year < tl.y_lo - 2:
-                pieces = self._build_year(year)
-                self._record_closes(pieces)
-                tl = self._tl = self._make_timeline(pieces, 0, year, year, self._next_origin(tl))
-            while year < tl.y_lo:
-                tl = self._grow(forward=False)
-            while year > tl.y_hi:
-                tl = self._grow(forward=True)
-            return tl
-
-    def _more_after(self, tl: _Timeline) -> bool:
-        """Could a year after the built ones hold open time?"""
-        if self._has_weekly:
-            return tl.y_hi < _LAST_YEAR
-        return self._last_opening is not None and date.fromordinal(self._last_opening).year > tl.y_hi
-
-    def _more_before(self, tl: _Timeline) -> bool:
-        if self._has_weekly:
-            return tl.y_lo > _FIRST_YEAR
-        return (
-            self._first_opening is not None
-            and date.fromordinal(self._first_opening).year < tl.y_lo
-        )
-
-    @staticmethod
-    def _next_origin(old: _Timeline | None) -> int:
-        return 0 if old is None else old.origin + 1
-
-    def _extend_for_target(self, seen: _Timeline, target: int) -> tuple[_Timeline, int] | None:
-        """Build forward until the cumulative open time reaches ``target``.
-
-        None when another thread rebuilt the cache from a new origin since
-        ``seen``, so ``target`` no longer means anything: the caller retries.
-        """
-        with self._lock:
-            tl = self._tl
-            assert tl is not None
-            if tl.origin != seen.origin:
-                return None
-            while True:
-                i = bisect_left(tl.cum_end, target)
-                if i < len(tl.cum_end):
-                    return tl, i
-                if not self._more_after(tl):
-                    raise NoOpenTimeError(
-                        f"calendar {self.name!r} has not enough open time left: no weekly "
-                        "hours and no later openings"
-                    )
-                tl = self._grow(forward=True)
-
-    def _extend_back_for_target(
-        self, seen: _Timeline, target: int
-    ) -> tuple[_Timeline, int] | None:
-        with self._lock:
-            tl = self._tl
-            assert tl is not None
-            if tl.origin != seen.origin:
-                return None
-            while True:
-                i = bisect_right(tl.cum, target) - 1
-                if i >= 0:
-                    return tl, i
-                if not self._more_before(tl):
-                    raise NoOpenTimeError(
-                        f"calendar {self.name!r} has not enough open time before: no weekly "
-                        "hours and no earlier openings"
-                    )
-                tl = self._grow(forward=False)
-
-    def _check_forward_range(self, x: int, du: int) -> None:
-        """Refuse up front an ``add`` that must land after year 9999 (or never)."""
-        if not self._has_weekly and (
-            self._last_opening is None or (self._last_opening + 2) * DAY_US <= x
-        ):
+    def _piece_at_or_after(self, x: int) -> tuple[Any, int]:
+        with self._walker.lock:
+            found = self._walker.piece(x, forward=True)
+        if found is None:
             raise NoOpenTimeError(
-                f"calendar {self.name!r} has no open time after this instant: no weekly "
+                f"calendar {self.name!r} never opens after this instant: no weekly "
                 "hours and no later openings"
             )
-        if du > self._open_bound(MAX_US - x):
-            raise DurationOutOfRangeError(
-                f"adding {timedelta(microseconds=du)} of business time would pass year 9999"
-            )
+        return found
 
-    def _check_backward_range(self, x: int, du: int) -> None:
-        if not self._has_weekly and (
-            self._first_opening is None or (self._first_opening - 2) * DAY_US >= x
-        ):
-            raise NoOpenTimeError(
-                f"calendar {self.name!r} has no open time before this instant: no weekly "
-                "hours and no earlier openings"
-            )
-        if du > self._open_bound(x):
-            raise DurationOutOfRangeError(
-                f"subtracting {timedelta(microseconds=du)} of business time would pass year 1"
-            )
-
-    def _open_bound(self, span: int) -> int:
-        """More than the open time any ``span`` of real time can hold (up to year bounds)."""
-        if not self._has_weekly:
-            return self._openings_us
-        weeks = span // WEEK_US + 2
-        years = span // _YEAR_US + 2
-        return min(
-            span, weeks * self._week_open_us + years * _DST_SLACK_PER_YEAR_US + self._openings_us
-        )
-
-    def _piece_at_or_after(self, x: int) -> tuple[_Timeline, int]:
-        """The piece containing ``x``, or the first one after it."""
-        tl = self._cover(x, x)
-        i = bisect_right(tl.starts, x) - 1
-        if i >= 0 and x < tl.ends[i]:
-            return tl, i
-        i += 1
-        if i < len(tl.starts):
-            return tl, i
-        with self._lock:
-            tl = self._cover(x, x)
-            while True:
-                i = bisect_right(tl.starts, x)
-                if i < len(tl.starts):
-                    return tl, i
-                if not self._more_after(tl):
-                    raise NoOpenTimeError(
-                        f"calendar {self.name!r} never opens after this instant: no weekly "
-                        "hours and no later openings"
-                    )
-                tl = self._grow(forward=True)
-
-    def _stretch_end(self, start: int, limit: int | None = None) -> int:
-        """End of the run of touching pieces that begins with the piece starting at ``start``.
-
-        With ``limit``, stops walking at the first piece ending at or past it
-        (the caller clips there). Without, walks to the run's real end, and
-        raises :class:`DurationOutOfRangeError` rather than walk to year 9999
-        when every later year is open around the clock.
-        """
-        with self._lock:
-            tl = self._cover(start, start)
-            i = bisect_left(tl.starts, start)
-            while True:
-                if limit is not None and tl.ends[i] >= limit:
-                    return tl.ends[i]
-                if i + 1 < len(tl.starts):
-                    if tl.starts[i + 1] != tl.ends[i]:
-                        return tl.ends[i]
-                    i += 1
-                    continue
-                if not self._more_after(tl):
-                    return tl.ends[i]
-                if limit is None and self._never_closes_after(tl.y_hi):
-                    raise DurationOutOfRangeError(
-                        f"calendar {self.name!r} never closes again before year 9999"
-                    )
-                tl = self._grow(forward=True)
-
-    def _never_closes_after(self, year: int) -> bool:
-        """True when every year after ``year`` is open around the clock."""
-        if not self._gapless:
-            return False
-        if self._last_explicit_closed and date.fromordinal(self._last_explicit_closed).year >= year:
-            return False
-        # The holidays package has no dates past its end year (2100 for most countries).
-        return self.spec.holiday_country is None or year > 2100
-
-    def _weekly_is_gapless(self) -> bool:
-        covered = [False] * (7 * 1440)
-        for day, windows in enumerate(self._weekly):
-            for s, e in windows:
-                for m in range(day * 1440 + s, day * 1440 + e):
-                    covered[m % (7 * 1440)] = True
-        return all(covered)
-
-    def _neighbour_business_day(self, owner: int, step: int) -> int:
-        with self._lock:
-            tl = self._cover_year(date.fromordinal(owner).year)
-            while True:
-                if step > 0:
-                    j = bisect_right(tl.owners, owner)
-                    if j < len(tl.owners):
-                        return tl.owners[j]
-                    if not self._more_after(tl):
-                        raise NoOpenTimeError(
-                            f"calendar {self.name!r} has no business day after "
-                            f"{date.fromordinal(owner)}"
-                        )
-                    tl = self._grow(forward=True)
+    def _intervals(self, a: int, b: int, forward: bool) -> Iterator[tuple[datetime, datetime]]:
+        walker = self._walker
+        cursor = a if forward else b
+        while (cursor < b) if forward else (cursor > a):
+            with walker.lock:
+                found = walker.piece(cursor, forward)
+                if found is None:
+                    return
+                tl, i = found
+                if forward:
+                    s = max(cursor, tl.starts[i])
+                    if s >= b:
+                        return
+                    e = walker.edge(tl.ends[i], b, forward=True)
                 else:
-                    j = bisect_left(tl.owners, owner) - 1
-                    if j >= 0:
-                        return tl.owners[j]
-                    if not self._more_before(tl):
-                        raise NoOpenTimeError(
-                            f"calendar {self.name!r} has no business day before "
-                            f"{date.fromordinal(owner)}"
-                        )
-                    tl = self._grow(forward=False)
-
-    # ------------------------------------------------------------------ interval walks
-
-    def _intervals_forward(self, a: int, b: int) -> Iterator[tuple[datetime, datetime]]:
-        cursor = a
-        while cursor < b:
-            try:
-                tl, i = self._piece_at_or_after(cursor)
-            except NoOpenTimeError:
-                return
-            s = max(cursor, tl.starts[i])
-            if s >= b:
-                return
-            e = self._stretch_end(tl.starts[i], limit=b)
-            yield from_us(s, self.zone), from_us(min(e, b), self.zone)
-            cursor = e
-
-    def _intervals_backward(self, a: int, b: int) -> Iterator[tuple[datetime, datetime]]:
-        cursor = b
-        while cursor > a:
-            found = self._piece_before(cursor)
-            if found is None:
-                return
-            tl, i = found
-            e = min(cursor, tl.ends[i])
-            if e <= a:
-                return
-            s = self._stretch_start_until(tl.starts[i], a)
-            yield from_us(max(s, a), self.zone), from_us(e, self.zone)
-            cursor = s
-
-    def _piece_before(self, x: int) -> tuple[_Timeline, int] | None:
-        """The last piece starting before ``x``, or None if none ever does."""
-        with self._lock:
-            tl = self._cover(x, x)
-            while True:
-                i = bisect_left(tl.starts, x) - 1
-                if i >= 0:
-                    return tl, i
-                if not self._more_before(tl):
-                    return None
-                tl = self._grow(forward=False)
-
-    def _stretch_start_until(self, start: int, limit: int) -> int:
-        with self._lock:
-            tl = self._cover(start, start)
-            i = bisect_left(tl.starts, start)
-            while True:
-                if tl.starts[i] <= limit:
-                    return tl.starts[i]
-                if i > 0:
-                    if tl.ends[i - 1] != tl.starts[i]:
-                        return tl.starts[i]
-                    i -= 1
-                    continue
-                if not self._more_before(tl):
-                    return tl.starts[i]
-                start = tl.starts[i]
-                tl = self._grow(forward=False)
-                i = bisect_left(tl.starts, start)
-
-
-def _minutes_by_day(dated: Iterable[DatedWindow]) -> dict[int, list[tuple[int, int]]]:
-    """Dated windows as date ordinal -> [(start minute, end minute)], in the given order."""
-    by_day: dict[int, list[tuple[int, int]]] = {}
-    for dw in dated:
-        by_day.setdefault(dw.day.toordinal(), []).append(
-            (dw.window.start_minute, dw.window.end_minute)
-        )
-    return by_day
+                    e = min(cursor, tl.ends[i])
+                    if e <= a:
+                        return
+                    s = walker.edge(tl.starts[i], a, forward=False)
+            yield from_us(max(s, a), self.zone), from_us(min(e, b), self.zone)
+            cursor = e if forward else s
 
 
 def _require_date(value: object, name: str) -> None:
