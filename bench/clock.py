@@ -5,10 +5,13 @@ with the US federal holidays of 2025-2050 as concrete dates), the same seeded
 start instants over 2026-2027 (half inside business hours, half outside) and the
 same spans: ``add`` of 1 h to 40,000 h and ``elapsed`` over a day to five years.
 Inputs are converted to each library's native form before timing; each cell is
-warmed up, then timed with ``time.perf_counter`` as the best of several repeats,
-garbage collection off, in this one process pinned to one CPU. A cell that
-raises shows the error; one whose single call outlives the cell's time budget
-shows a timeout.
+warmed up on every input (so what a library builds or caches on first use is
+built before timing, whatever the order of the inputs), then timed as the best
+of several repeats over the same inputs, in CPU time of this process
+(``time.process_time``: other processes on a shared machine do not count),
+garbage collected before and off while timing, in this one process pinned to
+one CPU. A cell that raises shows the error; one whose single call outlives the
+cell's time budget shows a timeout.
 
 The correctness tables run the scenarios of :mod:`bench._cases` through every
 library and compare with the brute-force reference of :mod:`bench._reference`.
@@ -176,38 +179,48 @@ Cell = Measurement | str
 def measure(run: Callable[[int, int], None], n_inputs: int, settings: Settings) -> Cell:
     """Time ``run(count, loops)`` (the first ``count`` inputs, ``loops`` times over).
 
-    Warm-up runs growing batches (at least two, so a cold first call never sizes
-    the repeats) until it has lasted ``settings.warmup``; each repeat then aims at
-    ``settings.per_repeat`` seconds; ops/s comes from the fastest repeat.
+    Warm-up first runs every input once (a library that builds something per
+    input region on first use, as a business clock builds a year, would
+    otherwise pay for it inside whichever timed repeat first meets that input,
+    and the figure would follow the inputs' order and the luck of the repeats),
+    then repeats that until it has lasted ``settings.warmup``. Each timed repeat
+    runs all the inputs ``loops`` times, aiming at ``settings.per_repeat``
+    seconds; ops/s comes from the fastest repeat. Times are CPU time of this
+    process, so a busy machine slows the run but not the figures.
     """
-    clock = time.perf_counter
-    deadline = clock() + settings.cap
+    clock = time.process_time
+    wall = time.perf_counter
+    deadline = wall() + settings.cap
     best: float | None = None  # seconds per op
-    count, repeats, batches, warmed = 1, 0, 0, 0.0
+    repeats = inputs = 0
     gc_was_enabled = gc.isenabled()
+    gc.collect()
     gc.disable()
     try:
         with time_budget(settings.cap):
+            # Warm-up: grow from one input to all of them, then go on until it has lasted long enough.
+            count, warmed = 1, 0.0
             while True:
                 t0 = clock()
                 run(count, 1)
                 spent = clock() - t0
+                warmed += spent
                 per_op = spent / count
-                best = per_op if best is None else min(best, per_op)
-                batches, warmed = batches + 1, warmed + spent
-                if batches >= 2 and warmed >= settings.warmup:
+                if count > inputs:  # a figure over fewer inputs does not compare
+                    inputs, best = count, per_op
+                else:
+                    best = min(best, per_op) if best is not None else per_op
+                if count == n_inputs and warmed >= settings.warmup:
                     break
-                if spent < settings.warmup / 4:
-                    count = min(n_inputs, count * 4)
-            wanted = max(1, int(settings.per_repeat / per_op))
-            count = min(n_inputs, wanted)
-            loops = max(1, wanted // count)
+                count = min(n_inputs, count * 4)
+            assert best is not None
+            loops = max(1, int(settings.per_repeat / (best * n_inputs)))
             for _ in range(settings.repeats):
-                if clock() + per_op * count * loops > deadline:
+                if wall() + best * n_inputs * loops > deadline:
                     break
                 t0 = clock()
-                run(count, loops)
-                best = min(best, (clock() - t0) / (count * loops))
+                run(n_inputs, loops)
+                best = min(best, (clock() - t0) / (n_inputs * loops))
                 repeats += 1
     except BudgetExceeded:
         if best is None:
@@ -217,8 +230,9 @@ def measure(run: Callable[[int, int], None], n_inputs: int, settings: Settings) 
     finally:
         if gc_was_enabled:
             gc.enable()
-    assert best is not None
-    return Measurement(1 / best if best > 0 else float("inf"), count, repeats)
+    if best is None:
+        return f"timeout: one call > {settings.cap:g} s"
+    return Measurement(1 / best if best > 0 else float("inf"), inputs, repeats)
 
 
 @dataclass
@@ -641,8 +655,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"Calendar: {calendar.name} (Mon-Fri 09:00-17:00 America/New_York, {len(calendar.closed_dates)} "
         f"holiday dates {HOLIDAY_YEARS[0]}-{HOLIDAY_YEARS[1]} from the holidays package, given to every library "
         f"as concrete dates). {STARTS} seeded start instants over 2026-2027, half inside hours (seed {SEED}); "
-        f"elapsed ends are start + span in real time (month 30 days, year 365, five years 1,826). Ops/s per single call, best of {settings.repeats} repeats "
-        f"after warm-up, garbage collection off while timing, one process, one thread; ratio = sla_timers / peer. "
+        f"elapsed ends are start + span in real time (month 30 days, year 365, five years 1,826). Ops/s per single call in CPU time of this process, best of {settings.repeats} repeats "
+        f"after a warm-up over every start, garbage collection off while timing, one process, one thread; ratio = sla_timers / peer. "
         f"\"(N of {STARTS} starts)\": the cell's time budget ({settings.cap:g} s) allowed only the first N start instants.",
         "",
         *timing_table(rows, [a.name for a in adapters]),

@@ -26,7 +26,7 @@ __all__ = ["Timeline", "Walker"]
 
 _INF = 1 << 62
 #: Years a timeline may hold; a question further away starts another one.
-_MAX_YEARS = 24
+_MAX_YEARS = 32
 #: Built years kept (a year's pieces, owners and closing times).
 _KEEP_YEARS = 48
 
@@ -143,9 +143,9 @@ class Walker:
             hot = self.hot
             if hot is not None:
                 lo, hi = min(hot.y_lo, y_lo), max(hot.y_hi, y_hi)
-                if hi - lo < _MAX_YEARS and y_lo <= hot.y_hi + 4 and y_hi >= hot.y_lo - 4:
-                    # Near the hot one: grow it (by half its length or more, so a
-                    # long walk rebuilds a logarithmic number of times).
+                if hi - lo < _MAX_YEARS:
+                    # Within reach of the hot one: grow it (by half its length or
+                    # more, so a long walk rebuilds a logarithmic number of times).
                     extra = max(1, (hot.y_hi - hot.y_lo + 1) // 2)
                     if y_hi > hot.y_hi:
                         hi = min(LAST_YEAR, max(hi, hot.y_hi + extra), lo + _MAX_YEARS - 1)
