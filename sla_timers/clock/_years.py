@@ -22,14 +22,15 @@ never by rebuilding them.
 from __future__ import annotations
 
 import calendar as _gregorian
-import importlib
 from bisect import bisect_left, bisect_right
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from typing import NamedTuple
-from zoneinfo import ZoneInfo
 
 from ._pieces import Piece, PieceBuilder
-from ._timeline import DAY_US
+from ._changes import offset_at as _offset
+from ._changes import probe_changes as _probe
+from ._changes import recorded_changes as _recorded_transitions
+from ._timeline import DAY_US, MINUTE_US
 
 __all__ = ["FIRST_YEAR", "LAST_YEAR", "YearLedger", "YearSummary"]
 
@@ -38,7 +39,6 @@ LAST_YEAR = 9999
 #: Days around an exception or a clock change whose pieces may differ from the weekly pattern.
 _MARGIN = 3
 _HOUR_US = 3_600_000_000
-_EPOCH_1970_US = (date(1970, 1, 1).toordinal() - 1) * DAY_US
 _LAST_ORDINAL = date.max.toordinal()
 
 
@@ -169,8 +169,9 @@ class YearLedger:
         lo = max(1, first - _MARGIN)
         hi = min(_LAST_ORDINAL, last + _MARGIN)
         for t in self._transitions((lo - 1) * DAY_US - 15 * _HOUR_US, hi * DAY_US + 15 * _HOUR_US):
-            day = t // DAY_US + 1
-            affected.update(range(day - _MARGIN, day + _MARGIN + 1))
+            if self._touches(t):
+                day = t // DAY_US + 1
+                affected.update(range(day - _MARGIN, day + _MARGIN + 1))
         specials = self._special_sorted
         for ordinal in specials[bisect_left(specials, lo) : bisect_right(specials, hi)]:
             affected.update(range(ordinal - _MARGIN + 1, ordinal + _MARGIN))
@@ -201,6 +202,30 @@ class YearLedger:
         return YearSummary(open_, days, tail)
 
     # ------------------------------------------------------------------ clock changes
+
+    def _touches(self, t: int) -> bool:
+        """Could the clock change at ``t`` alter any window's real length?
+
+        Only a window whose wall-clock span reaches the readings the change
+        skips or repeats can: any other reads one offset at both ends, so its
+        real length is its wall length (an office's 09:00-17:00 never meets a
+        02:00 change).
+        """
+        b = self._b
+        before, after = _offset(b.zone, t - 1), _offset(b.zone, t)
+        lo, hi = t + min(before, after), t + max(before, after)
+        day = lo // DAY_US + 1
+        for ordinal in range(day - 2, day + 2):
+            midnight = (ordinal - 1) * DAY_US
+            spans = [
+                *b.weekly[(ordinal - 1) % 7],
+                *b.openings.get(ordinal, ()),
+                *b.closures.get(ordinal, ()),
+            ]
+            for s_min, e_min in spans:
+                if midnight + s_min * MINUTE_US <= hi and midnight + e_min * MINUTE_US >= lo:
+                    return True
+        return False
 
     def _transitions(self, lo: int, hi: int) -> list[int]:
         """Instants in ``[lo, hi]`` where the zone's UTC offset may change."""
@@ -326,63 +351,6 @@ def _runs(ordinals: list[int]) -> list[tuple[int, int]]:
 
 def _utc_year(us: int) -> int:
     return date.fromordinal(min(_LAST_ORDINAL, max(1, us // DAY_US + 1))).year
-
-
-_EPOCH = datetime(1, 1, 1, tzinfo=timezone.utc)
-_US = timedelta(microseconds=1)
-
-
-def _offset(zone: ZoneInfo, us: int) -> int:
-    off = (_EPOCH + timedelta(microseconds=us)).astimezone(zone).utcoffset()
-    assert off is not None
-    return off // _US
-
-
-def _probe(zone: ZoneInfo, lo: int, hi: int) -> list[int]:
-    """Instants in ``[lo, hi]`` where ``zone``'s offset changes, probing week by week.
-
-    Used past the zone's recorded changes, where one yearly rule applies and
-    its changes are months apart; each is then found to the microsecond.
-    """
-    # A day inside the supported range at both ends, so every probe has a local reading.
-    lo = max(lo, DAY_US)
-    hi = min(hi, (_LAST_ORDINAL - 1) * DAY_US)
-    found: list[int] = []
-    if hi <= lo:
-        return found
-    prev_t, prev = lo, _offset(zone, lo)
-    t = lo
-    while t < hi:
-        t = min(hi, t + 7 * DAY_US)
-        off = _offset(zone, t)
-        if off != prev:
-            a, b = prev_t, t  # offset(a) == prev != offset(b): the change is in (a, b]
-            while b - a > 1:
-                mid = (a + b) // 2
-                if _offset(zone, mid) == prev:
-                    a = mid
-                else:
-                    b = mid
-            found.append(b)
-            prev = _offset(zone, b)
-        prev_t = t
-    return found
-
-
-def _recorded_transitions(zone: ZoneInfo) -> list[int] | None:
-    """The zone's recorded clock changes as instants, from the same data ``zoneinfo`` reads.
-
-    ``zoneinfo``'s pure-Python implementation keeps them (``_trans_utc``,
-    seconds since 1970); the C one does not show them. None when they cannot
-    be read: the ledger then probes the zone for every year instead.
-    """
-    try:
-        pure_module = importlib.import_module("zoneinfo._zoneinfo")
-        pure = pure_module.ZoneInfo.no_cache(zone.key)
-        seconds = list(getattr(pure, "_trans_utc"))
-    except (ImportError, AttributeError, OSError, ValueError, TypeError, LookupError):
-        return None
-    return [s * 1_000_000 + _EPOCH_1970_US for s in seconds]
 
 
 def _holiday_years(country: str | None, subdiv: str | None) -> tuple[int, int] | None:
