@@ -115,8 +115,10 @@ class Registry:
 def _configured(key: str, load: Any) -> Any:
     try:
         return load()
-    except ConfigError:
-        raise
+    except ConfigError as exc:
+        if exc.field is not None:
+            raise
+        raise ConfigError(f"{key}: {exc}", field=key) from exc
     except (SLAError, OSError) as exc:
         raise ConfigError(f"{key}: {exc}", field=key) from exc
 

@@ -180,7 +180,7 @@ def _int(values: Mapping[str, Any], key: str, low: int, high: int) -> int:
 def _callback(value: object, key: str) -> Callable[..., bool] | None:
     """A callable, or one named ``"package.module:function"`` (imported now, so a typo fails at start)."""
     if value is None or callable(value):
-        return value  # type: ignore[return-value]
+        return value
     if not isinstance(value, str) or value.count(":") != 1:
         raise ConfigError(f'{key}: must be a callable or "module:function", got {quote(value)}', field=key)
     module_name, _, attribute = value.partition(":")
