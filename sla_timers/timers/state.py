@@ -30,17 +30,21 @@ class TimerState:
     #: at or before due); ``breached`` (due passed while running; stays so,
     #: whether the cycle still runs or has stopped: see ``stopped_at``).
     status: TimerStatus
-    #: The target in force (for an ``eod`` target: the business time it meant at the start).
-    target: timedelta
+    #: The target in force (for an ``eod`` target: the business time it meant at the
+    #: start); None while the ticket's priority sets none for this metric (the cycle
+    #: is still counted, so later cycle numbers do not depend on targets).
+    target: timedelta | None
     started_at: datetime
-    #: When it is or was due: None while paused, and for a cycle stopped before it
-    #: ever ran. After a stop: the last deadline that applied. A pin overrides it.
+    #: When it is or was due under the target in force: the instant elapsed reaches
+    #: the target, so ``remaining == elapsed(now, due_at)`` while running (before
+    #: ``now`` once overdue). None while paused (unless breached) and without a
+    #: target. After a stop: the last deadline that applied. A pin overrides it.
     due_at: datetime | None
     #: Time the clock ran.
     elapsed: timedelta
     #: ``target - elapsed`` (negative once overdue); for a pinned deadline, the
-    #: time left to the pin. Frozen while paused and after a stop.
-    remaining: timedelta
+    #: time left to the pin. Frozen while paused and after a stop. None without a target.
+    remaining: timedelta | None
     #: The instant of the breach, or None.
     breached_at: datetime | None
     #: When a stop status, a reply, a reassignment or a policy switch stopped it.
@@ -100,7 +104,8 @@ class Measures:
     customer_wait: timedelta
     #: Agent work time: time in working (neither pause nor stop) statuses.
     work_time: timedelta
-    #: Time in stop statuses before a reopen, or until now: its own bucket (B16).
+    #: Time in stop statuses before a reopen, or until now: its own bucket, so a
+    #: resumed resolution clock never counts the days a ticket sat solved.
     solved_time: timedelta
 
 

@@ -265,15 +265,18 @@ def test_priority_raised_after_four_hours_of_a_six_hour_target(ny95, make_policy
                      calendar=ny95)["resolution"]
     assert (state.status, state.due_at, state.elapsed, state.remaining) == (
         "running", ny(2026, 11, 23, 14), 4 * H + 30 * M, 30 * M)
-    # To 2h at 13:00: 4h already used, so breached at the change, never in the past.
+    # To 2h at 13:00: 4h already used, so breached at the change, never in the past;
+    # due_at is where elapsed reached the 2h in force: 09:00 + 2h = 11:00.
     events = start + [priority(ny(2026, 11, 23, 13), "high")]
     state = evaluate(policy, events, now=ny(2026, 11, 23, 13, 30), calendar=ny95)["resolution"]
-    assert (state.status, state.breached_at, state.due_at) == ("breached", ny(2026, 11, 23, 13), ny(2026, 11, 23, 13))
+    assert (state.status, state.breached_at, state.due_at) == ("breached", ny(2026, 11, 23, 13), ny(2026, 11, 23, 11))
     assert state.remaining == 2 * H - (4 * H + 30 * M)
-    # Lowered back to 6h at 14:00 (5h used): a breach that happened stays a breach.
+    # Lowered back to 6h at 14:00 (5h used): a breach that happened stays a breach,
+    # and the due moves to where 6h are reached: 09:00 + 6h = 15:00.
     events.append(priority(ny(2026, 11, 23, 14), "normal"))
     state = evaluate(policy, events, now=ny(2026, 11, 23, 14, 30), calendar=ny95)["resolution"]
-    assert (state.status, state.breached_at, state.target) == ("breached", ny(2026, 11, 23, 13), 6 * H)
+    assert (state.status, state.breached_at, state.target, state.due_at) == (
+        "breached", ny(2026, 11, 23, 13), 6 * H, ny(2026, 11, 23, 15))
 
 
 @pytest.mark.parametrize("closed", [False, True], ids=["solved-reopened", "solved-closed-reopened"])
