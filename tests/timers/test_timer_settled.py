@@ -336,3 +336,23 @@ def test_a_retried_reply_does_not_fire_an_escalation_step_again():
     again = ladders.due_steps("T-1", evaluate_ticket(DEDUPE_POLICY, events, now=now, calendar=NY95), now=now,
                               policy=DEDUPE_POLICY, calendar=NY95, priority="high", fired=fired)
     assert again == []
+
+
+def test_ladders_skip_a_running_cycle_without_a_target():
+    # A normal ticket's next_response (customer 10:00) runs with no target: no step of
+    # its ladder is due, none is scheduled, and nothing fails. Raised to high (2h) at
+    # 10:30: cycle 1 now has a due, 12:00, and its 50% step falls at 11:00.
+    pol = policy({"normal": {"resolution": "8h"}, "high": {"next_response": "2h", "resolution": "4h"}})
+    ladders = EscalationLadders.from_dict({"ladders": {"standard": {"next_response": [
+        {"id": "half", "at": 0.5, "notify": [{"group": "tier1"}]},
+        {"id": "breach", "at": "100%", "notify": [{"role": "manager"}]}]}}}, priorities=("high", "normal"))
+    events = _next_response_log()[:3]
+    now = ny(2026, 11, 23, 16)
+    evaluation = evaluate_ticket(pol, events, now=now, calendar=NY95)
+    assert evaluation.states["next_response"].target is None
+    assert ladders.due_steps("T-1", evaluation, now=now, policy=pol, calendar=NY95) == []
+    assert ladders.next_due_at("T-1", evaluation, now=now, policy=pol, calendar=NY95) is None
+    events.append(priority(ny(2026, 11, 23, 10, 30), "high"))
+    now = ny(2026, 11, 23, 10, 45)
+    evaluation = evaluate_ticket(pol, events, now=now, calendar=NY95)
+    assert ladders.next_due_at("T-1", evaluation, now=now, policy=pol, calendar=NY95) == utc(2026, 11, 23, 16)
