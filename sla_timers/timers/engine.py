@@ -70,6 +70,9 @@ def evaluate_ticket(
     calendars named by ``policy`` events, names are looked up in ``calendars`` (a
     mapping or a function), then in the clock's shipped calendars.
 
+    An event repeated with its id and payload (a retried webhook) counts once; the
+    same id on another payload is a problem, and the first in log order applies.
+
     A still-running timer whose due is ``now`` is breached as of ``now``; a stop
     event at that same instant would still have met it.
 
@@ -94,6 +97,7 @@ def evaluate_ticket(
                 ) from None
         raise
     run = _Run(policy, calendar, calendars)
+    log = run.deduplicate(log)
     run.replay(log, now)
     return run.finish(now)
 
@@ -577,6 +581,8 @@ class _Run:
         self.clocks: tuple[_Clock, ...] = ()
         self.index = 0
         self.event: TicketEvent | None = None
+        #: Events (by ``id()``) whose id an earlier event of another payload has -> that event.
+        self.conflicts: dict[int, TicketEvent] = {}
 
     # -- plumbing -----------------------------------------------------------
     def problem(self, message: str) -> None:
@@ -653,23 +659,36 @@ class _Run:
         self.open.remove(cycle)
 
     # -- events -------------------------------------------------------------
+    def deduplicate(self, log: list[TicketEvent]) -> list[TicketEvent]:
+        """The sorted ``log`` without repeats: a retried webhook delivers the same event
+        (id and payload) again, and it counts once, so problem indexes do not move
+        either. The same id on another payload is a conflict, reported when replayed:
+        the first in log order stands."""
+        seen: dict[str, TicketEvent] = {}
+        kept: list[TicketEvent] = []
+        for event in log:
+            event_id = event.id
+            if event_id is not None:
+                first = seen.setdefault(event_id, event)
+                if first is not event:
+                    if first == event:
+                        continue
+                    self.conflicts[id(event)] = first
+            kept.append(event)
+        return kept
+
     def replay(self, log: list[TicketEvent], now: datetime) -> None:
         """Apply the events of the sorted ``log`` up to ``now``."""
         handlers = _HANDLERS
-        seen: dict[str, TicketEvent] = {}
+        conflicts = self.conflicts
         for index, event in enumerate(log):
             if event.at > now:
                 break
             self.index, self.event = index, event
-            event_id = event.id
-            if event_id is not None:
-                # A retried webhook delivers the same event again: it counts once. The
-                # same id on another payload is a conflict: the first in log order stands.
-                first = seen.setdefault(event_id, event)
-                if first is not event:
-                    if first != event:
-                        self.problem(f"has the id of {first.describe()} with another payload; it has no effect")
-                    continue
+            if conflicts and id(event) in conflicts:
+                first = conflicts[id(event)]
+                self.problem(f"has the id of {first.describe()} with another payload; it has no effect")
+                continue
             kind = event.kind
             if self.created is None:
                 if kind == "created":

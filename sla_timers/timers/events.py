@@ -47,14 +47,18 @@ class TicketEvent:
     ``author``), ``customer_reply`` (``channel``, ``author``), ``assigned``
     (``group``, or None to unassign), ``field`` (``name``, ``value``), ``pin``
     (``metric``, ``due_at``), ``unpin`` (``metric``), ``policy`` (``policy``,
-    ``calendar``).
+    ``calendar``: the name of a registered or shipped calendar, never a file path).
+
+    Events with the same ``id`` and payload are one event delivered twice: they
+    count once. The same ``id`` on another payload is reported as a problem.
 
     ``at`` (and a pin's ``due_at``) are stored in UTC, so events compare as
     instants whatever offset they were written with. Immutable; data fields read
     as attributes (``event.status``) or through :attr:`data`.
 
     :raises EventError: for an unknown kind, a missing, unknown or wrong-typed
-        field; ``field`` names it.
+        field, or a ``calendar`` that looks like a path (``/``, ``\\``, ``..``,
+        NUL, ``.toml``); ``field`` names it.
     :raises NaiveDatetimeError: for an ``at`` or ``due_at`` without tzinfo.
     """
 

@@ -1,6 +1,6 @@
-"""The timer contract of DESIGN.md ("Timer semantics where helpdesks differ") and
-RELIABILITY.md 2b/2c/4b, one rule per test, where test_timer_scenarios.py does
-not already pin the rule down.
+"""The timer contract of DESIGN.md ("Timer semantics where helpdesks differ"):
+pauses, priority and policy changes, reopens and event handling, one rule per
+test, where test_timer_scenarios.py does not already pin the rule down.
 
 Calendar: New York, Mon-Fri 09:00-17:00, no holidays. 2026-11-21 is a
 Saturday, 2026-11-23 a Monday; New York is on EST (UTC-5) all through these
@@ -151,7 +151,7 @@ def test_periodic_update_reopens_with_a_new_cycle_by_default():
 
 
 @pytest.mark.parametrize("closed", [False, True], ids=["solved-reopened", "solved-closed-reopened"])
-def test_b15_closing_in_between_changes_no_new_cycle(closed):
+def test_closing_in_between_changes_no_new_cycle(closed):
     # Reply Mon 10:00 (periodic_update cycle 1), customer 11:00 (next_response cycle 1),
     # solved 12:00 (both stop, met), maybe closed 14:00, reopened Tue 10:00 (15:00Z):
     # default new_cycle, full targets from the reopen: next_response 2h -> Tue 12:00 =
@@ -277,7 +277,7 @@ def test_a_fraction_warning_reached_at_a_close_counts_from_the_close():
     assert next_change(states) == utc(2026, 11, 24, 16)
 
 
-def test_b6_warning_values_on_an_inline_8_to_18_calendar():
+def test_warning_values_on_an_inline_8_to_18_calendar():
     # Mon-Fri 08:00-18:00 NY; 4h from Mon 17:00: 1h Mon + 3h Tue from 08:00 -> Tue 11:00
     # EST = 16:00Z; warning "1h" before: Tue 10:00 = 15:00Z, not Tue 00:00 (05:00Z).
     cal = weekly("ny-8-18", "08:00-18:00")
