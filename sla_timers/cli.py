@@ -6,6 +6,7 @@
     sla-timers elapsed --calendar my-hours.toml --from 2026-11-25T16:30 --to 2026-11-27T12:30
     sla-timers calendars
     sla-timers calendar show us-ny-9x5 --year 2026
+    sla-timers db upgrade --url sqlite:///sla.db      (or SLA_DATABASE_URL; see db_commands)
 
 The same click commands run as ``flask sla ...`` in a host app that registers
 :class:`sla_timers.web.SLATimers` (the group :data:`sla` is added to ``app.cli``
@@ -363,3 +364,6 @@ def _holiday_source(spec: CalendarSpec) -> str:
 # Attach each with ``sla.add_command(group)`` here. Such a module imports its
 # database or web libraries inside the command functions, so that ``sla-timers due``
 # starts without loading them.
+from .db_commands import db as _db_group  # noqa: E402  (needs the classes above)
+
+sla.add_command(_db_group)
