@@ -129,7 +129,8 @@ def _calendar(item: object) -> BusinessCalendar:
     if isinstance(item, Mapping):
         return BusinessCalendar.from_dict(item)
     if isinstance(item, (str, os.PathLike)):
-        return BusinessCalendar.load(item)
+        # The host's own configuration: a path to its file is allowed here (never in event data).
+        return BusinessCalendar.load(item, allow_path=True)
     raise ConfigError(f"expected a BusinessCalendar, a dict or a .toml path, got {type_name(item)}")
 
 
