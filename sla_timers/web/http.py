@@ -32,7 +32,7 @@ from .errors import (
     UnsupportedMediaTypeError,
     status_of,
 )
-from .schema import Object, Schema
+from .schema import Array, Object, Schema
 from .state import app_state
 
 Access = Literal["public", "agent", "admin"]
@@ -79,7 +79,8 @@ def api_route(
 
     The view is called as ``view(body=..., query=..., **url_values)`` with the
     checked values (``None`` when the route takes none) and returns a JSON-able
-    value; it may raise :class:`SLAError` for an error response.
+    value (or a finished :class:`Response`); it may raise :class:`SLAError` for
+    an error response.
     """
     every = (("forbidden",) if access != "public" else ()) + (BODY_ERRORS if body is not None else ()) + \
         (("invalid_request",) if query is not None else ()) + errors
@@ -93,10 +94,12 @@ def api_route(
                     raise ForbiddenError("this user may not do this (the host's authorization callback said no, "
                                          "or none is configured)")
                 checked_body = body.check(read_json(), "") if body is not None else None
-                checked_query = query.check(_query_args(), "") if query is not None else None
+                checked_query = query.check(_query_args(query), "") if query is not None else None
                 result = view(body=checked_body, query=checked_query, **values)
             except SLAError as exc:
                 return error_response(exc)
+            if isinstance(result, Response):
+                return result
             response = jsonify(result)
             response.status_code = status
             return response
@@ -228,12 +231,20 @@ def _check_depth(value: Any) -> None:
             stack.extend((child, depth + 1) for child in children)
 
 
-def _query_args() -> dict[str, str]:
+def _query_args(schema: Object) -> dict[str, Any]:
+    """Query parameters: a list for a parameter whose schema is an :class:`Array`
+    (``?ticket=1&ticket=2``), else one value, given once."""
     args = request.args
-    repeated = [key for key in args if len(args.getlist(key)) > 1]
-    if repeated:
-        raise RequestError(f"{repeated[0]}: is given more than once", field=repeated[0])
-    return dict(args.items())
+    values: dict[str, Any] = {}
+    for key in args:
+        prop = schema.props.get(key)
+        if prop is not None and isinstance(prop.schema, Array):
+            values[key] = args.getlist(key)
+            continue
+        if len(args.getlist(key)) > 1:
+            raise RequestError(f"{key}: is given more than once", field=key)
+        values[key] = args[key]
+    return values
 
 
 def under_prefix(path: str) -> bool:
