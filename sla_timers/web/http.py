@@ -161,14 +161,20 @@ def read_json() -> Any:
     """The request body as one JSON document, within ``SLA_MAX_BODY_BYTES``.
 
     :raises UnsupportedMediaTypeError: unless the content type is ``application/json``.
-    :raises PayloadTooLargeError: when the declared or the actual length passes the limit
-        (the body is read no further than one byte past it).
+    :raises PayloadTooLargeError: when the declared or the actual length passes the limit,
+        the smaller of ``SLA_MAX_BODY_BYTES`` and the host's ``MAX_CONTENT_LENGTH`` (the
+        body is read no further than one byte past it).
     :raises MalformedJSONError: for anything :func:`parse_json` refuses.
     """
     if request.mimetype != "application/json":
         shown = request.mimetype or "none"
         raise UnsupportedMediaTypeError(f"the body must be application/json, got {shown}")
     limit = app_state().settings.max_body_bytes
+    host_limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if isinstance(host_limit, int) and host_limit < limit:
+        # A host that accepts less than we do keeps its own limit (older Werkzeug
+        # does not apply it to a stream read directly).
+        limit = host_limit
     if request.content_length is not None and request.content_length > limit:
         raise PayloadTooLargeError(f"the body is {request.content_length} bytes, over the {limit}-byte limit")
     data = request.stream.read(limit + 1)
