@@ -27,6 +27,9 @@ __all__ = ["Timeline", "Walker"]
 _INF = 1 << 62
 #: Years a timeline may hold; a question further away starts another one.
 _MAX_YEARS = 32
+#: Years past the hot timeline that grow it; further, another timeline starts
+#: (an answer ten years on builds its own year, not the nine between).
+_NEAR = 4
 #: Built years kept (a year's pieces, owners and closing times).
 _KEEP_YEARS = 48
 
@@ -140,18 +143,24 @@ class Walker:
             if tl is not None and tl.y_lo <= y_lo and y_hi <= tl.y_hi:
                 return self._use(tl)
         with self.lock:
-            hot = self.hot
-            if hot is not None:
-                lo, hi = min(hot.y_lo, y_lo), max(hot.y_hi, y_hi)
-                if hi - lo < _MAX_YEARS:
-                    # Within reach of the hot one: grow it (by half its length or
+            for near in (self.hot, self._other):
+                if near is None:
+                    continue
+                lo, hi = min(near.y_lo, y_lo), max(near.y_hi, y_hi)
+                if hi - lo < _MAX_YEARS and y_lo <= near.y_hi + _NEAR and y_hi >= near.y_lo - _NEAR:
+                    # Within reach of a timeline: grow it (by half its length or
                     # more, so a long walk rebuilds a logarithmic number of times).
-                    extra = max(1, (hot.y_hi - hot.y_lo + 1) // 2)
-                    if y_hi > hot.y_hi:
-                        hi = min(LAST_YEAR, max(hi, hot.y_hi + extra), lo + _MAX_YEARS - 1)
-                    if y_lo < hot.y_lo:
-                        lo = max(FIRST_YEAR, min(lo, hot.y_lo - extra), hi - _MAX_YEARS + 1)
-                    return self._use(self._make(lo, hi))
+                    extra = max(1, (near.y_hi - near.y_lo + 1) // 2)
+                    if y_hi > near.y_hi:
+                        hi = min(LAST_YEAR, max(hi, near.y_hi + extra), lo + _MAX_YEARS - 1)
+                    if y_lo < near.y_lo:
+                        lo = max(FIRST_YEAR, min(lo, near.y_lo - extra), hi - _MAX_YEARS + 1)
+                    grown = self._make(lo, hi)
+                    if near is self._other:
+                        self._other = grown
+                    else:
+                        self.hot = grown
+                    return self._use(grown)
             return self._use(self._make(y_lo, y_hi))
 
     def _use(self, tl: Timeline) -> Timeline:
@@ -160,7 +169,7 @@ class Walker:
         return tl
 
     def at(self, x: int) -> Timeline:
-        """A timeline exact at instant ``x``."""
+        """A timeline exact at instant ``x`` (no lock needed: timelines are snapshots)."""
         tl = self.hot
         if tl is not None and tl.lo <= x < tl.hi:
             return tl
@@ -192,25 +201,40 @@ class Walker:
         tl = self.at(x)
         target = tl.measure(x) + amount
         forward = amount > 0
-        i = self._find(tl, target, forward)
+        i = self.find(tl, target, forward)
+        if i is None and self._other is not None:
+            tl = self._other
+            i = self.find(tl, target, forward)
         if i is None:
-            year = self.ledger.year_of_open(target, forward)
-            if year is None:
-                return None
-            tl = self.years(year, year)
-            i = self._find(tl, target, forward)
+            with self.lock:
+                year = self.ledger.year_of_open(target, forward)
+                if year is None:
+                    return None
+                tl = self.years(year, year)
+            i = self.find(tl, target, forward)
             assert i is not None
         if forward:
             return tl.ends[i] - (tl.cum_end[i] - target)
         return tl.starts[i] + (target - tl.cum[i])
 
-    @staticmethod
-    def _find(tl: Timeline, target: int, forward: bool) -> int | None:
+    def find(self, tl: Timeline, target: int, forward: bool) -> int | None:
+        """The piece of ``tl`` where running open time ``target`` is reached, if
+        the answer lies in ``tl``: forward the first piece whose end reaches it,
+        backward the last piece whose start is at or before it."""
+        cum = tl.cum
+        if not cum:
+            return None
         if forward:
-            i = bisect_left(tl.cum_end, target)
-            return i if i < len(tl.cum_end) else None
-        i = bisect_right(tl.cum, target) - 1
-        return i if i >= 0 else None
+            if not cum[0] < target <= tl.cum_end[-1]:
+                return None
+            return bisect_left(tl.cum_end, target)
+        if not cum[0] <= target < tl.cum_end[-1]:
+            return None
+        return bisect_right(cum, target) - 1
+
+    def other(self) -> Timeline | None:
+        """The timeline used before the hot one."""
+        return self._other
 
     def piece(self, x: int, forward: bool) -> tuple[Timeline, int] | None:
         """Forward: the piece holding ``x``, or the first after it. Backward: the
@@ -229,10 +253,11 @@ class Walker:
                 return tl, i
         # None in this timeline: the ledger says which year holds the next open time.
         m = tl.measure(x)
-        year = self.ledger.year_of_open(m + 1 if forward else m - 1, forward)
-        if year is None:
-            return None
-        tl = self.years(year, year)
+        with self.lock:
+            year = self.ledger.year_of_open(m + 1 if forward else m - 1, forward)
+            if year is None:
+                return None
+            tl = self.years(year, year)
         if forward:
             i = bisect_right(tl.starts, x)
             return (tl, i) if i < len(tl.starts) else None
@@ -266,11 +291,12 @@ class Walker:
                 if i < n or x < tl.hi:
                     return x
                 y = self.local_year(x)
-                while y <= LAST_YEAR and ledger.gapless(y):
-                    x = max(x, ledger.year_start(y + 1))
-                    y += 1
-                    if limit is not None and x >= limit:
-                        return x
+                with self.lock:
+                    while y <= LAST_YEAR and ledger.gapless(y):
+                        x = max(x, ledger.year_start(y + 1))
+                        y += 1
+                        if limit is not None and x >= limit:
+                            return x
                 if y > LAST_YEAR:
                     return x
             else:
@@ -284,11 +310,12 @@ class Walker:
                 if i >= 0 or x > tl.lo:
                     return x
                 y = self.local_year(x - 1)
-                while y >= FIRST_YEAR and ledger.gapless(y):
-                    x = min(x, ledger.year_start(y))
-                    y -= 1
-                    if limit is not None and x <= limit:
-                        return x
+                with self.lock:
+                    while y >= FIRST_YEAR and ledger.gapless(y):
+                        x = min(x, ledger.year_start(y))
+                        y -= 1
+                        if limit is not None and x <= limit:
+                            return x
                 if y < FIRST_YEAR:
                     return x
 

@@ -281,7 +281,7 @@ class YearLedger:
     def _search(self, by_open: bool, target: int, forward: bool) -> int | None:
         if not self._open_cum:
             raise RuntimeError("the ledger is searched before any year is covered")
-        step = 8  # grow the sums until they bracket the target, further each time
+        step = 8  # backward the sums are rebuilt at each growth: grow further each time
         while True:
             cum = self._open_cum if by_open else self._day_cum
             k = (bisect_left(cum, target) if forward else bisect_right(cum, target)) - 1
@@ -289,14 +289,21 @@ class YearLedger:
                 if self._y0 == FIRST_YEAR:
                     return None
                 self._cover(max(FIRST_YEAR, self._y0 - step))
+                step = min(step * 2, 1024)
             elif k >= len(cum) - 1:
+                # Forward one year at a time (appending is cheap), stopping as soon
+                # as the sums pass the target: no year past the answer is summed.
                 last_year = self._y0 + len(cum) - 1
-                if last_year >= LAST_YEAR + 1:
+                while last_year <= LAST_YEAR:
+                    self._cover(last_year + 1)
+                    last_year += 1
+                    cum = self._open_cum if by_open else self._day_cum
+                    if cum[-1] > target or (forward and cum[-1] >= target):
+                        break
+                else:
                     return None
-                self._cover(min(LAST_YEAR + 1, last_year + step))
             else:
                 return self._y0 + k
-            step = min(step * 2, 1024)
 
     def _cover(self, year: int) -> None:
         """Make the running sums reach ``year`` (1 to 10000)."""

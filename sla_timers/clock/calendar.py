@@ -214,16 +214,16 @@ class BusinessCalendar:
         walker = self._walker
         tl = walker.hot
         if tl is not None and tl.lo <= x < tl.hi:
-            # The common case, without the lock: a target inside the hot timeline.
+            # The common case, without the lock: the answer in one of the two timelines kept.
             target = tl.measure(x) + du
-            found = walker._find(tl, target, du > 0)
-            if found is not None:
-                if du > 0:
-                    return from_us(tl.ends[found] - (tl.cum_end[found] - target), self.zone)
-                return from_us(tl.starts[found] + (target - tl.cum[found]), self.zone)
+            for kept in (tl, walker.other()):
+                i = None if kept is None else walker.find(kept, target, du > 0)
+                if kept is not None and i is not None:
+                    if du > 0:
+                        return from_us(kept.ends[i] - (kept.cum_end[i] - target), self.zone)
+                    return from_us(kept.starts[i] + (target - kept.cum[i]), self.zone)
         self._bounds.check_add(x, du)
-        with walker.lock:
-            result = walker.reach(x, du)
+        result = walker.reach(x, du)
         if result is None:
             raise self._bounds.not_enough(du)
         return from_us(result, self.zone)
@@ -234,8 +234,7 @@ class BusinessCalendar:
         :raises NaiveDatetimeError: if ``t`` has no tzinfo.
         """
         x = to_us(t, "t")
-        with self._walker.lock:
-            found = self._walker.piece(x, forward=True)
+        found = self._walker.piece(x, forward=True)
         if found is None:
             return False
         tl, i = found
@@ -263,8 +262,7 @@ class BusinessCalendar:
         """
         x = to_us(t, "t")
         tl, i = self._piece_at_or_after(x)
-        with self._walker.lock:
-            end = self._walker.edge(tl.ends[i], None, forward=True)
+        end = self._walker.edge(tl.ends[i], None, forward=True)
         if end > MAX_US:
             raise DurationOutOfRangeError(
                 f"calendar {self.name!r} never closes again before year 9999"
@@ -358,8 +356,7 @@ class BusinessCalendar:
     # ------------------------------------------------------------------ helpers
 
     def _piece_at_or_after(self, x: int) -> tuple[Any, int]:
-        with self._walker.lock:
-            found = self._walker.piece(x, forward=True)
+        found = self._walker.piece(x, forward=True)
         if found is None:
             raise NoOpenTimeError(
                 f"calendar {self.name!r} never opens after this instant: no weekly "
@@ -371,21 +368,20 @@ class BusinessCalendar:
         walker = self._walker
         cursor = a if forward else b
         while (cursor < b) if forward else (cursor > a):
-            with walker.lock:
-                found = walker.piece(cursor, forward)
-                if found is None:
+            found = walker.piece(cursor, forward)
+            if found is None:
+                return
+            tl, i = found
+            if forward:
+                s = max(cursor, tl.starts[i])
+                if s >= b:
                     return
-                tl, i = found
-                if forward:
-                    s = max(cursor, tl.starts[i])
-                    if s >= b:
-                        return
-                    e = walker.edge(tl.ends[i], b, forward=True)
-                else:
-                    e = min(cursor, tl.ends[i])
-                    if e <= a:
-                        return
-                    s = walker.edge(tl.starts[i], a, forward=False)
+                e = walker.edge(tl.ends[i], b, forward=True)
+            else:
+                e = min(cursor, tl.ends[i])
+                if e <= a:
+                    return
+                s = walker.edge(tl.starts[i], a, forward=False)
             yield from_us(max(s, a), self.zone), from_us(min(e, b), self.zone)
             cursor = e if forward else s
 
