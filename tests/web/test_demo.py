@@ -103,3 +103,11 @@ def test_the_demo_config_is_the_examples(demo: Flask) -> None:
 def test_sla_timers_demo_is_a_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--help"]) == 0
     assert "demo helpdesk" in capsys.readouterr().out
+
+
+def test_the_readme_shows_the_screenshots() -> None:
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    for name in ("ticket-list.png", "ticket-page.png"):
+        assert f"(docs/{name})" in readme
+        assert (root / "docs" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
