@@ -13,9 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, make_url, text
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, create_engine, func, make_url, select, text
 
 from sla_timers.store import migrate
+from sla_timers.store.store import Store
 
 SERVERS = {"postgresql": "SLA_TEST_DATABASE_URL", "mysql": "SLA_TEST_MYSQL_URL"}
 
@@ -90,3 +93,65 @@ def engine(db_url: str) -> Iterator[Engine]:
     engine = make_engine(db_url)
     yield engine
     engine.dispose()
+
+
+POLICY = """
+name = "basic"
+version = 1
+effective_from = "2026-01-01"
+calendar = "us-ny-9x5"
+[metrics.first_response]
+[metrics.resolution]
+pauses = true
+[targets.urgent]
+first_response = "30m"
+resolution = "4h"
+[targets.high]
+first_response = "1h"
+resolution = "8h"
+[targets.normal]
+first_response = "4h"
+resolution = "16h"
+"""
+
+MATRIX = """
+priorities = ["urgent", "high", "normal"]
+default_priority = "normal"
+default_policy = "basic"
+default_calendar = "us-ny-9x5"
+[[rules]]
+name = "VIP"
+when = { "requester.vip" = true }
+then = { priority = "high" }
+"""
+
+LADDERS = """
+[[ladders.basic.first_response]]
+id = "breach"
+at = 1.0
+notify = [{ group = "desk" }]
+[[ladders.basic.resolution]]
+id = "half"
+at = 0.5
+notify = [{ group = "desk" }]
+[[ladders.basic.resolution]]
+id = "breach"
+at = 1.0
+raise_priority = 1
+notify = [{ role = "manager" }]
+hold_to_business_hours = true
+"""
+
+SETUP_AT = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def store(engine: Engine) -> Iterator[Store]:
+    """A store on each backend, at head, with the ``basic`` policy, a matrix and ladders."""
+    migrate.upgrade(engine)
+    s = Store(engine)
+    s.put_policy(POLICY, now=SETUP_AT)
+    s.put_matrix(MATRIX, effective_from=SETUP_AT, now=SETUP_AT)
+    s.put_ladders(LADDERS, effective_from=SETUP_AT, now=SETUP_AT)
+    yield s
+
