@@ -60,6 +60,47 @@ def mysql_url() -> Iterator[str]:
     yield from _server_database("mysql")
 
 
+def _migrated(backend: str) -> Iterator[str]:
+    for url in _server_database(backend):
+        migrate.upgrade(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgresql_store_url() -> Iterator[str]:
+    """A PostgreSQL database at head for this session; tests empty its tables."""
+    yield from _migrated("postgresql")
+
+
+@pytest.fixture(scope="session")
+def mysql_store_url() -> Iterator[str]:
+    """A MariaDB/MySQL database at head for this session; tests empty its tables."""
+    yield from _migrated("mysql")
+
+
+def _empty(engine: Engine) -> None:
+    from sla_timers.store.models import Base
+
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture(params=BACKENDS)
+def store_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An engine on a database at head with empty tables, on each backend."""
+    from sla_timers.store.engine import make_engine
+
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'sla.db'}")
+        migrate.upgrade(engine)
+    else:
+        engine = make_engine(request.getfixturevalue(f"{request.param}_store_url"))
+        _empty(engine)
+    yield engine
+    engine.dispose()
+
+
 def _clean(url: str) -> None:
     """Leave the server database empty for the next test."""
     engine = create_engine(url)
@@ -146,10 +187,9 @@ SETUP_AT = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture
-def store(engine: Engine) -> Iterator[Store]:
+def store(store_engine: Engine) -> Iterator[Store]:
     """A store on each backend, at head, with the ``basic`` policy, a matrix and ladders."""
-    migrate.upgrade(engine)
-    s = Store(engine)
+    s = Store(store_engine)
     s.put_policy(POLICY, now=SETUP_AT)
     s.put_matrix(MATRIX, effective_from=SETUP_AT, now=SETUP_AT)
     s.put_ladders(LADDERS, effective_from=SETUP_AT, now=SETUP_AT)

@@ -49,50 +49,50 @@ def test_created_starts_timers_with_deadlines_in_business_time(store: Store) -> 
     assert rows["first_response/1"]["next_check_at"] == datetime(2026, 11, 30, 15, tzinfo=UTC)
 
 
-def test_same_id_same_payload_is_a_duplicate_and_changes_nothing(store: Store, engine: Engine) -> None:
+def test_same_id_same_payload_is_a_duplicate_and_changes_nothing(store: Store) -> None:
     store.record({"T1": [created()]}, now=MON_9)
-    before = counts(engine)
+    before = counts(store.engine)
     # The same instant written with another offset is the same payload.
     again = store.record({"T1": [created(MON_9.astimezone(UTC))]}, now=MON_9)
     assert again.duplicates == (("T1", "c"),) and again.recorded == ()
-    assert counts(engine) == before
+    assert counts(store.engine) == before
 
 
 def test_same_id_other_payload_is_a_conflict_and_nothing_of_the_batch_is_written(
-        store: Store, engine: Engine) -> None:
+        store: Store) -> None:
     store.record({"T1": [created()]}, now=MON_9)
-    before = counts(engine)
+    before = counts(store.engine)
     batch = {"T2": [created()], "T1": [ev("created", MON_9, id="c", priority="urgent")]}
     with pytest.raises(EventConflict) as caught:
         store.record(batch, now=MON_9)
     assert caught.value.code == "event_conflict"
     assert caught.value.field == "T1/events[0]"
-    assert counts(engine) == before
+    assert counts(store.engine) == before
 
 
-def test_conflict_inside_one_batch(store: Store, engine: Engine) -> None:
-    before = counts(engine)
+def test_conflict_inside_one_batch(store: Store) -> None:
+    before = counts(store.engine)
     with pytest.raises(EventConflict):
         store.record({"T1": [created(), ev("created", MON_9, id="c", priority="urgent")]}, now=MON_9)
-    assert counts(engine) == before
+    assert counts(store.engine) == before
 
 
-def test_a_bad_event_names_its_place_and_writes_nothing(store: Store, engine: Engine) -> None:
-    before = counts(engine)
+def test_a_bad_event_names_its_place_and_writes_nothing(store: Store) -> None:
+    before = counts(store.engine)
     items = [{"ticket": "T1", "kind": "created", "at": "2026-11-30T09:00:00-05:00", "priority": "high"}] * 3
     items.append({"ticket": "T1", "kind": "explode", "at": "2026-11-30T09:00:00-05:00"})
     with pytest.raises(EventError) as caught:
         store.record(items, now=MON_9)
     assert caught.value.field == "events[3].kind"
-    assert counts(engine) == before
+    assert counts(store.engine) == before
 
 
-def test_an_event_in_the_future_is_refused(store: Store, engine: Engine) -> None:
-    before = counts(engine)
+def test_an_event_in_the_future_is_refused(store: Store) -> None:
+    before = counts(store.engine)
     with pytest.raises(EventInFutureError) as caught:
         store.record({"T1": [created(MON_9 + timedelta(minutes=6))]}, now=MON_9)
     assert caught.value.field == "T1/events[0].at"
-    assert counts(engine) == before
+    assert counts(store.engine) == before
 
 
 def test_events_before_created_are_held_then_give_the_in_order_state(store: Store) -> None:
@@ -126,12 +126,12 @@ def test_arrival_order_never_matters(store: Store) -> None:
 
 
 def test_a_step_due_while_running_fires_even_when_the_stop_arrives_in_the_same_batch(
-        store: Store, engine: Engine) -> None:
+        store: Store) -> None:
     # Normal: resolution 16h. Its 50% step falls due after 8h of business time: Mon 09:00-17:00,
     # so at Mon 17:00 EST (22:00Z). The ticket is solved Tue 10:00, and both events arrive together.
     solved = ev("status", datetime(2026, 12, 1, 10, tzinfo=NY), id="s", status="solved")
     store.record({"T1": [created(), solved]}, now=datetime(2026, 12, 1, 11, tzinfo=NY))
-    with engine.connect() as connection:
+    with store.engine.connect() as connection:
         rows = connection.execute(select(EscalationRow.metric, EscalationRow.step, EscalationRow.due_at)
                                   .order_by(EscalationRow.due_at)).all()
     # first_response (4h, never answered) breached at Mon 13:00 EST = 18:00Z, also before the solve.
@@ -142,7 +142,7 @@ def test_a_step_due_while_running_fires_even_when_the_stop_arrives_in_the_same_b
     assert timers(store, "T1")["resolution/1"]["next_check_at"] is None
 
 
-def test_sweep_fires_once_and_a_raise_enters_the_log(store: Store, engine: Engine) -> None:
+def test_sweep_fires_once_and_a_raise_enters_the_log(store: Store) -> None:
     store.record({"T1": [created()]}, inputs={"T1": {"requester": {"vip": True}}}, now=MON_9)
     # High: first response 1h (Mon 10:00), resolution 8h (due Mon 17:00 close; half at 13:00).
     at = datetime(2026, 11, 30, 17, 30, tzinfo=NY)
@@ -153,7 +153,7 @@ def test_sweep_fires_once_and_a_raise_enters_the_log(store: Store, engine: Engin
     raises = [e for e in store.events("T1") if e.kind == "priority"]
     # The breach at Mon 17:00 EST (22:00Z) raised high to urgent, dated at the breach.
     assert [(e.at, e.data["priority"]) for e in raises] == [(datetime(2026, 11, 30, 22, tzinfo=UTC), "urgent")]
-    with engine.connect() as connection:
+    with store.engine.connect() as connection:
         outbox = {r.key: r.notify_at for r in connection.execute(select(OutboxRow.key, OutboxRow.notify_at))}
     # The held breach notification waits for Tue 09:00 EST = 14:00Z.
     assert outbox["T1/resolution/1/breach"] == datetime(2026, 12, 1, 14, tzinfo=UTC)
