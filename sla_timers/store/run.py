@@ -191,7 +191,7 @@ class TicketRun:
             if ladder is None:
                 continue
             for state in cycles:
-                if state.target is None:
+                if state.target is None or state.remaining is None:
                     continue
                 for step in ladder.steps:
                     key = f"{self.ticket.host_id}/{metric}/{state.cycle}/{step.id}"
@@ -225,7 +225,7 @@ def timer_row(ticket_id: int, state: TimerState, clock: str, check: datetime | N
     return {
         "ticket_id": ticket_id, "metric": state.metric, "cycle": state.cycle, "status": state.status,
         "clock": clock, "target_us": None if state.target is None else state.target // _US,
-        "elapsed_us": state.elapsed // _US, "remaining_us": None if state.target is None else state.remaining // _US,
+        "elapsed_us": state.elapsed // _US, "remaining_us": None if state.remaining is None else state.remaining // _US,
         "started_at": state.started_at, "due_at": state.due_at, "breached_at": state.breached_at,
         "stopped_at": state.stopped_at, "stop_reason": state.stop_reason, "paused_since": state.paused_since,
         "running_since": state.running_since, "next_warning_at": state.next_warning_at,
