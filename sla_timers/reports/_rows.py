@@ -1,0 +1,135 @@
+"""Report rows as plain data, grouping keys, and the checks every report's
+arguments share. No I/O here."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta, tzinfo
+from decimal import Decimal
+from typing import Any
+
+from ..errors import ReportError
+from ..validation import aware_utc, describe, quote, suggest
+from .periods import Period, PeriodKind, check_kind, check_zone, period_of
+from .records import DIMENSIONS
+
+#: A group's key: one value per grouping name (a :class:`Period` for ``period``).
+Key = tuple[Period | str | None, ...]
+
+
+def plain(value: Any) -> Any:
+    """``value`` in JSON's types: a duration as seconds (an int when whole), an
+    instant as ISO 8601 with its offset, money and percentages as strings
+    (exact), a period as its label, rows and tuples recursively."""
+    if isinstance(value, timedelta):
+        seconds = value / timedelta(seconds=1)
+        return int(seconds) if seconds == int(seconds) else seconds
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Period):
+        return value.label
+    if isinstance(value, Row):
+        return value.to_dict()
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+class Row:
+    """Base of report rows: frozen dataclasses with :meth:`to_dict`."""
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The row as JSON-ready data: grouping keys first (``keys`` flattened
+        into the row), then the fields in order; see :func:`plain`."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            if f.name == "keys":
+                out.update(plain(value))
+            else:
+                out[f.name] = plain(value)
+        return out
+
+
+def key_order(key: Key) -> tuple[tuple[int, Any], ...]:
+    """A sort key for group keys: periods by start, names alphabetically, None last."""
+    return tuple((0, v.start_at.astimezone(UTC)) if isinstance(v, Period) else
+                 (2, "") if v is None else (1, v) for v in key)
+
+
+class Grouping:
+    """How a report groups and filters its records: by some of
+    :data:`~sla_timers.reports.records.DIMENSIONS`, optionally by period in a
+    zone, over ``[start, end)``.
+
+    :raises ReportError: for an unknown or repeated dimension (field
+        ``group_by[i]``), an unknown period, ``end`` before ``start``.
+    :raises UnknownTimezoneError: for an unknown zone name (field ``zone``).
+    """
+
+    __slots__ = ("end", "group_by", "names", "period", "start", "zone")
+
+    def __init__(self, group_by: Sequence[str] = (), period: PeriodKind | None = None, zone: tzinfo | str = "UTC",
+                 start: datetime | None = None, end: datetime | None = None,
+                 allowed: Sequence[str] = DIMENSIONS) -> None:
+        if isinstance(group_by, str):
+            group_by = (group_by,)
+        if not isinstance(group_by, Sequence):
+            raise ReportError(f"group_by: expected a list of names, got {describe(group_by)}", field="group_by")
+        seen: list[str] = []
+        for i, name in enumerate(group_by):
+            if name == "period":
+                raise ReportError(f"group_by[{i}]: group by period with period=\"month\" (or day, week, quarter)",
+                                  field=f"group_by[{i}]")
+            if name not in allowed:
+                hint = suggest(name, allowed) if isinstance(name, str) else ""
+                raise ReportError(f"group_by[{i}]: {quote(name)} is not a dimension{hint} (expected one of: "
+                                  f"{', '.join(allowed)})", field=f"group_by[{i}]")
+            if name in seen:
+                raise ReportError(f"group_by[{i}]: {quote(name)} is listed twice", field=f"group_by[{i}]")
+            seen.append(name)
+        self.group_by: tuple[str, ...] = tuple(seen)
+        self.period: PeriodKind | None = None if period is None else check_kind(period)
+        self.zone = check_zone(zone)
+        self.start, self.end = check_range(start, end)
+        #: The key's names, in order: ``period`` first when grouping by period.
+        self.names: tuple[str, ...] = (("period",) if self.period else ()) + self.group_by
+
+    def key(self, at: datetime | None, dimension: Callable[[str], str | None]) -> Key | None:
+        """The group key of a record dated ``at`` (None: undated, kept only
+        without a range or period), or None when outside ``[start, end)``."""
+        if at is None:
+            if self.period is not None or self.start is not None or self.end is not None:
+                return None
+        elif (self.start is not None and at < self.start) or (self.end is not None and at >= self.end):
+            return None
+        values: list[Period | str | None] = []
+        if self.period is not None:
+            assert at is not None
+            values.append(period_of(at, self.period, self.zone))
+        values.extend(dimension(name) for name in self.group_by)
+        return tuple(values)
+
+    def labelled(self, key: Key) -> dict[str, Period | str | None]:
+        """The key as ``{name: value}``."""
+        return dict(zip(self.names, key, strict=True))
+
+
+def check_range(start: datetime | None, end: datetime | None) -> tuple[datetime | None, datetime | None]:
+    """``start`` and ``end`` in UTC, checked aware and in order.
+
+    :raises ReportError: if ``end`` is before ``start`` (field ``end``).
+    """
+    a = None if start is None else aware_utc(start, "start")
+    b = None if end is None else aware_utc(end, "end")
+    if a is not None and b is not None and b < a:
+        raise ReportError(f"end: {end.isoformat()} is before start {start.isoformat()}",  # type: ignore[union-attr]
+                          field="end")
+    return a, b

@@ -1,0 +1,199 @@
+"""What reports read: plain records of timer cycles, tickets and outages, each
+carrying the attributes a report groups by. The store streams them from its
+tables; a caller without a store builds them from :func:`~sla_timers.timers.evaluate_ticket`.
+No I/O here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from ..errors import ReportError
+from ..timers import Evaluation, TicketEvent, TimerState
+from ..validation import aware_utc, quote
+
+#: Who closed a ticket: the requester, an agent, or the helpdesk itself
+#: (an automatic close after days without an answer); None when not known.
+ClosedBy = Literal["requester", "agent", "auto"]
+_CLOSED_BY = ("requester", "agent", "auto")
+
+#: The attributes reports group by, besides the metric and the period.
+DIMENSIONS = ("priority", "business_line", "policy", "group", "organisation")
+
+
+@dataclass(frozen=True, slots=True)
+class TimerRecord:
+    """One cycle of one timer of one ticket, with the ticket's attributes."""
+
+    ticket_id: str
+    state: TimerState
+    #: The ticket's priority (for a priority change, the one in force when the record was taken).
+    priority: str | None = None
+    business_line: str | None = None
+    #: The policy's name.
+    policy: str | None = None
+    #: The assigned group; an OLA metric's own group (``state.group``) wins.
+    group: str | None = None
+    #: The requester's organisation: the customer a contract is made with.
+    organisation: str | None = None
+
+    def dimension(self, name: str) -> str | None:
+        """The value of one of :data:`DIMENSIONS` for this record."""
+        if name == "group":
+            return self.state.group if self.state.group is not None else self.group
+        value: str | None = getattr(self, name)
+        return value
+
+    @property
+    def provider_elapsed(self) -> timedelta:
+        """The business time that counts against the provider: ``elapsed`` less
+        the time the ticket waited on the customer while this metric's clock ran
+        anyway (a metric that does not pause, such as ``first_response``).
+
+        A metric that pauses already leaves that time out of ``elapsed``
+        (``paused_for``), so nothing more is taken off.
+        """
+        state = self.state
+        extra = state.customer_wait - state.paused_for
+        return state.elapsed - extra if extra > timedelta(0) else state.elapsed
+
+    @property
+    def is_excused(self) -> bool:
+        """True for a breach that would not have happened without the customer's
+        wait: breached, yet the provider's time is within the target."""
+        state = self.state
+        return state.status == "breached" and state.target is not None and self.provider_elapsed <= state.target
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRecord:
+    """One ticket, as contact-centre figures need it."""
+
+    ticket_id: str
+    created_at: datetime
+    #: The first public agent reply, or None.
+    first_reply_at: datetime | None = None
+    #: When the ticket first entered a stop status (solved, closed), or None.
+    closed_at: datetime | None = None
+    closed_by: ClosedBy | None = None
+    #: Business time to the first answer (the first_response cycle's elapsed when
+    #: an answer met it, not a close); None when unanswered.
+    speed_of_answer: timedelta | None = None
+    priority: str | None = None
+    business_line: str | None = None
+    policy: str | None = None
+    group: str | None = None
+    organisation: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.closed_by is not None and self.closed_by not in _CLOSED_BY:
+            raise ReportError(f"closed_by: {quote(self.closed_by)} is not one of {', '.join(_CLOSED_BY)}",
+                              field="closed_by")
+        for name in ("created_at", "first_reply_at", "closed_at"):
+            value = getattr(self, name)
+            if value is not None:
+                aware_utc(value, name, error=ReportError)
+
+    def dimension(self, name: str) -> str | None:
+        """The value of one of :data:`DIMENSIONS` for this ticket."""
+        value: str | None = getattr(self, name)
+        return value
+
+    @property
+    def is_abandoned(self) -> bool:
+        """Closed before any agent reply, by the requester or left to close.
+
+        A close by an agent with no reply (a duplicate, spam) is not abandonment;
+        a close whose author is not known is, since the requester got no answer.
+        """
+        if self.closed_at is None or self.closed_by == "agent":
+            return False
+        return self.first_reply_at is None or self.first_reply_at > self.closed_at
+
+
+@dataclass(frozen=True, slots=True)
+class OutageRecord:
+    """A service was down in ``[start_at, end_at)`` (an outage ticket of the service).
+
+    ``end_at`` None: still down (counted to the end of the report). Stretches
+    in ``customer_held`` (the outage ticket waiting on the customer) never count
+    against the provider and are shown apart.
+    """
+
+    service: str
+    start_at: datetime
+    end_at: datetime | None = None
+    customer_held: tuple[tuple[datetime, datetime], ...] = ()
+    ticket_id: str | None = None
+
+    def __post_init__(self) -> None:
+        start = aware_utc(self.start_at, "start_at", error=ReportError)
+        if self.end_at is not None and aware_utc(self.end_at, "end_at", error=ReportError) < start:
+            raise ReportError(f"end_at: {self.end_at.isoformat()} is before start_at {self.start_at.isoformat()}",
+                              field="end_at")
+        for i, (held_from, held_to) in enumerate(self.customer_held):
+            if aware_utc(held_to, f"customer_held[{i}]", error=ReportError) < aware_utc(
+                    held_from, f"customer_held[{i}]", error=ReportError):
+                raise ReportError(f"customer_held[{i}]: ends before it starts", field=f"customer_held[{i}]")
+
+
+def timer_records(
+    ticket_id: str,
+    evaluation: Evaluation,
+    *,
+    business_line: str | None = None,
+    group: str | None = None,
+    organisation: str | None = None,
+) -> Iterator[TimerRecord]:
+    """Every cycle of an evaluated ticket as :class:`TimerRecord` s, with the
+    evaluation's priority and policy name."""
+    policy = evaluation.policy.name if evaluation.policy is not None else None
+    for cycles in evaluation.cycles.values():
+        for state in cycles:
+            yield TimerRecord(ticket_id, state, evaluation.priority, business_line, policy, group, organisation)
+
+
+def ticket_record(
+    ticket_id: str,
+    events: Iterable[TicketEvent],
+    evaluation: Evaluation,
+    *,
+    closed_by: ClosedBy | None = None,
+    business_line: str | None = None,
+    group: str | None = None,
+    organisation: str | None = None,
+) -> TicketRecord:
+    """A :class:`TicketRecord` from a ticket's events and their evaluation.
+
+    Events after the evaluation's ``now`` are ignored. The ticket's events do
+    not say who set a status, so the caller passes ``closed_by``.
+
+    :raises ReportError: if the events have no ``created`` event.
+    """
+    policy = evaluation.policy
+    stops = policy.stop_statuses if policy is not None else frozenset()
+    created_at = first_reply_at = closed_at = None
+    for event in sorted((e for e in events if e.at <= evaluation.now), key=TicketEvent.sort_key):
+        if event.kind == "created":
+            created_at = created_at or event.at
+            if closed_at is None and event.data.get("status") in stops:
+                closed_at = event.at
+        elif event.kind == "agent_reply" and event.data["public"] and first_reply_at is None:
+            first_reply_at = event.at
+        elif event.kind == "status" and closed_at is None and event.data["status"] in stops:
+            closed_at = event.at
+    if created_at is None:
+        raise ReportError(f"events: ticket {quote(ticket_id)} has no created event", field="events")
+    speed = None
+    names = [m.name for m in policy.of_kind("first_response")] if policy is not None else []
+    first = evaluation.cycles.get(names[0], ()) if names else ()
+    if first and first[0].stopped_at is not None:
+        reason = first[0].stop_reason or ""
+        # A close is no answer; a reply or a status that counts as one is.
+        if reason == "agent_reply" or (reason.startswith("status:") and reason[7:] not in stops):
+            speed = first[0].elapsed
+    return TicketRecord(ticket_id, created_at, first_reply_at, closed_at, closed_by, speed, evaluation.priority,
+                        business_line, policy.name if policy is not None else None, group, organisation)
