@@ -7,12 +7,14 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from ..errors import ReportError
 from ..validation import aware_utc, describe, quote, suggest
-from .periods import Period, PeriodKind, check_kind, check_zone, period_of
+from .periods import Period, PeriodFinder, PeriodKind, check_kind, check_zone
 from .records import DIMENSIONS
+
+R = TypeVar("R")
 
 #: A group's key: one value per grouping name (a :class:`Period` for ``period``).
 Key = tuple[Period | str | None, ...]
@@ -102,20 +104,28 @@ class Grouping:
         #: The key's names, in order: ``period`` first when grouping by period.
         self.names: tuple[str, ...] = (("period",) if self.period else ()) + self.group_by
 
-    def key(self, at: datetime | None, dimension: Callable[[str], str | None]) -> Key | None:
-        """The group key of a record dated ``at`` (None: undated, kept only
-        without a range or period), or None when outside ``[start, end)``."""
-        if at is None:
-            if self.period is not None or self.start is not None or self.end is not None:
+    def keyer(self, date_of: Callable[[R], datetime], getters: Mapping[str, Callable[[R], str | None]]
+              ) -> Callable[[R], Key | None]:
+        """A function giving a record's group key, or None when the record's
+        date (``date_of``) is outside ``[start, end)``.
+
+        ``getters`` reads each dimension from a record. Built once per report,
+        so the per-record work is a few attribute reads and, by period, a
+        binary search over the periods met so far.
+        """
+        reads = tuple(getters[name] for name in self.group_by)
+        find = PeriodFinder(self.period, self.zone) if self.period is not None else None
+        start, end = self.start, self.end
+
+        def key(record: R) -> Key | None:
+            at = date_of(record)
+            if (start is not None and at < start) or (end is not None and at >= end):
                 return None
-        elif (self.start is not None and at < self.start) or (self.end is not None and at >= self.end):
-            return None
-        values: list[Period | str | None] = []
-        if self.period is not None:
-            assert at is not None
-            values.append(period_of(at, self.period, self.zone))
-        values.extend(dimension(name) for name in self.group_by)
-        return tuple(values)
+            if find is None:
+                return tuple(read(record) for read in reads)
+            return (find(at), *(read(record) for read in reads))
+
+        return key
 
     def labelled(self, key: Key) -> dict[str, Period | str | None]:
         """The key as ``{name: value}``."""

@@ -63,7 +63,8 @@ class DurationStats:
 
     def add(self, value: timedelta) -> None:
         """Count one duration."""
-        us = max(0, to_us(value))
+        us = value // _US
+        us = max(us, 0)
         self.count += 1
         self._total_us += us
         if self._values is not None:
@@ -74,6 +75,26 @@ class DurationStats:
                     self._bucket(kept)
         else:
             self._bucket(us)
+
+    def merge(self, other: DurationStats) -> None:
+        """Add every duration ``other`` counted (``other`` is left as it was)."""
+        self.count += other.count
+        self._total_us += other._total_us
+        if self._values is not None and other._values is not None and \
+                len(self._values) + len(other._values) <= EXACT_LIMIT:
+            self._values.extend(other._values)
+            return
+        if self._values is not None:
+            values, self._values = self._values, None
+            for kept in values:
+                self._bucket(kept)
+        if other._values is not None:
+            for kept in other._values:
+                self._bucket(kept)
+        else:
+            self._zeros += other._zeros
+            for index, count in other._buckets.items():
+                self._buckets[index] = self._buckets.get(index, 0) + count
 
     def _bucket(self, us: int) -> None:
         if us == 0:

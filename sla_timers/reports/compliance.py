@@ -4,7 +4,7 @@ grouped by any attributes and by period. No I/O here."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
@@ -16,7 +16,7 @@ from ..validation import quote
 from ._rows import Grouping, Key, Row, key_order
 from ._stats import DurationStats, percent
 from .periods import Period, PeriodKind
-from .records import TimerRecord
+from .records import TIMER_DIMENSIONS, TimerLike, is_excused
 
 #: Which instant dates a timer cycle for periods and ranges: ``"end"`` (when it
 #: stopped; an open cycle by its start) or ``"start"``.
@@ -26,13 +26,25 @@ _MEDIAN = Fraction(1, 2)
 _P90 = Fraction(9, 10)
 
 
-def dated(record: TimerRecord, date_by: DateBy) -> datetime:
+def dated(record: TimerLike, date_by: DateBy) -> datetime:
     """The instant that places a cycle in a period: its stop (an open cycle: its
     start) for ``"end"``, its start for ``"start"``."""
-    state = record.state
-    if date_by == "end" and state.stopped_at is not None:
-        return state.stopped_at
-    return state.started_at
+    if date_by == "end" and record.stopped_at is not None:
+        return record.stopped_at
+    return record.started_at
+
+
+def _by_end(record: TimerLike) -> datetime:
+    return record.stopped_at or record.started_at
+
+
+def _by_start(record: TimerLike) -> datetime:
+    return record.started_at
+
+
+def dater(date_by: DateBy) -> Callable[[TimerLike], datetime]:
+    """:func:`dated` as a function of the record alone, for ``date_by``."""
+    return _by_end if date_by == "end" else _by_start
 
 
 def check_date_by(value: object) -> DateBy:
@@ -45,14 +57,13 @@ def check_date_by(value: object) -> DateBy:
     return value
 
 
-def verdict(record: TimerRecord) -> str:
+def verdict(record: TimerLike) -> str:
     """``met``, ``breached``, ``running`` (running or paused, not yet breached),
     or ``no_target`` (a cycle of a priority without a target for its metric)."""
-    state = record.state
-    if state.target is None:
+    if record.target is None:
         return "no_target"
-    if state.status in ("met", "breached"):
-        return state.status
+    if record.status in ("met", "breached"):
+        return record.status
     return "running"
 
 
@@ -85,7 +96,7 @@ class ComplianceRow(Row):
     #: Business time the tickets waited on the customer, summed over the group's cycles.
     customer_wait: timedelta
     #: Breaches that would not have happened without the customer's wait (see
-    #: :attr:`TimerRecord.is_excused`); counted in ``breached`` too.
+    #: :func:`~sla_timers.reports.records.is_excused`); counted in ``breached`` too.
     excused: int
     quantiles_exact: bool
 
@@ -94,23 +105,28 @@ class _Tally:
     __slots__ = ("counts", "customer_wait", "excused", "stopped")
 
     def __init__(self) -> None:
-        self.counts = {"met": 0, "breached": 0, "running": 0, "no_target": 0}
+        self.counts = {"met": 0, "breached": 0, "running": 0, "paused": 0, "no_target": 0}
         self.stopped = DurationStats()
         self.customer_wait = timedelta(0)
         self.excused = 0
 
-    def add(self, record: TimerRecord) -> None:
-        state = record.state
-        self.counts[verdict(record)] += 1
-        if state.stopped_at is not None:
-            self.stopped.add(state.elapsed)
-        self.customer_wait += state.customer_wait
-        if record.is_excused:
-            self.excused += 1
+    def add(self, record: TimerLike) -> None:
+        status = record.status
+        if record.target is None:
+            self.counts["no_target"] += 1
+        else:
+            self.counts[status] += 1
+            if status == "breached" and is_excused(record):
+                self.excused += 1
+        if record.stopped_at is not None:
+            self.stopped.add(record.elapsed)
+        wait = record.customer_wait
+        if wait:
+            self.customer_wait += wait
 
 
 def compliance(
-    records: Iterable[TimerRecord],
+    records: Iterable[TimerLike],
     *,
     group_by: Sequence[str] = (),
     period: PeriodKind | None = None,
@@ -132,13 +148,13 @@ def compliance(
     :raises ReportError: for a bad ``group_by``, ``period``, range or ``date_by``.
     """
     grouping = Grouping(group_by, period, zone, start, end)
-    date_by = check_date_by(date_by)
+    key_of = grouping.keyer(dater(check_date_by(date_by)), TIMER_DIMENSIONS)
     tallies: dict[tuple[str, Key], _Tally] = {}
     for record in records:
-        metric = record.state.metric
+        metric = record.metric
         if metrics is not None and metric not in metrics:
             continue
-        key = grouping.key(dated(record, date_by), record.dimension)
+        key = key_of(record)
         if key is None:
             continue
         tally = tallies.get((metric, key))
@@ -151,7 +167,7 @@ def compliance(
         decided = counts["met"] + counts["breached"]
         rows.append(ComplianceRow(
             metric=metric, keys=grouping.labelled(key), total=sum(counts.values()), met=counts["met"],
-            breached=counts["breached"], running=counts["running"], no_target=counts["no_target"],
+            breached=counts["breached"], running=counts["running"] + counts["paused"], no_target=counts["no_target"],
             percent_met=percent(counts["met"], decided), median=tally.stopped.quantile(_MEDIAN),
             p90=tally.stopped.quantile(_P90), customer_wait=tally.customer_wait, excused=tally.excused,
             quantiles_exact=tally.stopped.is_exact))

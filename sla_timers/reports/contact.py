@@ -12,7 +12,7 @@ from decimal import Decimal
 from ._rows import Grouping, Key, Row, key_order
 from ._stats import DurationStats, percent
 from .periods import Period, PeriodKind
-from .records import TicketRecord
+from .records import TICKET_DIMENSIONS, TicketRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +28,10 @@ class ContactRow(Row):
     abandoned: int
     #: ``100 * abandoned / tickets``, rounded down to 0.01.
     abandonment_percent: Decimal | None
+
+
+def _created_at(ticket: TicketRecord) -> datetime:
+    return ticket.created_at
 
 
 def contact_figures(
@@ -46,9 +50,10 @@ def contact_figures(
     :raises ReportError: for a bad ``group_by``, ``period`` or range.
     """
     grouping = Grouping(group_by, period, zone, start, end)
+    key_of = grouping.keyer(_created_at, TICKET_DIMENSIONS)
     tallies: dict[Key, tuple[DurationStats, list[int]]] = {}
     for ticket in tickets:
-        key = grouping.key(ticket.created_at, ticket.dimension)
+        key = key_of(ticket)
         if key is None:
             continue
         tally = tallies.get(key)

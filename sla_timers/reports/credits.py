@@ -18,10 +18,10 @@ from ..validation import aware_utc, quote, require_type
 from ._rows import Row, check_range
 from ._stats import ratio, ratio_percent
 from .availability import availability
-from .compliance import DateBy, check_date_by, dated, verdict
+from .compliance import DateBy, check_date_by, dater, verdict
 from .contracts import BreachCredit, Contract, Tier, cents
-from .periods import Period, period_of, periods_between
-from .records import OutageRecord, TimerRecord
+from .periods import Period, PeriodFinder, periods_between
+from .records import OutageRecord, TimerLike, is_excused
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,26 +83,22 @@ class _Scope:
         self.customer_wait = timedelta(0)
         self.tickets: list[str] = []
 
-    def add(self, record: TimerRecord) -> None:
+    def add(self, record: TimerLike) -> None:
         outcome = verdict(record)
-        self.customer_wait += record.state.customer_wait
+        self.customer_wait += record.customer_wait
         if outcome == "met":
             self.met += 1
         elif outcome == "breached":
-            if record.is_excused:
+            if is_excused(record):
                 self.excused += 1
             else:
                 self.breached += 1
                 self.tickets.append(record.ticket_id)
 
 
-def _matches(rule: Tier | BreachCredit, record: TimerRecord) -> bool:
-    return record.state.metric == rule.metric and (rule.priority is None or rule.priority == record.priority)
-
-
 def service_credits(
     contracts: Iterable[Contract],
-    timers: Iterable[TimerRecord],
+    timers: Iterable[TimerLike],
     *,
     start: datetime,
     end: datetime,
@@ -117,7 +113,7 @@ def service_credits(
     and to the month of its stop (see ``date_by``). Compliance is
     ``(met + excused) / (met + breached)`` over cycles with a verdict, where an
     excused breach is one within target once the customer's wait is taken off
-    (:attr:`TimerRecord.is_excused`). Availability comes from ``outages`` in
+    (:func:`~sla_timers.reports.records.is_excused`). Availability comes from ``outages`` in
     each service's calendar (``calendars``), as :func:`availability` measures it.
     Amounts are Decimal, rounded to the cent per line; the total is cut to the cap.
 
@@ -126,7 +122,7 @@ def service_credits(
     """
     start_utc, end_utc = check_range(aware_utc(start, "start"), aware_utc(end, "end"))
     assert start_utc is not None and end_utc is not None
-    date_by = check_date_by(date_by)
+    date_of = dater(check_date_by(date_by))
     by_customer: dict[str, Contract] = {}
     for i, given in enumerate(contracts):
         require_type(given, Contract, f"contracts[{i}]")
@@ -134,23 +130,34 @@ def service_credits(
             raise ReportError(f"contracts[{i}].customer: a second contract for {quote(given.customer)}",
                               field=f"contracts[{i}].customer")
         by_customer[given.customer] = given
+    # Per customer: its month finder and, per metric, the rules that read it.
+    finders = {name: PeriodFinder("month", c.timezone or UTC) for name, c in by_customer.items()}
+    rules_of: dict[str, dict[str, list[Tier | BreachCredit]]] = {}
+    for name, c in by_customer.items():
+        every: tuple[Tier | BreachCredit, ...] = (*c.tiers, *c.per_breach)
+        for rule in every:
+            if rule.metric is not None:
+                rules_of.setdefault(name, {}).setdefault(rule.metric, []).append(rule)
     # (customer, month label) -> scope -> tally; and the customer's wait per month.
     scopes: dict[tuple[str, str], dict[Tier | BreachCredit, _Scope]] = {}
     waits: dict[tuple[str, str], timedelta] = {}
     for record in timers:
-        contract = by_customer.get(record.organisation or "")
-        if contract is None:
+        customer = record.organisation
+        find = finders.get(customer) if customer is not None else None
+        if find is None or customer is None:
             continue
-        at = dated(record, date_by)
+        at = date_of(record)
         if not start_utc <= at < end_utc:
             continue
-        label = period_of(at, "month", contract.timezone or UTC).label
-        slot = (contract.customer, label)
-        waits[slot] = waits.get(slot, timedelta(0)) + record.state.customer_wait
-        tallies = scopes.setdefault(slot, {})
-        rules: tuple[Tier | BreachCredit, ...] = (*contract.tiers, *contract.per_breach)
-        for rule in rules:
-            if (isinstance(rule, BreachCredit) or rule.measure == "compliance") and _matches(rule, record):
+        slot = (customer, find(at).label)
+        wait = record.customer_wait
+        if wait:
+            waits[slot] = waits.get(slot, timedelta(0)) + wait
+        tallies = scopes.get(slot)
+        if tallies is None:
+            tallies = scopes[slot] = {}
+        for rule in rules_of.get(customer, {}).get(record.metric, ()):
+            if rule.priority is None or rule.priority == record.priority:
                 tally = tallies.get(rule)
                 if tally is None:
                     tally = tallies[rule] = _Scope()

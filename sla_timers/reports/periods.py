@@ -9,6 +9,7 @@ counts in November in a New York report and in December in a UTC one.
 from __future__ import annotations
 
 import zoneinfo
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -42,6 +43,11 @@ class Period:
 
     def __str__(self) -> str:
         return self.label
+
+    def __hash__(self) -> int:
+        # Reports key millions of records by period: hashing the label avoids
+        # asking the zone for the offsets of both bounds each time.
+        return hash((self.kind, self.label))
 
 
 def check_kind(value: object, field: str = "period") -> PeriodKind:
@@ -135,6 +141,37 @@ def period_of(at: datetime, kind: PeriodKind, zone: tzinfo) -> Period:
     """
     local = aware_utc(at, "at").astimezone(zone).date()
     return _period(_first_date(local, kind), kind, zone)
+
+
+class PeriodFinder:
+    """:func:`period_of` for one kind and zone, remembering the periods it met, so
+    finding the period of each of a million instants costs a binary search over
+    the few periods seen rather than a time zone conversion each.
+
+    Instants must be aware; they are compared as instants.
+    """
+
+    __slots__ = ("_ends", "_periods", "_starts", "kind", "zone")
+
+    def __init__(self, kind: PeriodKind, zone: tzinfo) -> None:
+        self.kind = kind
+        self.zone = zone
+        self._starts: list[datetime] = []
+        self._ends: list[datetime] = []
+        self._periods: list[Period] = []
+
+    def __call__(self, at: datetime) -> Period:
+        """The period holding ``at``."""
+        i = bisect_right(self._starts, at) - 1
+        if i >= 0 and at < self._ends[i]:
+            return self._periods[i]
+        period = period_of(at, self.kind, self.zone)
+        start = period.start_at.astimezone(UTC)
+        j = bisect_right(self._starts, start)
+        self._starts.insert(j, start)
+        self._ends.insert(j, period.end_at.astimezone(UTC))
+        self._periods.insert(j, period)
+        return period
 
 
 def periods_between(start: datetime, end: datetime, kind: PeriodKind, zone: tzinfo) -> Iterator[Period]:

@@ -6,10 +6,11 @@ No I/O here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from operator import attrgetter
+from typing import Literal, Protocol
 
 from ..errors import ReportError
 from ..timers import Evaluation, TicketEvent, TimerState
@@ -24,9 +25,50 @@ _CLOSED_BY = ("requester", "agent", "auto")
 DIMENSIONS = ("priority", "business_line", "policy", "group", "organisation")
 
 
+class TimerLike(Protocol):
+    """What reports read from a timer cycle: a :class:`TimerRecord`, or any
+    object with these attributes (a store can pass its query's rows as they
+    come, without building a :class:`~sla_timers.timers.TimerState` for each).
+
+    Durations are business time, instants aware (UTC), as in
+    :class:`~sla_timers.timers.TimerState`; ``group`` is the group the cycle
+    counts for (an OLA metric's own group, else the ticket's).
+    """
+
+    @property
+    def ticket_id(self) -> str: ...
+    @property
+    def metric(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def target(self) -> timedelta | None: ...
+    @property
+    def started_at(self) -> datetime: ...
+    @property
+    def stopped_at(self) -> datetime | None: ...
+    @property
+    def elapsed(self) -> timedelta: ...
+    @property
+    def paused_for(self) -> timedelta: ...
+    @property
+    def customer_wait(self) -> timedelta: ...
+    @property
+    def priority(self) -> str | None: ...
+    @property
+    def business_line(self) -> str | None: ...
+    @property
+    def policy(self) -> str | None: ...
+    @property
+    def group(self) -> str | None: ...
+    @property
+    def organisation(self) -> str | None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class TimerRecord:
-    """One cycle of one timer of one ticket, with the ticket's attributes."""
+    """One cycle of one timer of one ticket (a :class:`TimerState`), with the
+    ticket's attributes. Reads as a :class:`TimerLike`."""
 
     ticket_id: str
     state: TimerState
@@ -35,37 +77,93 @@ class TimerRecord:
     business_line: str | None = None
     #: The policy's name.
     policy: str | None = None
-    #: The assigned group; an OLA metric's own group (``state.group``) wins.
-    group: str | None = None
+    #: The group the ticket is assigned to; see :attr:`group`.
+    assigned_group: str | None = None
     #: The requester's organisation: the customer a contract is made with.
     organisation: str | None = None
 
+    @property
+    def group(self) -> str | None:
+        """The group the cycle counts for: an OLA metric's own group, else the ticket's."""
+        return self.state.group if self.state.group is not None else self.assigned_group
+
+    @property
+    def metric(self) -> str:
+        """The state's metric."""
+        return self.state.metric
+
+    @property
+    def status(self) -> str:
+        """The state's status."""
+        return self.state.status
+
+    @property
+    def target(self) -> timedelta | None:
+        """The state's target (None for a cycle of a priority without one)."""
+        target: timedelta | None = self.state.target
+        return target
+
+    @property
+    def started_at(self) -> datetime:
+        """The state's start."""
+        return self.state.started_at
+
+    @property
+    def stopped_at(self) -> datetime | None:
+        """The state's stop, or None while open."""
+        return self.state.stopped_at
+
+    @property
+    def elapsed(self) -> timedelta:
+        """The state's business time."""
+        return self.state.elapsed
+
+    @property
+    def paused_for(self) -> timedelta:
+        """The state's paused time."""
+        return self.state.paused_for
+
+    @property
+    def customer_wait(self) -> timedelta:
+        """The state's share of the wait that was the customer's."""
+        return self.state.customer_wait
+
     def dimension(self, name: str) -> str | None:
         """The value of one of :data:`DIMENSIONS` for this record."""
-        if name == "group":
-            return self.state.group if self.state.group is not None else self.group
-        value: str | None = getattr(self, name)
-        return value
+        return TIMER_DIMENSIONS[name](self)
 
     @property
     def provider_elapsed(self) -> timedelta:
-        """The business time that counts against the provider: ``elapsed`` less
-        the time the ticket waited on the customer while this metric's clock ran
-        anyway (a metric that does not pause, such as ``first_response``).
-
-        A metric that pauses already leaves that time out of ``elapsed``
-        (``paused_for``), so nothing more is taken off.
-        """
-        state = self.state
-        extra = state.customer_wait - state.paused_for
-        return state.elapsed - extra if extra > timedelta(0) else state.elapsed
+        """See :func:`provider_elapsed`."""
+        return provider_elapsed(self)
 
     @property
     def is_excused(self) -> bool:
-        """True for a breach that would not have happened without the customer's
-        wait: breached, yet the provider's time is within the target."""
-        state = self.state
-        return state.status == "breached" and state.target is not None and self.provider_elapsed <= state.target
+        """See :func:`is_excused`."""
+        return is_excused(self)
+
+
+def provider_elapsed(record: TimerLike) -> timedelta:
+    """The business time that counts against the provider: ``elapsed`` less
+    the time the ticket waited on the customer while this metric's clock ran
+    anyway (a metric that does not pause, such as ``first_response``).
+
+    A metric that pauses already leaves that time out of ``elapsed``
+    (``paused_for``), so nothing more is taken off.
+    """
+    extra = record.customer_wait - record.paused_for
+    return record.elapsed - extra if extra > timedelta(0) else record.elapsed
+
+
+def is_excused(record: TimerLike) -> bool:
+    """True for a breach that would not have happened without the customer's
+    wait: breached, yet :func:`provider_elapsed` is within the target."""
+    target = record.target
+    return record.status == "breached" and target is not None and provider_elapsed(record) <= target
+
+
+#: How to read each dimension of a timer record.
+TIMER_DIMENSIONS: dict[str, Callable[[TimerLike], str | None]] = {name: attrgetter(name) for name in DIMENSIONS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +212,11 @@ class TicketRecord:
         return self.first_reply_at is None or self.first_reply_at > self.closed_at
 
 
+#: How to read each dimension of a :class:`TicketRecord`.
+TICKET_DIMENSIONS: dict[str, Callable[[TicketRecord], str | None]] = {
+    name: attrgetter(name) for name in DIMENSIONS}
+
+
 @dataclass(frozen=True, slots=True)
 class OutageRecord:
     """A service was down in ``[start_at, end_at)`` (an outage ticket of the service).
@@ -145,7 +248,7 @@ def timer_records(
     evaluation: Evaluation,
     *,
     business_line: str | None = None,
-    group: str | None = None,
+    assigned_group: str | None = None,
     organisation: str | None = None,
 ) -> Iterator[TimerRecord]:
     """Every cycle of an evaluated ticket as :class:`TimerRecord` s, with the
@@ -153,7 +256,8 @@ def timer_records(
     policy = evaluation.policy.name if evaluation.policy is not None else None
     for cycles in evaluation.cycles.values():
         for state in cycles:
-            yield TimerRecord(ticket_id, state, evaluation.priority, business_line, policy, group, organisation)
+            yield TimerRecord(ticket_id, state, evaluation.priority, business_line, policy, assigned_group,
+                              organisation)
 
 
 def ticket_record(

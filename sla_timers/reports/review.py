@@ -14,16 +14,16 @@ from typing import Literal
 from ..validation import aware_utc
 from ._rows import Row, check_range
 from ._stats import DurationStats, percent
-from .compliance import DateBy, check_date_by, dated, verdict
+from .compliance import DateBy, check_date_by, dater
 from .periods import (
     Period,
+    PeriodFinder,
     PeriodKind,
     check_kind,
     check_zone,
-    period_of,
     periods_between,
 )
-from .records import TimerRecord
+from .records import TimerLike
 
 #: A target is "too easy" when 90% of cycles took at most this share of it.
 TOO_EASY = Fraction(1, 2)
@@ -77,7 +77,7 @@ class _Series:
 
 
 def review(
-    records: Iterable[TimerRecord],
+    records: Iterable[TimerLike],
     *,
     start: datetime,
     end: datetime,
@@ -95,29 +95,27 @@ def review(
     assert start_utc is not None and end_utc is not None
     kind = check_kind(period)
     report_zone = check_zone(zone)
-    date_by = check_date_by(date_by)
+    date_of = dater(check_date_by(date_by))
+    find = PeriodFinder(kind, report_zone)
     series: dict[tuple[str, str | None], _Series] = {}
     for record in records:
-        at = dated(record, date_by)
+        at = date_of(record)
         if not start_utc <= at < end_utc:
             continue
-        state = record.state
-        one = series.get((state.metric, record.priority))
+        one = series.get((record.metric, record.priority))
         if one is None:
-            one = series[(state.metric, record.priority)] = _Series()
-        label = period_of(at, kind, report_zone).label
+            one = series[(record.metric, record.priority)] = _Series()
+        label = find(at).label
         point = one.points.get(label)
         if point is None:
             point = one.points[label] = ([0, 0, 0], DurationStats())  # total, met, breached
         point[0][0] += 1
-        outcome = verdict(record)
-        if outcome in ("met", "breached"):
-            point[0][1 if outcome == "met" else 2] += 1
-        if state.stopped_at is not None:
-            point[1].add(state.elapsed)
-            one.overall.add(state.elapsed)
-        if one.target_at is None or state.started_at >= one.target_at:
-            one.target, one.target_at = state.target, state.started_at
+        if record.target is not None and record.status in ("met", "breached"):
+            point[0][1 if record.status == "met" else 2] += 1
+        if record.stopped_at is not None:
+            point[1].add(record.elapsed)
+        if one.target_at is None or record.started_at >= one.target_at:
+            one.target, one.target_at = record.target, record.started_at
     periods = list(periods_between(start_utc, end_utc, kind, report_zone))
     rows = []
     for (metric, priority), one in sorted(series.items(), key=lambda item: (item[0][0], item[0][1] or "")):
@@ -125,6 +123,7 @@ def review(
         met = breached = 0
         for p in periods:
             counts, stats = one.points.get(p.label, ([0, 0, 0], DurationStats()))
+            one.overall.merge(stats)
             met += counts[1]
             breached += counts[2]
             trend.append(TrendPoint(p, counts[0], counts[1], counts[2], percent(counts[1], counts[1] + counts[2]),

@@ -29,9 +29,9 @@ from ..validation import (
 )
 from ._rows import Grouping, Key, Row, key_order
 from ._stats import ratio_percent
-from .compliance import DateBy, check_date_by, dated
+from .compliance import DateBy, check_date_by, dater
 from .periods import Period, PeriodKind
-from .records import TimerRecord
+from .records import TIMER_DIMENSIONS, TimerLike
 
 #: The priority key that applies to every priority not listed on its own.
 ANY_PRIORITY = "*"
@@ -200,7 +200,7 @@ class ServiceLevelRow(Row):
 
 
 def service_levels(
-    records: Iterable[TimerRecord],
+    records: Iterable[TimerLike],
     levels: ServiceLevels,
     *,
     group_by: Sequence[str] = (),
@@ -221,25 +221,24 @@ def service_levels(
     others = [name for name in group_by if name != "priority"] if not isinstance(group_by, str) else (
         [] if group_by == "priority" else [group_by])
     grouping = Grouping(("priority", *others), period, zone, start, end)
-    date_by = check_date_by(date_by)
+    key_of = grouping.keyer(dater(check_date_by(date_by)), TIMER_DIMENSIONS)
     counts: dict[tuple[str, Key, Goal], list[int]] = {}
     for record in records:
-        state = record.state
-        goals = levels.for_cycle(state.metric, record.priority)
+        goals = levels.for_cycle(record.metric, record.priority)
         if not goals:
             continue
-        key = grouping.key(dated(record, date_by), record.dimension)
+        key = key_of(record)
         if key is None:
             continue
-        stopped = state.stopped_at is not None
+        stopped = record.stopped_at is not None
         for goal in goals:
-            tally = counts.get((state.metric, key, goal))
+            tally = counts.get((record.metric, key, goal))
             if tally is None:
-                tally = counts[(state.metric, key, goal)] = [0, 0, 0]  # counted, within, pending
+                tally = counts[(record.metric, key, goal)] = [0, 0, 0]  # counted, within, pending
             if stopped:
                 tally[0] += 1
-                tally[1] += state.elapsed <= goal.within
-            elif state.elapsed > goal.within:
+                tally[1] += record.elapsed <= goal.within
+            elif record.elapsed > goal.within:
                 tally[0] += 1
             else:
                 tally[2] += 1

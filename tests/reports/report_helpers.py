@@ -3,14 +3,13 @@ figure can be worked out from the numbers in the test itself."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sla_timers.reports import TimerRecord
 from sla_timers.timers import TimerState
 
 NY = ZoneInfo("America/New_York")
-UTC = timezone.utc
 MIN = timedelta(minutes=1)
 HOUR = timedelta(hours=1)
 
@@ -57,4 +56,4 @@ def record(
         stop_reason=None if stopped is None else "agent_reply", warning_level=None, paused_for=paused_for,
         customer_wait=customer_wait)
     return TimerRecord(ticket, state, priority=priority, business_line=business_line, policy=policy,
-                       group=group, organisation=organisation)
+                       assigned_group=group, organisation=organisation)

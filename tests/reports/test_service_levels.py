@@ -16,18 +16,18 @@ LEVELS = ServiceLevels.from_dict({"first_response": {"high": "90/10, 99/300", "*
 
 def test_text_goals_parse_to_percent_and_minutes() -> None:
     assert LEVELS.for_cycle("first_response", "high") == (
-        Goal(Decimal("90"), 10 * MIN), Goal(Decimal("99"), 300 * MIN))
+        Goal(Decimal(90), 10 * MIN), Goal(Decimal(99), 300 * MIN))
     # "*" holds every priority not listed; a metric with no goals has none.
-    assert LEVELS.for_cycle("first_response", "low") == (Goal(Decimal("80"), HOUR),)
+    assert LEVELS.for_cycle("first_response", "low") == (Goal(Decimal(80), HOUR),)
     assert LEVELS.for_cycle("resolution", "high") == ()
 
 
 def test_other_spellings_give_the_same_goals() -> None:
     assert ServiceLevels.from_dict({"m": {"p": "99.5%/4h, 90/10"}}).for_cycle("m", "p") == (
-        Goal(Decimal("90"), 10 * MIN), Goal(Decimal("99.5"), 4 * HOUR))
+        Goal(Decimal(90), 10 * MIN), Goal(Decimal("99.5"), 4 * HOUR))
     as_tables = ServiceLevels.from_dict({"m": {"p": [{"percent": 90, "within": 10}, {"percent": 99.5,
                                                                                         "within": "4h"}]}})
-    assert as_tables.for_cycle("m", "p") == (Goal(Decimal("90"), 10 * MIN), Goal(Decimal("99.5"), 4 * HOUR))
+    assert as_tables.for_cycle("m", "p") == (Goal(Decimal(90), 10 * MIN), Goal(Decimal("99.5"), 4 * HOUR))
     toml = ServiceLevels.from_toml('[first_response]\nhigh = "90/10, 99/300"\n')
     assert dict(toml.goals["first_response"]) == {"high": LEVELS.goals["first_response"]["high"]}
     assert str(Goal(Decimal("99.50"), 300 * MIN)) == "99.5/300"
@@ -61,7 +61,7 @@ def test_goal_kept_exactly_at_its_percent_and_missed_just_below() -> None:
 
 
 def test_an_open_cycle_under_the_time_is_pending_and_nothing_counted_has_no_verdict() -> None:
-    (ten, three_hundred) = service_levels([record("a", status="running", elapsed=5 * MIN)], LEVELS)
+    (ten, _) = service_levels([record("a", status="running", elapsed=5 * MIN)], LEVELS)
     assert (ten.counted, ten.pending, ten.kept, ten.achieved_percent, ten.margin) == (0, 1, None, None, None)
 
 

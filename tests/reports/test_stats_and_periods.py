@@ -12,7 +12,12 @@ from hypothesis import strategies as st
 from report_helpers import NY, ny, utc
 
 from sla_timers.reports import period_of, periods_between
-from sla_timers.reports._stats import EXACT_LIMIT, SKETCH_ACCURACY, DurationStats, percent
+from sla_timers.reports._stats import (
+    EXACT_LIMIT,
+    SKETCH_ACCURACY,
+    DurationStats,
+    percent,
+)
 from sla_timers.reports.periods import start_of_day
 
 SEC = timedelta(seconds=1)
