@@ -1,6 +1,6 @@
 """The correctness scenarios: where business clocks go wrong, each with its own small calendar.
 
-Five groups, one per known failure (issue 2, "Benchmark"): landing on the closing
+Five groups, one per way business clocks are known to go wrong: landing on the closing
 time, overnight windows, real-time DST, a holiday closing the windows that start
 on its date, and queries past the last listed holiday. The expected answer of
 every case is computed by the brute-force reference (:mod:`bench._reference`);
@@ -119,7 +119,7 @@ def _cases() -> tuple[Case, ...]:
         # Sat 2026-10-31 22:00 EDT = 02:00Z, + 8h real = 10:00Z = Sun 05:00 EST.
         c("dst-fall-night-add", GROUPS[2], sat_night, "add", _ny(2026, 10, 31, 22), 8 * H, _z(2026, 11, 1, 10), True),
         # Sun 2026-03-08 02:30-05:00: 02:30 does not exist, it opens at 03:00 EDT (07:00Z) to 09:00Z: 2h.
-        # (DESIGN.md's rule: the first instant after the gap. RFC 5545 would shift the start to 03:30.)
+        # (The README's time rule: the first instant after the gap. RFC 5545 would shift the start to 03:30.)
         c("dst-start-in-gap", GROUPS[2], sun_gap, "elapsed", _ny(2026, 3, 8), _ny(2026, 3, 8, 6), 2 * H, True),
         # --- a holiday closes the windows that start on its date -----------------
         # Fri 12-25 00:00-12:00 holds Thursday's window spilling to 06:00: 6h.

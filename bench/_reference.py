@@ -1,6 +1,6 @@
 """A brute-force, minute-stepping business clock: the benchmark's source of expected answers.
 
-It shares no code with :mod:`sla_timers.clock` and follows DESIGN.md ("Time") as
+It shares no code with :mod:`sla_timers.clock` and follows the README's "Time rules" as
 literally as it can, trading all speed for obviousness:
 
 - a window on local date D opens at the first instant at which the calendar zone's

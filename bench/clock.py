@@ -560,7 +560,7 @@ def _describe(case: Case) -> str:
 
 
 def goals(rows: list[TimingRow], result: CorrectnessResult, ours: str) -> list[str]:
-    """Issue 2's goals, each with its figures: reported, never asserted."""
+    """The clock's speed and correctness goals, each with its figures: reported, never asserted."""
     def rate(workload: str, span: str, lib: str) -> Cell:
         row = next(r for r in rows if r.workload == workload and r.span == span)
         return row.cells.get(lib, "not run")
@@ -654,7 +654,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "",
         *correctness_tables(result),
         "",
-        "### Goals (issue 2)",
+        "### Goals",
         "",
         *goals(rows, result, adapters[0].name),
     ]

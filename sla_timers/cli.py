@@ -6,6 +6,12 @@
     sla-timers elapsed --calendar my-hours.toml --from 2026-11-25T16:30 --to 2026-11-27T12:30
     sla-timers calendars
     sla-timers calendar show us-ny-9x5 --year 2026
+    sla-timers db upgrade --url sqlite:///sla.db      (or SLA_DATABASE_URL; see db_commands)
+
+The same click commands run as ``flask sla ...`` in a host app that registers
+:class:`sla_timers.web.SLATimers` (the group :data:`sla` is added to ``app.cli``
+under the name ``sla``); there Flask pushes the host's app context, so a command
+may read ``current_app``.
 
 Times are ISO 8601. One without an offset is wall time in the calendar's zone;
 a wall time that zone skips (spring forward) or repeats (fall back) is refused
@@ -16,18 +22,27 @@ seconds and a sign allowed (``90m``, ``4h``, ``1h30m``, ``45s``, ``-30m``); days
 are refused, because a business day's length depends on the calendar. Answers are
 printed as ISO 8601 (with the offset) on the first line and in words on the
 second. Bad input: one line on stderr and exit status 2.
+
+Adding a command or a group of commands (for example ``sla-timers db upgrade``):
+define it with ``@sla.command()`` / ``@sla.group()`` here, or as a click group in
+its own module, attached at the bottom of this file with ``sla.add_command(group)``
+(the section "command groups from other modules"). Commands and groups made through
+:data:`sla` use :class:`SLACommand` / :class:`SLAGroup`, so an :class:`SLAError`
+they raise is one line and exit status 2, and usage errors read like the others.
+The unknown-command message lists every command, so ``tests/test_cli.py`` names
+each one.
 """
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import NoReturn
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import click
 from dateutil import tz as dateutil_tz
 
 from .clock import BusinessCalendar
@@ -37,21 +52,99 @@ from .errors import DurationOutOfRangeError, SLAError
 from .validation import aware_utc, quote
 from .validation import parse_duration as parse_any_duration
 
-__all__ = ["main"]
+__all__ = ["SLACommand", "SLAGroup", "UsageError", "main", "sla"]
 
-#: Exit status for bad input (argparse's own).
+#: Exit status for bad input (argparse's and click's).
 EXIT_USAGE = 2
 
 
-class UsageError(Exception):
-    """Bad command-line input; ``main`` prints it on one line and exits with status 2."""
+class UsageError(click.ClickException):
+    """Bad input found while a command runs; one line, exit status 2."""
+
+    exit_code = EXIT_USAGE
 
 
-class _Parser(argparse.ArgumentParser):
-    """An ``ArgumentParser`` whose errors are one line, not usage text plus a line."""
+class SLACommand(click.Command):
+    """A click command whose parse errors read the same on every command.
 
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{message} (see '{self.prog} --help')")
+    A missing option is "the following arguments are required: --in", a bad
+    value "argument --year: ...", and an :class:`SLAError` raised by the
+    command becomes a :class:`UsageError` (one line, exit status 2), under
+    ``sla-timers`` and ``flask sla`` alike.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Parse ``args`` as click does, rewording missing and bad options."""
+        return _reworded(super().parse_args, ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; an :class:`SLAError` is reported as bad input."""
+        try:
+            return super().invoke(ctx)
+        except SLAError as exc:
+            raise UsageError(str(exc)) from exc
+
+
+class SLAGroup(click.Group):
+    """A click group of :class:`SLACommand` commands, listed in the order defined.
+
+    A missing command is "the following arguments are required: COMMAND" and an
+    unknown one lists the choices, instead of printing the help text.
+    """
+
+    command_class = SLACommand
+    #: Subgroups are SLAGroups too (click reads ``type`` as "the same class").
+    group_class = type
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("no_args_is_help", False)
+        super().__init__(*args, **kwargs)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Command names in the order they were added (click sorts them)."""
+        return list(self.commands)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Parse ``args``; with no command at all, say it is required."""
+        if not args and not ctx.resilient_parsing:
+            raise click.UsageError("the following arguments are required: COMMAND", ctx)
+        return _reworded(super().parse_args, ctx, args)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """The command named by ``args[0]``; an unknown name lists the choices."""
+        name = args[0]
+        if self.get_command(ctx, name) is None and not name.startswith("-") and not ctx.resilient_parsing:
+            choices = ", ".join(repr(choice) for choice in self.list_commands(ctx))
+            raise click.UsageError(
+                f"argument COMMAND: invalid choice: {name!r} (choose from {choices})", ctx
+            )
+        return super().resolve_command(ctx, args)
+
+
+def _reworded(parse: Any, ctx: click.Context, args: list[str]) -> list[str]:
+    try:
+        result: list[str] = parse(ctx, args)
+    except click.MissingParameter as exc:
+        if exc.param is None:
+            raise
+        names = "/".join(exc.param.opts) if isinstance(exc.param, click.Option) else exc.param.human_readable_name
+        raise click.UsageError(f"the following arguments are required: {names}", ctx) from None
+    except click.BadParameter as exc:
+        if exc.param is None:
+            raise
+        names = "/".join(exc.param.opts) if isinstance(exc.param, click.Option) else exc.param.human_readable_name
+        raise click.UsageError(f"argument {names}: {exc.message}", ctx) from None
+    return result
+
+
+def _year(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    if value is None:
+        return None
+    if not re.fullmatch(r"[0-9]{4}", value, re.ASCII) or not 1 <= int(value) <= 9998:
+        raise click.BadParameter(f"{quote(value)} is not a year such as 2026", ctx, param)
+    return int(value)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -59,82 +152,71 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Returns the exit status: 0 on success, 2 for bad input (a message on stderr).
     """
-    parser = _build_parser()
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = parser.parse_args(argv)
-        handler: Callable[[argparse.Namespace], int] = args.handler
-        return handler(args)
-    except (UsageError, SLAError) as exc:
-        print(f"sla-timers: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except SystemExit as exc:  # --help
-        return exc.code if isinstance(exc.code, int) else 0
+        status = sla.main(args=args, prog_name="sla-timers", standalone_mode=False)
+    except click.UsageError as exc:
+        where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+        click.echo(f"sla-timers: error: {exc.format_message()}{where}", err=True)
+        return exc.exit_code
+    except click.ClickException as exc:
+        click.echo(f"sla-timers: error: {exc.format_message()}", err=True)
+        return exc.exit_code
+    except click.Abort:
+        click.echo("sla-timers: aborted", err=True)
+        return 1
+    return status if isinstance(status, int) else 0
 
 
-def _build_parser() -> _Parser:
-    parser = _Parser(prog="sla-timers", description="Business-hours answers from SLA calendars.")
-    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
-
-    due = commands.add_parser("due", help="the instant a business-time duration ends")
-    _calendar_option(due)
-    due.add_argument("--from", dest="start", required=True, metavar="WHEN",
-                     help="start, ISO 8601 (no offset: the calendar's zone)")
-    due.add_argument("--in", dest="duration", required=True, metavar="DURATION",
-                     help="business time: 90m, 4h, 1h30m, 45s (negative: --in=-30m)")
-    due.set_defaults(handler=_due)
-
-    elapsed = commands.add_parser("elapsed", help="business time between two instants")
-    _calendar_option(elapsed)
-    elapsed.add_argument("--from", dest="start", required=True, metavar="WHEN")
-    elapsed.add_argument("--to", dest="end", required=True, metavar="WHEN")
-    elapsed.set_defaults(handler=_elapsed)
-
-    listing = commands.add_parser("calendars", help="list the shipped calendars")
-    listing.set_defaults(handler=_calendars)
-
-    calendar = commands.add_parser("calendar", help="inspect one calendar")
-    calendar_commands = calendar.add_subparsers(title="commands", required=True, metavar="COMMAND")
-    show = calendar_commands.add_parser("show", help="weekly hours and a year's holidays")
-    show.add_argument("calendar", metavar="NAME_OR_PATH", help="shipped name or .toml path")
-    show.add_argument("--year", type=_year, default=None,
-                      help="year whose closed days to list (default: this year)")
-    show.set_defaults(handler=_show)
-    return parser
+@click.group(
+    "sla-timers",
+    cls=SLAGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+def sla() -> None:
+    """Business-hours answers from SLA calendars."""
 
 
-def _calendar_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--calendar", required=True, metavar="NAME_OR_PATH",
-                        help="a shipped calendar name (see 'sla-timers calendars') or a .toml path")
+_CALENDAR_HELP = "a shipped calendar name (see 'sla-timers calendars') or a .toml path"
 
 
-# --- commands ------------------------------------------------------------------------
-
-
-def _due(args: argparse.Namespace) -> int:
-    cal = BusinessCalendar.load(args.calendar)
+@sla.command("due")
+@click.option("--calendar", required=True, metavar="NAME_OR_PATH", help=_CALENDAR_HELP)
+@click.option("--from", "start", required=True, metavar="WHEN",
+              help="start, ISO 8601 (no offset: the calendar's zone)")
+@click.option("--in", "duration", required=True, metavar="DURATION",
+              help="business time: 90m, 4h, 1h30m, 45s (negative: --in=-30m)")
+def due(calendar: str, start: str, duration: str) -> None:
+    """The instant a business-time duration ends."""
+    cal = BusinessCalendar.load(calendar)
     spec, zone = cal.spec, cal.zone
-    start = parse_when(args.start, zone, "--from")
-    duration = parse_duration(args.duration, "--in")
-    due_at = cal.add(start, duration).astimezone(zone)
-    print(due_at.isoformat())
-    print(f"due {_human(due_at)}: {format_duration(duration)} of business time on "
-          f"{spec.name} ({spec.timezone}) from {_human(start.astimezone(zone))}")
-    return 0
+    start_at = parse_when(start, zone, "--from")
+    amount = parse_duration(duration, "--in")
+    due_at = cal.add(start_at, amount).astimezone(zone)
+    click.echo(due_at.isoformat())
+    click.echo(f"due {_human(due_at)}: {format_duration(amount)} of business time on "
+               f"{spec.name} ({spec.timezone}) from {_human(start_at.astimezone(zone))}")
 
 
-def _elapsed(args: argparse.Namespace) -> int:
-    cal = BusinessCalendar.load(args.calendar)
+@sla.command("elapsed")
+@click.option("--calendar", required=True, metavar="NAME_OR_PATH", help=_CALENDAR_HELP)
+@click.option("--from", "start", required=True, metavar="WHEN", help="start, ISO 8601")
+@click.option("--to", "end", required=True, metavar="WHEN", help="end, ISO 8601")
+def elapsed(calendar: str, start: str, end: str) -> None:
+    """Business time between two instants."""
+    cal = BusinessCalendar.load(calendar)
     spec, zone = cal.spec, cal.zone
-    start = parse_when(args.start, zone, "--from")
-    end = parse_when(args.end, zone, "--to")
-    elapsed = cal.elapsed(start, end)
-    print(_iso_duration(elapsed))
-    print(f"{format_duration(elapsed)} of business time on {spec.name} ({spec.timezone}) from "
-          f"{_human(start.astimezone(zone))} to {_human(end.astimezone(zone))}")
-    return 0
+    start_at = parse_when(start, zone, "--from")
+    end_at = parse_when(end, zone, "--to")
+    amount = cal.elapsed(start_at, end_at)
+    click.echo(_iso_duration(amount))
+    click.echo(f"{format_duration(amount)} of business time on {spec.name} ({spec.timezone}) from "
+               f"{_human(start_at.astimezone(zone))} to {_human(end_at.astimezone(zone))}")
 
 
-def _calendars(args: argparse.Namespace) -> int:
+@sla.command("calendars")
+def calendars() -> None:
+    """List the shipped calendars."""
     rows = []
     for name in list_shipped_calendars():
         spec = load_calendar_spec(name)
@@ -142,29 +224,38 @@ def _calendars(args: argparse.Namespace) -> int:
     width = max(len(name) for name, _, _ in rows)
     zone_width = max(len(zone) for _, zone, _ in rows)
     for name, zone, holidays in rows:
-        print(f"{name:<{width}}  {zone:<{zone_width}}  {holidays}".rstrip())
-    return 0
+        click.echo(f"{name:<{width}}  {zone:<{zone_width}}  {holidays}".rstrip())
 
 
-def _show(args: argparse.Namespace) -> int:
-    cal = BusinessCalendar.load(args.calendar)
+@sla.group("calendar")
+def calendar() -> None:
+    """Inspect one calendar."""
+
+
+@calendar.command("show")
+@click.argument("name_or_path", metavar="NAME_OR_PATH")
+@click.option("--year", callback=_year, default=None, metavar="YEAR",
+              help="year whose closed days to list (default: this year)")
+def show(name_or_path: str, year: int | None) -> None:
+    """Weekly hours and a year's holidays of a shipped name or .toml path."""
+    cal = BusinessCalendar.load(name_or_path)
     spec, zone = cal.spec, cal.zone
-    year = args.year if args.year is not None else datetime.now(zone).year
-    print(f"{spec.name} ({spec.timezone}); holidays: {_holiday_source(spec) or 'none'}")
-    print("weekly hours:")
+    if year is None:
+        year = datetime.now(zone).year
+    click.echo(f"{spec.name} ({spec.timezone}); holidays: {_holiday_source(spec) or 'none'}")
+    click.echo("weekly hours:")
     for weekday, windows in zip(WEEKDAYS, spec.hours):
-        print(f"  {weekday}  {', '.join(map(str, windows)) if windows else 'closed'}")
+        click.echo(f"  {weekday}  {', '.join(map(str, windows)) if windows else 'closed'}")
     closed = sorted(cal.holidays_between(date(year, 1, 1), date(year, 12, 31)))
-    print(f"closed days in {year}:" if closed else f"closed days in {year}: none")
+    click.echo(f"closed days in {year}:" if closed else f"closed days in {year}: none")
     for day, name in closed:
-        print(f"  {day.isoformat()} {day:%a}  {name}")
+        click.echo(f"  {day.isoformat()} {day:%a}  {name}")
     for title, dated in (("partial closures", spec.closures), ("extra openings", spec.openings)):
         this_year = [dw for dw in dated if dw.day.year == year]
         if this_year:
-            print(f"{title} in {year}:")
+            click.echo(f"{title} in {year}:")
             for dw in this_year:
-                print(f"  {dw.day.isoformat()} {dw.day:%a}  {dw.window}")
-    return 0
+                click.echo(f"  {dw.day.isoformat()} {dw.day:%a}  {dw.window}")
 
 
 # --- input ---------------------------------------------------------------------------
@@ -230,12 +321,6 @@ def parse_duration(text: str, option: str) -> timedelta:
     return parse_any_duration(text, option, signed=True, seconds=True)
 
 
-def _year(text: str) -> int:
-    if not re.fullmatch(r"[0-9]{4}", text, re.ASCII) or not 1 <= int(text) <= 9998:
-        raise argparse.ArgumentTypeError(f"{quote(text)} is not a year such as 2026")
-    return int(text)
-
-
 # --- output --------------------------------------------------------------------------
 
 
@@ -275,5 +360,10 @@ def _holiday_source(spec: CalendarSpec) -> str:
     return spec.holiday_country + (f"/{spec.holiday_subdiv}" if spec.holiday_subdiv else "")
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+# --- command groups from other modules -------------------------------------------------
+# Attach each with ``sla.add_command(group)`` here. Such a module imports its
+# database or web libraries inside the command functions, so that ``sla-timers due``
+# starts without loading them.
+from .db_commands import db as _db_group  # noqa: E402  (needs the classes above)
+
+sla.add_command(_db_group)

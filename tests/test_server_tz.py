@@ -1,7 +1,7 @@
 """The clock and timer suites again under server time zones far from UTC.
 
-An instant must give the same answer under any server ``TZ`` (RELIABILITY.md,
-promise 1). ``TZ`` is read when a process starts, so each run is a fresh
+An instant must give the same answer under any server ``TZ``: a helpdesk's
+server may run in any local zone, and a deadline must not move with it. ``TZ`` is read when a process starts, so each run is a fresh
 pytest process with ``TZ`` set; it runs the same tests as the main run.
 """
 

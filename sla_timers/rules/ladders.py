@@ -14,189 +14,42 @@ belong to the store.
 Each metric's steps are dated on the clock the metric runs on: the policy's
 business calendar, or real time for a ``time = "calendar"`` (24x7) metric, as
 its :class:`~sla_timers.timers.MetricSettings` says.
+
+The step values and their parser live in :mod:`.steps`, the arithmetic of
+when a step falls due in :mod:`._timing`, the argument checks in
+:mod:`._arguments`; this module holds :class:`EscalationLadders` itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple, Protocol
+from typing import Any
 
-from ..clock import BusinessCalendar
-from ..errors import ArgumentTypeError, DurationOutOfRangeError, NoOpenTimeError, RulesError
+from ..errors import RulesError
 from ..timers import Evaluation, Policy, TicketEvent
-from ..validation import load_toml, require_aware, python_type_name as type_name
+from ..validation import load_toml
 from . import _schema as s
+from ._arguments import Arguments, policies_argument
+from ._timing import REAL_TIME, LadderCalendar, TimerLike, clock_runs, fell_due_at, reached
 from .conditions import plain, plain_data
+from .steps import NOTIFY_KINDS, DueStep, Ladder, Notify, Step, StepKey, parse_step
 
-NOTIFY_KINDS = ("user", "group", "role", "webhook")
-_STEP_KEYS = ("id", "at", "offset", "notify", "hold_to_business_hours", "raise_priority", "reassign", "add_tags")
-_ACTIONS = ("notify", "raise_priority", "reassign", "add_tags")
-_MICROSECOND = timedelta(microseconds=1)
+# The step values and the protocols are re-exported so that every name this
+# module has always offered can still be imported from it.
+__all__ = [
+    "NOTIFY_KINDS",
+    "DueStep",
+    "EscalationLadders",
+    "Ladder",
+    "LadderCalendar",
+    "Notify",
+    "Step",
+    "StepKey",
+    "TimerLike",
+]
+
 _ZERO = timedelta(0)
-
-
-class LadderCalendar(Protocol):
-    """What ladders need from :class:`sla_timers.clock.BusinessCalendar`."""
-
-    def add(self, t: datetime, d: timedelta) -> datetime:
-        """``d`` of business time after ``t`` (before it when negative)."""
-
-    def is_open(self, t: datetime) -> bool:
-        """True inside open time."""
-
-    def next_open(self, t: datetime) -> datetime:
-        """``t`` when open, else the next opening."""
-
-
-class TimerLike(Protocol):
-    """The fields of :class:`sla_timers.timers.TimerState` a ladder reads (pass the real states)."""
-
-    @property
-    def metric(self) -> str:
-        """The metric's name."""
-
-    @property
-    def cycle(self) -> int:
-        """1, 2, ... per metric and ticket."""
-
-    @property
-    def status(self) -> str:
-        """``running``, ``paused``, ``met`` or ``breached``."""
-
-    @property
-    def target(self) -> timedelta:
-        """The target in force."""
-
-    @property
-    def started_at(self) -> datetime:
-        """When the cycle started."""
-
-    @property
-    def due_at(self) -> datetime | None:
-        """The deadline; None while paused."""
-
-    @property
-    def remaining(self) -> timedelta:
-        """Business time left (negative once overdue)."""
-
-    @property
-    def breached_at(self) -> datetime | None:
-        """The breach instant, or None."""
-
-    @property
-    def stopped_at(self) -> datetime | None:
-        """When the cycle stopped, or None."""
-
-    @property
-    def paused_since(self) -> datetime | None:
-        """Since when the clock stands still, or None."""
-
-    @property
-    def running_since(self) -> datetime | None:
-        """For a running timer, since when it has run without a pause under its current target; else None."""
-
-
-class _RealTime:
-    """The clock of a ``time = "calendar"`` metric: always open, business time is real time.
-
-    The engine counts such a metric as elapsed real time between UTC instants, so
-    its steps are dated the same way (in UTC: adding to a zoned datetime would add
-    wall-clock time and be an hour off across a DST change).
-    """
-
-    __slots__ = ()
-
-    def add(self, t: datetime, d: timedelta) -> datetime:
-        try:
-            return t.astimezone(UTC) + d
-        except OverflowError:
-            raise DurationOutOfRangeError(f"{'adding' if d >= _ZERO else 'subtracting'} {abs(d)} of real time to "
-                                          f"{t.isoformat()} would leave the years 1 to 9999", field="now") from None
-
-    def is_open(self, t: datetime) -> bool:
-        return True
-
-    def next_open(self, t: datetime) -> datetime:
-        return t
-
-
-_REAL_TIME = _RealTime()
-
-
-@dataclass(frozen=True, slots=True)
-class Notify:
-    """One recipient: ``kind`` is ``user``, ``group``, ``role`` or ``webhook``; ``name`` as the host knows it."""
-
-    kind: str
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One rung of a ladder. Exactly one of ``fraction`` and ``offset`` is set."""
-
-    #: Stable name within the ladder; part of the :class:`StepKey`, so renaming a step re-arms it.
-    id: str
-    #: Fraction of the target (``0.5``; ``1.0`` is the breach; ``1.5`` past it), or None.
-    fraction: float | None
-    #: Business time from the due time (negative: before it), or None.
-    offset: timedelta | None
-    notify: tuple[Notify, ...] = ()
-    #: Deliver notifications at the calendar's next opening when the step falls due while closed.
-    hold_to_business_hours: bool = False
-    #: Levels to raise the ticket's priority by (0: none); capped at the top level.
-    raise_priority: int = 0
-    #: Group to reassign the ticket to, or None.
-    reassign: str | None = None
-    add_tags: tuple[str, ...] = ()
-
-    def lead(self, target: timedelta) -> timedelta:
-        """How long before the due time the step falls due (negative: after it), for a target."""
-        if self.fraction is not None:
-            return target - target * self.fraction
-        assert self.offset is not None
-        return -self.offset
-
-
-@dataclass(frozen=True, slots=True)
-class Ladder:
-    """The ordered steps of one policy's metric."""
-
-    policy: str
-    metric: str
-    steps: tuple[Step, ...]
-
-
-class StepKey(NamedTuple):
-    """Identity of one firing: a store records each at most once (unique in its table)."""
-
-    ticket: str
-    metric: str
-    cycle: int
-    step: str
-
-    def __str__(self) -> str:
-        return f"{self.ticket}/{self.metric}/{self.cycle}/{self.step}"
-
-
-@dataclass(frozen=True, slots=True)
-class DueStep:
-    """A step that has fallen due and is not in the fired keys."""
-
-    key: StepKey
-    step: Step
-    #: When the step fell due (UTC, like timer states): for a breach step, the timer's ``breached_at``.
-    due_at: datetime
-    #: When its notifications go out (UTC): ``due_at``, or the calendar's next
-    #: opening when held and due while closed; None for a step that notifies nobody.
-    notify_at: datetime | None
-    #: The ticket's priority after this step, when it raised it; else None.
-    priority: str | None
-    #: Events to append to the ticket's log (a ``priority`` event for a raise),
-    #: each with an id derived from the key, so ingesting one twice is a no-op.
-    events: tuple[TicketEvent, ...]
 
 
 class EscalationLadders:
@@ -258,7 +111,7 @@ class EscalationLadders:
             also for nesting deeper than :data:`~sla_timers.validation.MAX_DEPTH`.
         """
         if policies is not None:
-            policies = list(_policies(policies))
+            policies = list(policies_argument(policies))
         top = s.table(plain_data(data), "")
         s.check_keys(top, "", ("ladders",))
         known: dict[str, set[str]] | None = None
@@ -278,7 +131,7 @@ class EscalationLadders:
                 parsed: list[Step] = []
                 seen: set[str] = set()
                 for i, spec in enumerate(s.array(steps, metric_at)):
-                    step = _parse_step(spec, s.join(metric_at, i), priorities)
+                    step = parse_step(spec, s.join(metric_at, i), priorities)
                     if step.id in seen:
                         s.fail(s.join(s.join(metric_at, i), "id"), f'"{step.id}" is used twice in this ladder')
                     seen.add(step.id)
@@ -354,19 +207,19 @@ class EscalationLadders:
             ``policy``: pass the :class:`Policy`).
         :raises DurationOutOfRangeError: when dating a step would leave the years 1 to 9999.
         """
-        args = _Arguments.read(ticket, states, now, policy, calendar, fired, metric_calendars, priority)
+        args = Arguments.read(ticket, states, now, policy, calendar, fired, metric_calendars, priority)
         if not active:
             return []
         business = args.calendar
-        found = [(_fell_due_at(state, lead, now, cal), key, order, step)
+        found = [(fell_due_at(state, lead, now, cal), key, order, step)
                  for key, order, step, state, cal, lead in self._pending(args)
-                 if _reached(state, lead)]
+                 if reached(state, lead)]
         found.sort(key=lambda f: (f[0], f[1].metric, f[2]))
 
         due: list[DueStep] = []
         level = None
-        for fell_due_at, key, _, step in found:
-            due_at = fell_due_at.astimezone(UTC)
+        for fell_at, key, _, step in found:
+            due_at = fell_at.astimezone(UTC)
             notify_at = None
             if step.notify:
                 # The record keeps the true instant, so reports date the step right; only
@@ -413,12 +266,12 @@ class EscalationLadders:
         :raises NaiveDatetimeError: if ``now`` has no time zone.
         :raises RulesError: as :meth:`due_steps` for a policy whose versions disagree.
         """
-        args = _Arguments.read(ticket, states, now, policy, calendar, fired, metric_calendars, None)
+        args = Arguments.read(ticket, states, now, policy, calendar, fired, metric_calendars, None)
         if not active:
             return None
         soonest: datetime | None = None
         for _, _, _, state, cal, lead in self._pending(args):
-            if _reached(state, lead):
+            if reached(state, lead):
                 at = now  # due already, not yet fired: sweep again at once
             elif lead == _ZERO and state.due_at is not None:
                 at = state.due_at  # a pinned deadline may sit in closed time; keep it exact
@@ -428,13 +281,13 @@ class EscalationLadders:
                 soonest = at
         return None if soonest is None else soonest.astimezone(UTC)
 
-    def _pending(self, args: _Arguments) -> Iterator[tuple[StepKey, int, Step, TimerLike, LadderCalendar, timedelta]]:
+    def _pending(self, args: Arguments) -> Iterator[tuple[StepKey, int, Step, TimerLike, LadderCalendar, timedelta]]:
         """Every step not yet fired of every timer whose clock runs, with its key, ladder order,
         timer, calendar and lead (due or not: the callers decide)."""
         fired = args.fired
         for state in args.states:
             ladder = self._ladders.get((args.policy, state.metric))
-            if ladder is None or not _clock_runs(state):
+            if ladder is None or not clock_runs(state):
                 continue
             cal = self._clock(args, state.metric)
             for order, step in enumerate(ladder.steps):
@@ -443,7 +296,7 @@ class EscalationLadders:
                     continue
                 yield key, order, step, state, cal, step.lead(state.target)
 
-    def _clock(self, args: _Arguments, metric: str) -> LadderCalendar:
+    def _clock(self, args: Arguments, metric: str) -> LadderCalendar:
         """The clock ``metric``'s steps are dated on (see :meth:`due_steps`)."""
         if args.metric_calendars is not None and metric in args.metric_calendars:
             return args.metric_calendars[metric]
@@ -457,7 +310,7 @@ class EscalationLadders:
                     f"policy: the versions of policy {args.policy!r} run metric {metric!r} on different clocks "
                     f"(business and calendar time); pass the Policy the ticket runs under as policy=, "
                     f"or its Evaluation as states", field="policy")
-        return _REAL_TIME if clock == "calendar" else args.calendar
+        return REAL_TIME if clock == "calendar" else args.calendar
 
     def _level(self, priority: str | None) -> int:
         if priority is None:
@@ -467,182 +320,3 @@ class EscalationLadders:
                              field="priority")
         return self.priorities.index(s.name_in(priority, "priority", self.priorities, "priority"))
 
-
-@dataclass(frozen=True, slots=True)
-class _Arguments:
-    """The arguments of :meth:`EscalationLadders.due_steps` and ``next_due_at``, checked once."""
-
-    ticket: str
-    states: tuple[TimerLike, ...]
-    policy: str
-    #: The policy version, when the caller gave it (or an Evaluation that has it).
-    settings: Policy | None
-    calendar: LadderCalendar
-    fired: Collection[StepKey | str]
-    metric_calendars: Mapping[str, LadderCalendar] | None
-    priority: str | None
-
-    @classmethod
-    def read(cls, ticket: object, states: object, now: object, policy: object, calendar: object, fired: object,
-             metric_calendars: object, priority: object) -> _Arguments:
-        if not isinstance(ticket, str):
-            raise ArgumentTypeError(f"ticket must be the ticket's id as a string, got {type_name(ticket)}",
-                                    field="ticket")
-        require_aware(now, "now")
-        settings: Policy | None = None
-        if isinstance(policy, Policy):
-            settings, name = policy, policy.name
-        elif isinstance(policy, str):
-            name = plain(policy)
-        else:
-            raise ArgumentTypeError(f"policy must be a policy name or a Policy, got {type_name(policy)}",
-                                    field="policy")
-        if isinstance(states, Evaluation):
-            if settings is None and states.policy is not None and states.policy.name == name:
-                settings = states.policy
-            values: tuple[Any, ...] = tuple(states.states.values())
-        elif isinstance(states, Mapping):
-            values = tuple(states.values())
-        elif isinstance(states, Iterable) and not isinstance(states, str):
-            values = tuple(states)
-        else:
-            raise ArgumentTypeError(f"states must be the ticket's timer states (a dict by metric, an iterable "
-                                    f"or an Evaluation), got {type_name(states)}", field="states")
-        if isinstance(fired, str) or not isinstance(fired, Collection):
-            raise ArgumentTypeError(f"fired must be a collection of step keys, got {type_name(fired)}", field="fired")
-        if priority is not None and not isinstance(priority, str):
-            raise ArgumentTypeError(f"priority must be a priority name or None, got {type_name(priority)}",
-                                    field="priority")
-        overrides: dict[str, LadderCalendar] | None = None
-        if metric_calendars is not None:
-            if not isinstance(metric_calendars, Mapping):
-                raise ArgumentTypeError(f"metric_calendars must be a mapping of calendars by metric, got "
-                                        f"{type_name(metric_calendars)}", field="metric_calendars")
-            overrides = {metric: _calendar(cal, f"metric_calendars[{metric!r}]")
-                         for metric, cal in metric_calendars.items()}
-        return cls(plain(ticket), values, name, settings, _calendar(calendar, "calendar"), fired, overrides,
-                   None if priority is None else plain(priority))
-
-
-def _calendar(value: object, name: str) -> LadderCalendar:
-    """A calendar object as given, or one loaded by name."""
-    if isinstance(value, str):
-        return BusinessCalendar.load(plain(value))
-    if not all(callable(getattr(value, method, None)) for method in ("add", "is_open", "next_open")):
-        raise ArgumentTypeError(f"{name} must be a BusinessCalendar or a calendar name, got {type_name(value)}",
-                                field=name)
-    return value  # type: ignore[return-value]  # checked above: it has the three methods
-
-
-def _policies(policies: object) -> Iterable[Policy]:
-    """``policies`` for :meth:`EscalationLadders.from_dict`: Policy objects only."""
-    if isinstance(policies, str) or not isinstance(policies, Iterable):
-        raise ArgumentTypeError(f"policies must be an iterable of Policy objects, got {type_name(policies)}",
-                                field="policies")
-    items = list(policies)
-    for i, one in enumerate(items):
-        if not isinstance(one, Policy):
-            raise ArgumentTypeError(f"policies[{i}] must be a Policy, got {type_name(one)}", field=f"policies[{i}]")
-    return items
-
-
-def _clock_runs(state: TimerLike) -> bool:
-    """Running, or breached and still running; not paused, not stopped."""
-    return state.stopped_at is None and state.paused_since is None and state.status in ("running", "breached")
-
-
-def _reached(state: TimerLike, lead: timedelta) -> bool:
-    """Whether the timer has reached a step ``lead`` before its due (negative: after it).
-
-    A breach stays a breach: once breached, every step at or before the due has
-    been reached, even when a lower priority has since given the timer time
-    left again (``remaining`` > 0); steps after the due are measured on
-    ``remaining``, from the due in force.
-    """
-    return state.remaining <= lead or (lead >= _ZERO and state.breached_at is not None)
-
-
-def _fell_due_at(state: TimerLike, lead: timedelta, now: datetime, cal: LadderCalendar) -> datetime:
-    """The earliest instant at which ``remaining`` reached ``lead``, for a step already due at ``now``,
-    never before ``running_since``: before it the timer paused or ran under another target, so
-    counting back from ``now`` no longer measures the timer's own time."""
-    if lead == _ZERO:
-        if state.breached_at is not None:
-            return state.breached_at
-        if state.due_at is not None and state.due_at <= now:
-            return state.due_at
-    over = lead - state.remaining  # business time since the step fell due, if the clock ran all along
-    try:
-        # Back one microsecond too far (the latest such instant), then forward one (the earliest):
-        # a threshold reached at a Friday close is dated Friday 17:00, not Monday 09:00.
-        at = cal.add(cal.add(now, -(over + _MICROSECOND)), _MICROSECOND)
-    except NoOpenTimeError:
-        at = state.started_at
-    earliest = state.started_at
-    since = state.running_since
-    if since is not None and since > earliest:
-        # This also keeps a step after the due from being dated before the breach: a
-        # breach since running_since fell at a due of this same target and clock, so
-        # the count back lands after it; an earlier one is before the clamp.
-        earliest = since
-    fell = min(max(at, earliest), now)
-    if lead > _ZERO and state.breached_at is not None and fell > state.breached_at:
-        # Reached before the breach, under a target since changed: the breach is
-        # the latest it can have been.
-        fell = state.breached_at
-    return fell
-
-
-def _parse_step(spec: object, where: str, priorities: Sequence[str]) -> Step:
-    step = s.table(spec, where)
-    s.check_keys(step, where, _STEP_KEYS)
-    if "id" not in step:
-        s.fail(s.join(where, "id"), "is required: a stable name for the step (its firings are keyed by it)")
-    step_id = s.string(step["id"], s.join(where, "id"))
-    if ("at" in step) == ("offset" in step):
-        s.fail(where, 'give exactly one of "at" (a fraction of the target, 0.75 or "75%") '
-                      'and "offset" (from the due time, "-30m" or "1h")')
-    fraction = _fraction(step["at"], s.join(where, "at")) if "at" in step else None
-    offset = s.duration(step["offset"], s.join(where, "offset"), signed=True) if "offset" in step else None
-    if not any(key in step for key in _ACTIONS):
-        s.fail(where, f"a step needs at least one action ({', '.join(_ACTIONS)})")
-    notify: list[Notify] = []
-    if "notify" in step:
-        notify_at = s.join(where, "notify")
-        for i, entry in enumerate(s.array(step["notify"], notify_at)):
-            entry_at = s.join(notify_at, i)
-            target = s.table(entry, entry_at)
-            s.check_keys(target, entry_at, NOTIFY_KINDS)
-            if len(target) != 1:
-                s.fail(entry_at, f"name exactly one recipient: one of {', '.join(NOTIFY_KINDS)}")
-            ((kind, name),) = target.items()
-            notify.append(Notify(kind, s.string(name, s.join(entry_at, kind))))
-    hold = s.boolean(step["hold_to_business_hours"], s.join(where, "hold_to_business_hours")) \
-        if "hold_to_business_hours" in step else False
-    if hold and not notify:
-        s.fail(s.join(where, "hold_to_business_hours"), "holds notifications, but the step notifies nobody")
-    raise_by = 0
-    if "raise_priority" in step:
-        raise_by = s.positive_int(step["raise_priority"], s.join(where, "raise_priority"))
-        if not priorities:
-            s.fail(s.join(where, "raise_priority"), "needs the priority levels; build the ladders with "
-                                                    "priorities=matrix.priorities")
-    reassign = s.optional_string(step, "reassign", where)
-    tags = s.strings(step["add_tags"], s.join(where, "add_tags")) if "add_tags" in step else ()
-    return Step(step_id, fraction, offset, tuple(notify), hold, raise_by, reassign, tags)
-
-
-def _fraction(value: object, where: str) -> float:
-    """``0.75`` or ``"75%"``; above zero, at most 10 (ten times the target)."""
-    if isinstance(value, str) and value.strip().endswith("%"):
-        try:
-            number: float = float(value.strip()[:-1]) / 100
-        except ValueError:
-            s.fail(where, f'"{value}" is not a percentage; write e.g. "75%" or 0.75')
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        number = float(value)
-    else:
-        s.fail(where, f'expected a fraction of the target such as 0.75 or "75%", got {s.type_name(value)} {value!r}')
-    if not 0 < number <= 10:
-        s.fail(where, f"must be above 0 and at most 10 (a fraction of the target), got {value!r}")
-    return number

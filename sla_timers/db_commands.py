@@ -1,0 +1,85 @@
+"""``sla-timers db ...`` (and ``flask sla db ...``): create, upgrade and check the store's tables.
+
+::
+
+    sla-timers db upgrade [REVISION] --url sqlite:///sla.db   (or $SLA_DATABASE_URL)
+    sla-timers db downgrade REVISION                         (base drops every sla_ table)
+    sla-timers db current
+    sla-timers db check                                      (exit 1 when models and database differ)
+
+Only the ``sla_`` tables and the ``sla_alembic_version`` table are touched; a
+host's own tables and Alembic history are left alone.
+"""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from .cli import SLAGroup, UsageError
+
+__all__ = ["db"]
+
+
+@click.group(cls=SLAGroup, help="create, upgrade or check the store's tables (sla_*)")
+def db() -> None:
+    """The store's migrations."""
+
+
+_url = click.option("--url", default=None, metavar="URL",
+                    help="SQLAlchemy database URL (default: $SLA_DATABASE_URL)")
+
+
+def _database_url(url: str | None) -> str:
+    url = url or os.environ.get("SLA_DATABASE_URL")
+    if not url:
+        raise UsageError("db: give --url or set SLA_DATABASE_URL")
+    return url
+
+
+@db.command(help="upgrade the sla_ tables to a revision (default: head)")
+@click.argument("revision", default="head", metavar="REVISION")
+@_url
+def upgrade(revision: str, url: str | None) -> None:
+    """Upgrade to ``revision``."""
+    from .store import migrate  # the clock commands need no database driver
+
+    url = _database_url(url)
+    migrate.upgrade(url, revision)
+    click.echo(f"at {migrate.current(url)}")
+
+
+@db.command(help="downgrade the sla_ tables to a revision (base drops them)")
+@click.argument("revision", metavar="REVISION")
+@_url
+def downgrade(revision: str, url: str | None) -> None:
+    """Downgrade to ``revision``."""
+    from .store import migrate
+
+    url = _database_url(url)
+    migrate.downgrade(url, revision)
+    click.echo(f"at {migrate.current(url) or 'base'}")
+
+
+@db.command(help="print the revision the database is at")
+@_url
+def current(url: str | None) -> None:
+    """Print the current revision."""
+    from .store import migrate
+
+    click.echo(migrate.current(_database_url(url)) or "base (no sla_ tables)")
+
+
+@db.command(help="exit 1 when the database differs from the models")
+@_url
+def check(url: str | None) -> None:
+    """Compare the database with the models."""
+    from .store import migrate
+
+    try:
+        migrate.check(_database_url(url))
+    except migrate.MigrationError as exc:
+        click.echo(f"sla-timers: {exc}", err=True)
+        raise click.exceptions.Exit(1) from None
+    click.echo(f"up to date at {migrate.head()}")

@@ -1,0 +1,92 @@
+"""Databases for the store's tests: SQLite always, PostgreSQL and MariaDB when their URLs are set.
+
+Each test session makes its own uniquely named database on a server
+(``sla_test_<random>``, dropped at the end) from the URL given, so parallel runs
+never collide; the shared servers are never stopped or reconfigured.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, make_url, text
+
+from sla_timers.store import migrate
+
+SERVERS = {"postgresql": "SLA_TEST_DATABASE_URL", "mysql": "SLA_TEST_MYSQL_URL"}
+
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.skipif(
+        "SLA_TEST_DATABASE_URL" not in os.environ, reason="SLA_TEST_DATABASE_URL not set (PostgreSQL)")),
+    pytest.param("mysql", id="mysql", marks=pytest.mark.skipif(
+        "SLA_TEST_MYSQL_URL" not in os.environ, reason="SLA_TEST_MYSQL_URL not set (MariaDB/MySQL)")),
+]
+
+
+def _server_database(backend: str) -> Iterator[str]:
+    url = make_url(os.environ[SERVERS[backend]])
+    name = f"sla_test_{secrets.token_hex(6)}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f"CREATE DATABASE {name}"))
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            if backend == "postgresql":
+                connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            else:
+                connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgresql_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this session."""
+    yield from _server_database("postgresql")
+
+
+@pytest.fixture(scope="session")
+def mysql_url() -> Iterator[str]:
+    """A fresh MariaDB/MySQL database for this session."""
+    yield from _server_database("mysql")
+
+
+def _clean(url: str) -> None:
+    """Leave the server database empty for the next test."""
+    engine = create_engine(url)
+    try:
+        migrate.downgrade(engine, "base")
+        with engine.begin() as connection:
+            connection.execute(text("DROP TABLE IF EXISTS sla_alembic_version"))
+            connection.execute(text("DROP TABLE IF EXISTS host_tickets"))
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of each backend (tables dropped after the test)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'sla.db'}"
+        return
+    url = request.getfixturevalue(f"{request.param}_url")
+    _clean(url)
+    yield url
+    _clean(url)
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """An engine on an empty database of each backend."""
+    from sla_timers.store.engine import make_engine
+
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
