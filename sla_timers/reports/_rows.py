@@ -7,6 +7,7 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from ..errors import ReportError
@@ -76,7 +77,7 @@ class Grouping:
     :raises UnknownTimezoneError: for an unknown zone name (field ``zone``).
     """
 
-    __slots__ = ("end", "group_by", "names", "period", "start", "zone")
+    __slots__ = ("_finder", "end", "group_by", "names", "period", "start", "zone")
 
     def __init__(self, group_by: Sequence[str] = (), period: PeriodKind | None = None, zone: tzinfo | str = "UTC",
                  start: datetime | None = None, end: datetime | None = None,
@@ -103,33 +104,39 @@ class Grouping:
         self.start, self.end = check_range(start, end)
         #: The key's names, in order: ``period`` first when grouping by period.
         self.names: tuple[str, ...] = (("period",) if self.period else ()) + self.group_by
+        self._finder: PeriodFinder | None = None
 
-    def keyer(self, date_of: Callable[[R], datetime], getters: Mapping[str, Callable[[R], str | None]]
-              ) -> Callable[[R], Key | None]:
+    def keyer(self, date_of: Callable[[R], datetime]) -> Callable[[R], Key | None]:
         """A function giving a record's group key, or None when the record's
         date (``date_of``) is outside ``[start, end)``.
 
-        ``getters`` reads each dimension from a record. Built once per report,
-        so the per-record work is a few attribute reads and, by period, a
-        binary search over the periods met so far.
+        Dimensions are read as the record's attributes of the same names. Built
+        once per report, so the per-record work is one ``attrgetter`` call and,
+        by period, a binary search over the periods met so far.
         """
-        reads = tuple(getters[name] for name in self.group_by)
+        names = self.group_by
+        read: Callable[[R], Any] | None = attrgetter(*names) if names else None
+        single = len(names) == 1
         find = PeriodFinder(self.period, self.zone) if self.period is not None else None
+        self._finder = find
         start, end = self.start, self.end
 
         def key(record: R) -> Key | None:
             at = date_of(record)
             if (start is not None and at < start) or (end is not None and at >= end):
                 return None
-            if find is None:
-                return tuple(read(record) for read in reads)
-            return (find(at), *(read(record) for read in reads))
+            values: Key = () if read is None else (read(record),) if single else read(record)
+            # The period's label stands for it in the key: it hashes and sorts as text.
+            return values if find is None else (find(at).label, *values)
 
         return key
 
     def labelled(self, key: Key) -> dict[str, Period | str | None]:
-        """The key as ``{name: value}``."""
-        return dict(zip(self.names, key, strict=True))
+        """The key as ``{name: value}``, the period as a :class:`Period`."""
+        out: dict[str, Period | str | None] = dict(zip(self.names, key, strict=True))
+        if self._finder is not None:
+            out["period"] = self._finder.by_label[str(key[0])]
+        return out
 
 
 def check_range(start: datetime | None, end: datetime | None) -> tuple[datetime | None, datetime | None]:

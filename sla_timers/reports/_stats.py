@@ -21,6 +21,7 @@ SKETCH_ACCURACY = 0.005
 _GAMMA = (1 + SKETCH_ACCURACY) / (1 - SKETCH_ACCURACY)
 _LOG_GAMMA = math.log(_GAMMA)
 _US = timedelta(microseconds=1)
+_ZERO = timedelta(0)
 
 
 def to_us(value: timedelta) -> int:
@@ -41,13 +42,15 @@ class DurationStats:
     :data:`SKETCH_ACCURACY` (see :attr:`is_exact`). Negative durations count as zero.
     """
 
-    __slots__ = ("_buckets", "_total_us", "_values", "_zeros", "count")
+    __slots__ = ("_buckets", "_total", "_values", "_zeros", "count")
 
     def __init__(self) -> None:
         #: How many durations were added.
         self.count = 0
-        self._total_us = 0
-        self._values: list[int] | None = []
+        self._total = _ZERO
+        # Exact values as given (timedelta adds and sorts faster than a conversion
+        # to microseconds would cost); None once the group passed EXACT_LIMIT.
+        self._values: list[timedelta] | None = []
         self._zeros = 0
         self._buckets: dict[int, int] = {}
 
@@ -59,27 +62,27 @@ class DurationStats:
     @property
     def total(self) -> timedelta:
         """The sum of the durations (exact in every case)."""
-        return timedelta(microseconds=self._total_us)
+        return self._total
 
     def add(self, value: timedelta) -> None:
         """Count one duration."""
-        us = value // _US
-        us = max(us, 0)
+        value = max(value, _ZERO)
         self.count += 1
-        self._total_us += us
-        if self._values is not None:
-            self._values.append(us)
-            if len(self._values) > EXACT_LIMIT:
-                values, self._values = self._values, None
-                for kept in values:
-                    self._bucket(kept)
-        else:
-            self._bucket(us)
+        self._total += value
+        values = self._values
+        if values is None:
+            self._bucket(value)
+            return
+        values.append(value)
+        if len(values) > EXACT_LIMIT:
+            self._values = None
+            for kept in values:
+                self._bucket(kept)
 
     def merge(self, other: DurationStats) -> None:
         """Add every duration ``other`` counted (``other`` is left as it was)."""
         self.count += other.count
-        self._total_us += other._total_us
+        self._total += other._total
         if self._values is not None and other._values is not None and \
                 len(self._values) + len(other._values) <= EXACT_LIMIT:
             self._values.extend(other._values)
@@ -96,7 +99,8 @@ class DurationStats:
             for index, count in other._buckets.items():
                 self._buckets[index] = self._buckets.get(index, 0) + count
 
-    def _bucket(self, us: int) -> None:
+    def _bucket(self, value: timedelta) -> None:
+        us = to_us(value)
         if us == 0:
             self._zeros += 1
             return
@@ -107,7 +111,7 @@ class DurationStats:
         """The mean, to the microsecond (rounded half to even); None when empty."""
         if not self.count:
             return None
-        return timedelta(microseconds=round(Fraction(self._total_us, self.count)))
+        return timedelta(microseconds=round(Fraction(to_us(self._total), self.count)))
 
     def quantile(self, q: Fraction | Decimal | int) -> timedelta | None:
         """The nearest-rank ``q`` quantile (``0 < q <= 1``); None when empty."""
@@ -116,7 +120,7 @@ class DurationStats:
         rank = max(1, math.ceil(Fraction(q) * self.count))
         if self._values is not None:
             self._values.sort()
-            return timedelta(microseconds=self._values[rank - 1])
+            return self._values[rank - 1]
         seen = self._zeros
         if seen >= rank:
             return timedelta(0)

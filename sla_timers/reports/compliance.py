@@ -16,7 +16,7 @@ from ..validation import quote
 from ._rows import Grouping, Key, Row, key_order
 from ._stats import DurationStats, percent
 from .periods import Period, PeriodKind
-from .records import TIMER_DIMENSIONS, TimerLike, is_excused
+from .records import TimerLike, is_excused
 
 #: Which instant dates a timer cycle for periods and ranges: ``"end"`` (when it
 #: stopped; an open cycle by its start) or ``"start"``.
@@ -148,7 +148,7 @@ def compliance(
     :raises ReportError: for a bad ``group_by``, ``period``, range or ``date_by``.
     """
     grouping = Grouping(group_by, period, zone, start, end)
-    key_of = grouping.keyer(dater(check_date_by(date_by)), TIMER_DIMENSIONS)
+    key_of = grouping.keyer(dater(check_date_by(date_by)))
     tallies: dict[tuple[str, Key], _Tally] = {}
     for record in records:
         metric = record.metric

@@ -12,7 +12,7 @@ from decimal import Decimal
 from ._rows import Grouping, Key, Row, key_order
 from ._stats import DurationStats, percent
 from .periods import Period, PeriodKind
-from .records import TICKET_DIMENSIONS, TicketRecord
+from .records import TicketRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +50,7 @@ def contact_figures(
     :raises ReportError: for a bad ``group_by``, ``period`` or range.
     """
     grouping = Grouping(group_by, period, zone, start, end)
-    key_of = grouping.keyer(_created_at, TICKET_DIMENSIONS)
+    key_of = grouping.keyer(_created_at)
     tallies: dict[Key, tuple[DurationStats, list[int]]] = {}
     for ticket in tickets:
         key = key_of(ticket)

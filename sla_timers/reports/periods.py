@@ -109,7 +109,7 @@ def _label(first: date, kind: str) -> str:
         return first.isoformat()
     if kind == "week":
         year, week, _ = first.isocalendar()
-        return f"{year}-W{week:02d}"
+        return f"{year:04d}-W{week:02d}"
     if kind == "month":
         return f"{first.year:04d}-{first.month:02d}"
     return f"{first.year:04d}-Q{(first.month - 1) // 3 + 1}"
@@ -151,7 +151,7 @@ class PeriodFinder:
     Instants must be aware; they are compared as instants.
     """
 
-    __slots__ = ("_ends", "_periods", "_starts", "kind", "zone")
+    __slots__ = ("_ends", "_periods", "_starts", "by_label", "kind", "zone")
 
     def __init__(self, kind: PeriodKind, zone: tzinfo) -> None:
         self.kind = kind
@@ -159,6 +159,8 @@ class PeriodFinder:
         self._starts: list[datetime] = []
         self._ends: list[datetime] = []
         self._periods: list[Period] = []
+        #: Every period met so far, by label.
+        self.by_label: dict[str, Period] = {}
 
     def __call__(self, at: datetime) -> Period:
         """The period holding ``at``."""
@@ -171,6 +173,7 @@ class PeriodFinder:
         self._starts.insert(j, start)
         self._ends.insert(j, period.end_at.astimezone(UTC))
         self._periods.insert(j, period)
+        self.by_label[period.label] = period
         return period
 
 

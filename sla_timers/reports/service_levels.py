@@ -31,7 +31,7 @@ from ._rows import Grouping, Key, Row, key_order
 from ._stats import ratio_percent
 from .compliance import DateBy, check_date_by, dater
 from .periods import Period, PeriodKind
-from .records import TIMER_DIMENSIONS, TimerLike
+from .records import TimerLike
 
 #: The priority key that applies to every priority not listed on its own.
 ANY_PRIORITY = "*"
@@ -221,7 +221,7 @@ def service_levels(
     others = [name for name in group_by if name != "priority"] if not isinstance(group_by, str) else (
         [] if group_by == "priority" else [group_by])
     grouping = Grouping(("priority", *others), period, zone, start, end)
-    key_of = grouping.keyer(dater(check_date_by(date_by)), TIMER_DIMENSIONS)
+    key_of = grouping.keyer(dater(check_date_by(date_by)))
     counts: dict[tuple[str, Key, Goal], list[int]] = {}
     for record in records:
         goals = levels.for_cycle(record.metric, record.priority)
