@@ -6,15 +6,25 @@ No I/O here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import math
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from operator import attrgetter
-from typing import Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 from ..errors import ReportError
 from ..timers import Evaluation, TicketEvent, TimerState
-from ..validation import aware_utc, quote
+from ..validation import (
+    aware_utc,
+    check_keys,
+    describe,
+    fail,
+    join,
+    quote,
+    require_str,
+    require_table,
+)
 
 #: Who closed a ticket: the requester, an agent, or the helpdesk itself
 #: (an automatic close after days without an answer); None when not known.
@@ -301,3 +311,81 @@ def ticket_record(
             speed = first[0].elapsed
     return TicketRecord(ticket_id, created_at, first_reply_at, closed_at, closed_by, speed, evaluation.priority,
                         business_line, policy.name if policy is not None else None, group, organisation)
+
+
+class TimerRow(NamedTuple):
+    """A flat :class:`TimerLike` as JSON or a database row gives it; build one
+    from a dict with :func:`timer_row_from_dict`."""
+
+    ticket_id: str
+    metric: str
+    status: str
+    target: timedelta | None
+    started_at: datetime
+    stopped_at: datetime | None
+    elapsed: timedelta
+    paused_for: timedelta
+    customer_wait: timedelta
+    priority: str | None = None
+    business_line: str | None = None
+    policy: str | None = None
+    group: str | None = None
+    organisation: str | None = None
+
+
+_STATUSES = ("running", "paused", "met", "breached")
+_ROW_KEYS = TimerRow._fields + ("cycle",)
+
+
+def timer_row_from_dict(data: object, path: str = "") -> TimerRow:
+    """A :class:`TimerRow` from JSON-like data: durations in seconds (a number,
+    or null for ``target``), instants in ISO 8601 with an offset, the
+    dimensions as strings or null. ``cycle`` is accepted and ignored.
+
+    :raises ReportError: naming the field (``path`` prefixes it).
+    """
+    table = require_table(data, path, error=ReportError, what="a timer record")
+    check_keys(table, path, _ROW_KEYS, error=ReportError,
+               required=("ticket_id", "metric", "status", "started_at", "elapsed"))
+    status = table["status"]
+    if status not in _STATUSES:
+        fail(ReportError, join(path, "status"), f"{quote(status)} is not one of {', '.join(_STATUSES)}")
+    optional = {name: _opt_text(table, name, path) for name in DIMENSIONS}
+    return TimerRow(
+        ticket_id=require_str(table["ticket_id"], join(path, "ticket_id"), error=ReportError, non_empty=True),
+        metric=require_str(table["metric"], join(path, "metric"), error=ReportError, non_empty=True),
+        status=status,
+        target=None if table.get("target") is None else _seconds(table["target"], join(path, "target")),
+        started_at=_instant(table["started_at"], join(path, "started_at")),
+        stopped_at=None if table.get("stopped_at") is None else _instant(table["stopped_at"],
+                                                                           join(path, "stopped_at")),
+        elapsed=_seconds(table["elapsed"], join(path, "elapsed")),
+        paused_for=_seconds(table.get("paused_for", 0), join(path, "paused_for")),
+        customer_wait=_seconds(table.get("customer_wait", 0), join(path, "customer_wait")),
+        **optional)
+
+
+def _opt_text(table: Mapping[str, Any], name: str, path: str) -> str | None:
+    value = table.get(name)
+    return None if value is None else require_str(value, join(path, name), error=ReportError)
+
+
+def _seconds(value: object, path: str) -> timedelta:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        fail(ReportError, path, f"expected a number of seconds of zero or more, got {describe(value)}")
+    try:
+        return timedelta(seconds=value)
+    except OverflowError:
+        fail(ReportError, path, f"{value} seconds is out of range")
+
+
+def _instant(value: object, path: str) -> datetime:
+    if isinstance(value, datetime):
+        return aware_utc(value, path, error=ReportError)
+    if not isinstance(value, str):
+        fail(ReportError, path, f"expected an ISO 8601 date-time with an offset, got {describe(value)}")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        fail(ReportError, path, f"{quote(value)} is not an ISO 8601 date-time")
+    return aware_utc(parsed, path, error=ReportError)
