@@ -27,9 +27,14 @@ from .periods import periods_between as periods_between
 from .records import DIMENSIONS as DIMENSIONS
 from .records import OutageRecord as OutageRecord
 from .records import TicketRecord as TicketRecord
+from .records import TimerLike as TimerLike
 from .records import TimerRecord as TimerRecord
+from .records import TimerRow as TimerRow
+from .records import is_excused as is_excused
+from .records import provider_elapsed as provider_elapsed
 from .records import ticket_record as ticket_record
 from .records import timer_records as timer_records
+from .records import timer_row_from_dict as timer_row_from_dict
 from .review import ReviewRow as ReviewRow
 from .review import TrendPoint as TrendPoint
 from .review import review as review
@@ -56,19 +61,24 @@ __all__ = [
     "ServiceLevels",
     "TicketRecord",
     "Tier",
+    "TimerLike",
     "TimerRecord",
+    "TimerRow",
     "TrendPoint",
     "availability",
     "compliance",
     "contact_figures",
     "format_duration",
+    "is_excused",
     "period_of",
     "periods_between",
+    "provider_elapsed",
     "review",
     "service_credits",
     "service_levels",
     "ticket_record",
     "timer_records",
+    "timer_row_from_dict",
     "to_csv",
     "to_json",
     "to_table",
