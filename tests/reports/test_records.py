@@ -8,7 +8,12 @@ import pytest
 from report_helpers import utc
 
 from sla_timers.errors import NaiveDatetimeError, ReportError
-from sla_timers.reports import TimerRow, is_excused, provider_elapsed, timer_row_from_dict
+from sla_timers.reports import (
+    TimerRow,
+    is_excused,
+    provider_elapsed,
+    timer_row_from_dict,
+)
 
 GOOD = {"ticket_id": "t1", "metric": "first_response", "status": "breached", "target": 3600,
         "started_at": "2026-11-02T09:00:00-05:00", "stopped_at": "2026-11-02T10:30:00-05:00",
