@@ -56,4 +56,4 @@ def test_flask_sla_help_lists_the_commands_in_order(app: Flask) -> None:
     result = app.test_cli_runner().invoke(args=["sla", "--help"])
     assert result.exit_code == 0
     listed = [line.split()[0] for line in result.output.split("Commands:")[1].splitlines() if line.strip()]
-    assert listed == ["due", "elapsed", "calendars", "calendar", "db"]
+    assert listed == ["due", "elapsed", "calendars", "calendar", "db", "report"]
