@@ -28,6 +28,14 @@ class ContactRow(Row):
     abandoned: int
     #: ``100 * abandoned / tickets``, rounded down to 0.01.
     abandonment_percent: Decimal | None
+    #: Sums over the group's tickets of their measures, in business time: the
+    #: requester waiting on the team, the team waiting on the customer, work
+    #: time, and solved time (its own bucket: a reopened ticket's solved spell
+    #: is neither side's wait).
+    requester_wait: timedelta = timedelta(0)
+    customer_wait: timedelta = timedelta(0)
+    work_time: timedelta = timedelta(0)
+    solved_time: timedelta = timedelta(0)
 
 
 def _created_at(ticket: TicketRecord) -> datetime:
@@ -51,20 +59,28 @@ def contact_figures(
     """
     grouping = Grouping(group_by, period, zone, start, end)
     key_of = grouping.keyer(_created_at)
-    tallies: dict[Key, tuple[DurationStats, list[int]]] = {}
+    tallies: dict[Key, tuple[DurationStats, list[int], list[timedelta]]] = {}
     for ticket in tickets:
         key = key_of(ticket)
         if key is None:
             continue
         tally = tallies.get(key)
         if tally is None:
-            tally = tallies[key] = (DurationStats(), [0, 0])  # tickets, abandoned
+            # answers; tickets, abandoned; the four measures
+            tally = tallies[key] = (DurationStats(), [0, 0], [timedelta(0)] * 4)
         tally[1][0] += 1
         if ticket.speed_of_answer is not None:
             tally[0].add(ticket.speed_of_answer)
         if ticket.is_abandoned:
             tally[1][1] += 1
+        sums = tally[2]
+        sums[0] += ticket.requester_wait
+        sums[1] += ticket.customer_wait
+        sums[2] += ticket.work_time
+        sums[3] += ticket.solved_time
     return [ContactRow(keys=grouping.labelled(key), tickets=count, answered=answers.count,
                        average_speed_of_answer=answers.mean(), abandoned=abandoned,
-                       abandonment_percent=percent(abandoned, count))
-            for key, (answers, (count, abandoned)) in sorted(tallies.items(), key=lambda item: key_order(item[0]))]
+                       abandonment_percent=percent(abandoned, count), requester_wait=sums[0],
+                       customer_wait=sums[1], work_time=sums[2], solved_time=sums[3])
+            for key, (answers, (count, abandoned), sums) in sorted(tallies.items(),
+                                                                   key=lambda item: key_order(item[0]))]

@@ -195,6 +195,13 @@ class TicketRecord:
     policy: str | None = None
     group: str | None = None
     organisation: str | None = None
+    #: The ticket's measures (:class:`~sla_timers.timers.Measures`), in business
+    #: time: the requester waiting on the team, the team on the customer, work
+    #: time, and time solved or closed (its own bucket, never counted as waiting).
+    requester_wait: timedelta = timedelta(0)
+    customer_wait: timedelta = timedelta(0)
+    work_time: timedelta = timedelta(0)
+    solved_time: timedelta = timedelta(0)
 
     def __post_init__(self) -> None:
         if self.closed_by is not None and self.closed_by not in _CLOSED_BY:
@@ -309,8 +316,10 @@ def ticket_record(
         # A close is no answer; a reply or a status that counts as one is.
         if reason == "agent_reply" or (reason.startswith("status:") and reason[7:] not in stops):
             speed = first[0].elapsed
+    measures = evaluation.measures
     return TicketRecord(ticket_id, created_at, first_reply_at, closed_at, closed_by, speed, evaluation.priority,
-                        business_line, policy.name if policy is not None else None, group, organisation)
+                        business_line, policy.name if policy is not None else None, group, organisation,
+                        measures.requester_wait, measures.customer_wait, measures.work_time, measures.solved_time)
 
 
 class TimerRow(NamedTuple):

@@ -99,7 +99,12 @@ def test_from_the_engine(ny95: BusinessCalendar, policy: Policy) -> None:
     assert [r.speed_of_answer for r in records] == [timedelta(hours=1, minutes=30), timedelta(hours=1), None]
     assert records[2].closed_at == ny(2026, 11, 24, 9, 10) and records[2].is_abandoned
     assert records[0].priority == "high" and records[0].policy == "standard"
+    # "gone": created Tue 09:00, solved 09:10: 10m of requester wait, then solved to now
+    # (Mon 11-30 12:00): Tue 09:10-17:00 7h50m + Wed, Thu, Fri 3 x 8h + Mon 09:00-12:00 3h = 34h50m.
+    assert (records[2].requester_wait, records[2].solved_time) == (10 * MIN, timedelta(hours=34, minutes=50))
     (row,) = contact_figures(records)
+    # Requester waits: 1h30m ("mon") + 1h ("fri") + 10m ("gone") = 2h40m.
+    assert (row.requester_wait, row.solved_time) == (timedelta(hours=2, minutes=40), timedelta(hours=34, minutes=50))
     # (1h30m + 1h) / 2 = 1h15m; 1 of 3 abandoned = 33.33%.
     assert (row.average_speed_of_answer, row.abandoned, row.abandonment_percent) == (
         timedelta(hours=1, minutes=15), 1, Decimal("33.33"))
