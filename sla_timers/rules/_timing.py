@@ -45,8 +45,8 @@ class TimerLike(Protocol):
         """``running``, ``paused``, ``met`` or ``breached``."""
 
     @property
-    def target(self) -> timedelta:
-        """The target in force."""
+    def target(self) -> timedelta | None:
+        """The target in force; None when the ticket's priority sets none (no step applies)."""
 
     @property
     def started_at(self) -> datetime:
@@ -57,8 +57,8 @@ class TimerLike(Protocol):
         """The deadline; None while paused."""
 
     @property
-    def remaining(self) -> timedelta:
-        """Business time left (negative once overdue)."""
+    def remaining(self) -> timedelta | None:
+        """Business time left (negative once overdue); None without a target."""
 
     @property
     def breached_at(self) -> datetime | None:
@@ -112,8 +112,20 @@ REAL_TIME = RealTime()
 
 
 def clock_runs(state: TimerLike) -> bool:
-    """Running, or breached and still running; not paused, not stopped."""
-    return state.stopped_at is None and state.paused_since is None and state.status in ("running", "breached")
+    """Running, or breached and still running, with a target; not paused, not stopped.
+
+    A cycle whose priority sets no target for its metric counts as a cycle (its number
+    keeps later escalation keys stable) but has no deadline to escalate on.
+    """
+    return (state.stopped_at is None and state.paused_since is None and state.status in ("running", "breached")
+            and state.target is not None and state.remaining is not None)
+
+
+def remaining_of(state: TimerLike) -> timedelta:
+    """``state.remaining`` of a timer :func:`clock_runs` accepted (so it has a target)."""
+    remaining = state.remaining
+    assert remaining is not None, "only timers with a target are dated (see clock_runs)"
+    return remaining
 
 
 def reached(state: TimerLike, lead: timedelta) -> bool:
@@ -124,7 +136,7 @@ def reached(state: TimerLike, lead: timedelta) -> bool:
     left again (``remaining`` > 0); steps after the due are measured on
     ``remaining``, from the due in force.
     """
-    return state.remaining <= lead or (lead >= _ZERO and state.breached_at is not None)
+    return remaining_of(state) <= lead or (lead >= _ZERO and state.breached_at is not None)
 
 
 def fell_due_at(state: TimerLike, lead: timedelta, now: datetime, cal: LadderCalendar) -> datetime:
@@ -136,7 +148,7 @@ def fell_due_at(state: TimerLike, lead: timedelta, now: datetime, cal: LadderCal
             return state.breached_at
         if state.due_at is not None and state.due_at <= now:
             return state.due_at
-    over = lead - state.remaining  # business time since the step fell due, if the clock ran all along
+    over = lead - remaining_of(state)  # business time since the step fell due, if the clock ran all along
     try:
         # Back one microsecond too far (the latest such instant), then forward one (the earliest):
         # a threshold reached at a Friday close is dated Friday 17:00, not Monday 09:00.

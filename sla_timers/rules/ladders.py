@@ -31,7 +31,7 @@ from ..timers import Evaluation, Policy, TicketEvent
 from ..validation import load_toml
 from . import _schema as s
 from ._arguments import Arguments, policies_argument
-from ._timing import REAL_TIME, LadderCalendar, TimerLike, clock_runs, fell_due_at, reached
+from ._timing import REAL_TIME, LadderCalendar, TimerLike, clock_runs, fell_due_at, reached, remaining_of
 from .conditions import plain, plain_data
 from .steps import NOTIFY_KINDS, DueStep, Ladder, Notify, Step, StepKey, parse_step
 
@@ -276,7 +276,7 @@ class EscalationLadders:
             elif lead == _ZERO and state.due_at is not None:
                 at = state.due_at  # a pinned deadline may sit in closed time; keep it exact
             else:
-                at = cal.add(now, state.remaining - lead)
+                at = cal.add(now, remaining_of(state) - lead)
             if soonest is None or at < soonest:
                 soonest = at
         return None if soonest is None else soonest.astimezone(UTC)
@@ -289,12 +289,14 @@ class EscalationLadders:
             ladder = self._ladders.get((args.policy, state.metric))
             if ladder is None or not clock_runs(state):
                 continue
+            target = state.target
+            assert target is not None  # clock_runs skips timers without one
             cal = self._clock(args, state.metric)
             for order, step in enumerate(ladder.steps):
                 key = StepKey(args.ticket, state.metric, state.cycle, step.id)
                 if key in fired or str(key) in fired:
                     continue
-                yield key, order, step, state, cal, step.lead(state.target)
+                yield key, order, step, state, cal, step.lead(target)
 
     def _clock(self, args: Arguments, metric: str) -> LadderCalendar:
         """The clock ``metric``'s steps are dated on (see :meth:`due_steps`)."""

@@ -28,6 +28,7 @@ from .state import Evaluation, Measures, Problem, TimerState, TimerStatus
 
 UTC = timezone.utc
 _ZERO = timedelta(0)
+_MICROSECOND = timedelta(microseconds=1)
 
 #: Where calendars named by policies come from: a mapping or a function of the name.
 CalendarSource = Union[Mapping[str, BusinessCalendar], Callable[[str], BusinessCalendar]]
@@ -69,6 +70,9 @@ def evaluate_ticket(
     calendars named by ``policy`` events, names are looked up in ``calendars`` (a
     mapping or a function), then in the clock's shipped calendars.
 
+    An event repeated with its id and payload (a retried webhook) counts once; the
+    same id on another payload is a problem, and the first in log order applies.
+
     A still-running timer whose due is ``now`` is breached as of ``now``; a stop
     event at that same instant would still have met it.
 
@@ -93,6 +97,7 @@ def evaluate_ticket(
                 ) from None
         raise
     run = _Run(policy, calendar, calendars)
+    log = run.deduplicate(log)
     run.replay(log, now)
     return run.finish(now)
 
@@ -153,11 +158,18 @@ class _Clock:
         return self.total
 
     def after(self, t: datetime, left: timedelta) -> datetime:
-        """The instant ``left`` of clock time after ``t``: a due; ``t`` itself when none is left."""
-        if left <= _ZERO:
+        """``calendar.add(t, left)`` on this clock: a due. ``left`` may be negative (a
+        target already passed: the due is when elapsed reached it); ``t`` for zero."""
+        if not left:
             return t
         open_time = self.open_time
-        return t + left if open_time is None else open_time.add(t, left)
+        if open_time is None:
+            return t + left
+        if left > _ZERO:
+            return open_time.add(t, left)
+        # Back one microsecond too far (the latest such instant), then forward one:
+        # the earliest instant, so a target reached at a close is due at the close.
+        return open_time.add(open_time.add(t, left - _MICROSECOND), _MICROSECOND)
 
     def before(self, t: datetime, lead: timedelta) -> datetime:
         """The instant ``lead`` of clock time before ``t``: a warning before a due; ``t`` itself for no lead."""
@@ -177,6 +189,7 @@ class _Cycle:
         "settings", "clock", "group", "started_at", "target", "mode", "elapsed", "seg_at", "seg_total",
         "watch", "due", "last_due", "last_spec", "pin", "pin_rem", "breached_at", "stopped_at", "stop_reason",
         "by_status", "paused_since", "pause_total", "paused_for", "wait_acc", "wait_base", "since",
+        "ran_from", "ran_elapsed", "ran_to",
     )
 
     def __init__(self, settings: MetricSettings, clock: _Clock, group: str | None, t: datetime) -> None:
@@ -216,6 +229,10 @@ class _Cycle:
         #: While running: since when it has run under its current target (the start,
         #: the last resume or reopen, the last target change, pin or policy switch).
         self.since = t
+        #: The last running stretch banked by ``fold``: its start, elapsed then, its end.
+        self.ran_from: datetime | None = None
+        self.ran_elapsed = _ZERO
+        self.ran_to: datetime | None = None
 
     # -- time ---------------------------------------------------------------
     def running_elapsed(self) -> timedelta:
@@ -245,6 +262,7 @@ class _Cycle:
                 self.last_due, self.last_spec = self.deadline(), None
             else:
                 self.last_due, self.last_spec = None, (self.seg_at, self.target - self.elapsed)
+            self.ran_from, self.ran_elapsed, self.ran_to = self.seg_at, self.elapsed, t
             self.elapsed += self.clock.total - self.seg_total
             self.seg_at = t
             self.seg_total = self.clock.total
@@ -383,23 +401,26 @@ class _Cycle:
     # -- output -------------------------------------------------------------
     def state(self, number: int, now: datetime, warnings: _Marks) -> TimerState:
         target = self.target
-        assert target is not None
         mode = self.mode
+        pin = self.pin
+        remaining: timedelta | None
         if mode == "running":
             elapsed = self.running_elapsed()
             due = self.deadline()
-            remaining = self.clock.elapsed(now, self.pin) if self.pin is not None else target - elapsed
+            if pin is not None:
+                remaining = self.clock.elapsed(now, pin)
+            else:
+                remaining = None if target is None else target - elapsed
         else:
             elapsed = self.elapsed
             due = self.previous_deadline()
-            if self.pin is not None:
-                remaining = self.pin_rem if self.pin_rem is not None else self.clock.elapsed(self.seg_at, self.pin)
+            if pin is not None:
+                remaining = self.pin_rem if self.pin_rem is not None else self.clock.elapsed(self.seg_at, pin)
             else:
-                remaining = target - elapsed
+                remaining = None if target is None else target - elapsed
         status: TimerStatus
         if self.breached_at is not None:
             status = "breached"
-            due = self.breached_at if self.pin is None else self.pin
         elif mode == "running":
             status = "running"
         elif mode == "paused":
@@ -410,8 +431,12 @@ class _Cycle:
         paused_for = self.paused_for
         if mode == "paused":
             paused_for += self.clock.total - self.pause_total
-        level, next_at = _warning(warnings, elapsed, elapsed + remaining, due, self.clock, now,
-                                  running=status == "running")
+        level: float | str | int | None = None
+        next_at: datetime | None = None
+        if remaining is not None:
+            level, next_at = _warning(warnings(elapsed + remaining), self, elapsed, due, now)
+            if status != "running":
+                next_at = None
         return TimerState(
             metric=self.settings.name,
             cycle=number,
@@ -433,6 +458,17 @@ class _Cycle:
             running_since=self.since if mode == "running" else None,
         )
 
+    def reached_before_end(self, threshold: timedelta) -> bool:
+        """Whether elapsed reached ``threshold`` (what it is now) before the last
+        running stretch ended: a fraction reached at a close, then a pause or stop
+        later while closed, counts; one reached exactly as it paused does not."""
+        ran_from, ran_to = self.ran_from, self.ran_to
+        if ran_from is None or ran_to is None:
+            return False
+        need = threshold - self.ran_elapsed
+        reached_at = ran_from if need <= _ZERO else self.clock.after(ran_from, need)
+        return reached_at < ran_to
+
 
 def _amount(spec: Target, started_at: datetime, clock: _Clock) -> timedelta:
     if isinstance(spec, EndOfDay):
@@ -442,8 +478,9 @@ def _amount(spec: Target, started_at: datetime, clock: _Clock) -> timedelta:
     return spec
 
 
-#: Per target: the policy's warnings as (elapsed threshold, lead before due, level).
-_Thresholds = tuple[tuple[timedelta, timedelta, float | str | int], ...]
+#: Per target: the policy's warnings as (elapsed threshold, lead before due or None
+#: for a fraction, level), in the policy's order.
+_Thresholds = tuple[tuple[timedelta, timedelta | None, float | str | int], ...]
 _Marks = Callable[[timedelta], _Thresholds]
 
 
@@ -457,14 +494,13 @@ def _marks(policy: Policy | None) -> _Marks:
     def thresholds(total: timedelta) -> _Thresholds:
         found = cache.get(total)
         if found is None:
-            rows = []
+            rows: list[tuple[timedelta, timedelta | None, float | str | int]] = []
             for mark in warnings:
                 if mark.lead is not None:
-                    before = mark.lead
+                    rows.append((total - mark.lead, mark.lead, mark.level))
                 else:
                     assert mark.fraction is not None  # a mark is a lead or a fraction (policy.py)
-                    before = total * (1 - mark.fraction)
-                rows.append((total - before, before, mark.level))
+                    rows.append((total * mark.fraction, None, mark.level))
             if len(cache) >= 512:  # eod and pinned targets vary; stay small
                 cache.clear()
             found = cache[total] = tuple(rows)
@@ -474,31 +510,47 @@ def _marks(policy: Policy | None) -> _Marks:
 
 
 def _warning(
-    marks: _Marks, elapsed: timedelta, total: timedelta, due: datetime | None, clock: _Clock,
-    now: datetime, running: bool,
+    thresholds: _Thresholds, cycle: _Cycle, elapsed: timedelta, due: datetime | None, now: datetime,
 ) -> tuple[float | str | int | None, datetime | None]:
-    """The highest warning crossed (as the policy wrote it) and, for a running
-    timer, when the next one falls: ``add(due, -lead)``, with a fraction ``f`` of
-    the target read as the lead ``(1 - f) * target`` (DESIGN.md)."""
+    """The highest warning crossed (as the policy wrote it) and, while the clock
+    runs, when the next one falls.
+
+    A warning counts only if its instant was reached while the timer ran. A
+    fraction ``f`` falls at the earliest instant elapsed reaches ``f x target``
+    (a threshold reached at a close counts from the close); a lead falls at
+    ``add(due, -lead)``, the latest such instant. Of two warnings with the same
+    threshold (so crossed at the same instant) the fraction is the level.
+    """
+    running = cycle.mode == "running"
+    clock = cycle.clock
     level: float | str | int | None = None
-    level_threshold: timedelta | None = None
-    upcoming: tuple[timedelta, timedelta] | None = None  # (threshold, lead) of the soonest not crossed
-    for threshold, before, mark_level in marks(total):
-        if threshold != elapsed:
-            crossed = threshold < elapsed
-        elif not running or due is None:
-            crossed = not running
+    best: tuple[timedelta, bool] | None = None
+    upcoming: tuple[tuple[timedelta, bool], timedelta | None] | None = None
+    for threshold, lead, mark_level in thresholds:
+        if threshold < elapsed:
+            crossed = True
+        elif threshold > elapsed:
+            crossed = False
+        elif lead is None:
+            crossed = running or cycle.reached_before_end(threshold)
         else:
-            # Exactly at the threshold: the instant decides (it may be the next opening).
-            crossed = clock.before(due, before) <= now
+            # Reached while running only once the lead's instant (perhaps the next opening) has come.
+            crossed = running and due is not None and clock.before(due, lead) <= now
         if crossed:
-            if level_threshold is None or threshold >= level_threshold:
-                level, level_threshold = mark_level, threshold
-        elif running and due is not None and (upcoming is None or threshold < upcoming[0]):
-            upcoming = (threshold, before)
+            key = (threshold, lead is None)
+            if best is None or key > best:
+                level, best = mark_level, key
+        elif running and due is not None:
+            order = (threshold, lead is not None)
+            if upcoming is None or order < upcoming[0]:
+                upcoming = (order, lead)
     next_at = None
-    if upcoming is not None and due is not None:  # only a running timer with a due has one
-        next_at = clock.before(due, upcoming[1])
+    if upcoming is not None and due is not None:
+        (threshold, _), lead = upcoming
+        if lead is None:
+            next_at = clock.after(cycle.seg_at, threshold - cycle.elapsed)
+        else:
+            next_at = clock.before(due, lead)
     return level, next_at
 
 
@@ -521,12 +573,16 @@ class _Run:
         self.priority: str | None = None
         self.group: str | None = None
         self.replied = False
+        #: A customer reply came while stopped, after the first public agent reply.
+        self.asked_while_stopped = False
         self.awaiting = True
         self.business: _Clock | None = None
         self.wall: _Clock | None = None
         self.clocks: tuple[_Clock, ...] = ()
         self.index = 0
         self.event: TicketEvent | None = None
+        #: Events (by ``id()``) whose id an earlier event of another payload has -> that event.
+        self.conflicts: dict[int, TicketEvent] = {}
 
     # -- plumbing -----------------------------------------------------------
     def problem(self, message: str) -> None:
@@ -603,13 +659,36 @@ class _Run:
         self.open.remove(cycle)
 
     # -- events -------------------------------------------------------------
+    def deduplicate(self, log: list[TicketEvent]) -> list[TicketEvent]:
+        """The sorted ``log`` without repeats: a retried webhook delivers the same event
+        (id and payload) again, and it counts once, so problem indexes do not move
+        either. The same id on another payload is a conflict, reported when replayed:
+        the first in log order stands."""
+        seen: dict[str, TicketEvent] = {}
+        kept: list[TicketEvent] = []
+        for event in log:
+            event_id = event.id
+            if event_id is not None:
+                first = seen.setdefault(event_id, event)
+                if first is not event:
+                    if first == event:
+                        continue
+                    self.conflicts[id(event)] = first
+            kept.append(event)
+        return kept
+
     def replay(self, log: list[TicketEvent], now: datetime) -> None:
         """Apply the events of the sorted ``log`` up to ``now``."""
         handlers = _HANDLERS
+        conflicts = self.conflicts
         for index, event in enumerate(log):
             if event.at > now:
                 break
             self.index, self.event = index, event
+            if conflicts and id(event) in conflicts:
+                first = conflicts[id(event)]
+                self.problem(f"has the id of {first.describe()} with another payload; it has no effect")
+                continue
             kind = event.kind
             if self.created is None:
                 if kind == "created":
@@ -662,11 +741,16 @@ class _Run:
         if not policy.is_known_status(status):
             self.problem(f"status {status!r} is not in policy {policy.name!r}'s statuses; counted as a working status")
         self.status = status
-        self.set_category(policy.category(status))
         self.set_awaiting(True)
+        # A ticket created in a stop status (a phone call logged as solved) has its
+        # timers start as in a working status and stop at once, met, so reports count it.
+        category = policy.category(status)
+        self.set_category("work" if category == "stop" else category)
         for settings in policy.metrics.values():
             if settings.kind in ("first_response", "resolution"):
                 self.start(settings, t)
+        if category == "stop":
+            self.enter(t, category, f"status:{status}")
         if status in policy.first_response_statuses:
             self.meet_first_response(t, f"status:{status}")
 
@@ -706,20 +790,34 @@ class _Run:
                 cycle.resume(t)
 
     def reopen(self, t: datetime) -> None:
-        assert self.policy is not None
+        """Leave a stop status: each cycle the stop cut off follows its metric's
+        ``reopen`` mode; nothing else starts, but a customer reply that came while
+        stopped opens ``next_response``. ``first_response`` never restarts."""
+        policy = self.policy
+        assert policy is not None
         paused_now = self.category == "pause"
-        for settings in self.policy.metrics.values():
-            kind = settings.kind
-            if kind == "first_response":
+        for settings in policy.metrics.values():
+            if settings.kind == "first_response":
                 continue
             cycles = self.cycles.get(settings.name)
             last = cycles[-1] if cycles else None
+            if last is None or not last.by_status:
+                continue  # it never ran, or ended before the stop: a reopen alone asks nothing
             group = self.group if settings.scope == "group" else None
-            if settings.reopen == "resume" and last is not None and last.by_status and last.group == group:
+            if settings.reopen == "resume" and last.group == group:
                 last.reopen(t, paused_now and settings.pauses)
                 self.open.append(last)
-            elif kind == "resolution" or (self.replied and settings.reopen == "new_cycle"):
+                # A priority changed while stopped applies from the reopen.
+                spec = policy.target(self.priority, settings.name)
+                if spec is not None:
+                    last.retarget(t, spec)
+            else:
                 self.start(settings, t)
+        if self.asked_while_stopped:
+            self.asked_while_stopped = False
+            for settings in policy.of_kind("next_response"):
+                if self.open_of(settings.name) is None:
+                    self.start(settings, t)
 
     def meet_first_response(self, t: datetime, reason: str) -> None:
         for cycle in list(self.open):
@@ -734,6 +832,7 @@ class _Run:
         self.advance(t)
         self.set_awaiting(False)
         self.replied = True
+        self.asked_while_stopped = False  # answered, even while stopped
         keep = []
         for cycle in self.open:
             if cycle.settings.kind == "resolution":
@@ -747,9 +846,17 @@ class _Run:
     def on_customer_reply(self, event: TicketEvent) -> None:
         assert self.policy is not None
         t = event.at
-        # The host reopens with a status event; the opening message is first_response's.
-        starts = [] if self.category == "stop" or not self.replied else [
-            settings for settings in self.policy.of_kind("next_response") if self.open_of(settings.name) is None]
+        # The host reopens with a status event, and the reopen opens next_response
+        # for a message that came while stopped; the opening message is first_response's.
+        starts: list[MetricSettings]
+        if self.category == "stop":
+            self.asked_while_stopped = self.replied
+            starts = []
+        elif not self.replied:
+            starts = []
+        else:
+            starts = [settings for settings in self.policy.of_kind("next_response")
+                      if self.open_of(settings.name) is None]
         if self.awaiting and not starts:
             return
         self.advance(t)
@@ -897,11 +1004,9 @@ class _Run:
                 work_time=business.work,
                 solved_time=business.solved,
             )
-            for metric, metric_cycles in self.cycles.items():
-                # A cycle is reported once it has a target (a target, once set, stays set).
-                visible = [c for c in metric_cycles if c.target is not None]
-                if visible:
-                    shown[metric] = visible
+            # Every cycle is reported, with a target or not, so cycle numbers (and
+            # the escalation keys built on them) follow the triggers alone.
+            shown = self.cycles
         warnings = _marks(policy)
         built: dict[int, TimerState] = {}
 

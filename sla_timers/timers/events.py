@@ -47,14 +47,18 @@ class TicketEvent:
     ``author``), ``customer_reply`` (``channel``, ``author``), ``assigned``
     (``group``, or None to unassign), ``field`` (``name``, ``value``), ``pin``
     (``metric``, ``due_at``), ``unpin`` (``metric``), ``policy`` (``policy``,
-    ``calendar``).
+    ``calendar``: the name of a registered or shipped calendar, never a file path).
+
+    Events with the same ``id`` and payload are one event delivered twice: they
+    count once. The same ``id`` on another payload is reported as a problem.
 
     ``at`` (and a pin's ``due_at``) are stored in UTC, so events compare as
     instants whatever offset they were written with. Immutable; data fields read
     as attributes (``event.status``) or through :attr:`data`.
 
     :raises EventError: for an unknown kind, a missing, unknown or wrong-typed
-        field; ``field`` names it.
+        field, or a ``calendar`` that looks like a path (``/``, ``\\``, ``..``,
+        NUL, ``.toml``); ``field`` names it.
     :raises NaiveDatetimeError: for an ``at`` or ``due_at`` without tzinfo.
     """
 
@@ -90,6 +94,8 @@ class TicketEvent:
                 raise EventError(f"{name}: {value!r} is not a {wanted}", field=name)
             if isinstance(value, str) and not value:
                 raise EventError(f"{name}: must not be empty", field=name)
+        if "calendar" in data:
+            _check_calendar_name(data["calendar"])
         if "due_at" in data:
             data["due_at"] = aware_utc(data["due_at"], "due_at", error=EventError, out_of_range=EventError)
         if kind == "created":
@@ -149,12 +155,14 @@ class TicketEvent:
         return key
 
     def to_dict(self) -> dict[str, Any]:
-        """The event as plain data: kind, at (ISO, UTC), id when set, and its fields."""
+        """The event as plain data: kind, at (ISO 8601, UTC), id when set, and its
+        fields (a pin's ``due_at`` as ISO 8601 too; a ``field`` event's ``value`` as
+        given). ``TicketEvent.from_dict(event.to_dict()) == event``."""
         out: dict[str, Any] = {"kind": self.kind, "at": self.at.isoformat()}
         if self.id is not None:
             out["id"] = self.id
         for name, value in self.data.items():
-            out[name] = value.isoformat() if isinstance(value, datetime) else value
+            out[name] = value.isoformat() if name == "due_at" else value
         return out
 
     def __eq__(self, other: object) -> bool:
@@ -197,6 +205,20 @@ def parse_events(items: Iterable[Mapping[str, Any] | TicketEvent]) -> list[Ticke
 def sort_events(events: Iterable[TicketEvent]) -> list[TicketEvent]:
     """The events in log order (see :meth:`TicketEvent.sort_key`)."""
     return sorted(events, key=TicketEvent.sort_key)
+
+
+#: What marks a calendar name as a file path. Event data may come from the network:
+#: it names only calendars the host registered or shipped ones, never a file to read.
+_PATH_MARKS = ("/", "\\", "..", "\x00")
+
+
+def _check_calendar_name(name: str) -> None:
+    if any(mark in name for mark in _PATH_MARKS) or ".toml" in name.lower():
+        raise EventError(
+            f"calendar: {name!r} looks like a file path; an event may name only a registered or shipped "
+            "calendar (the host loads files from its own code)",
+            field="calendar",
+        )
 
 
 def _strip_field(exc: EventError | NaiveDatetimeError) -> str:

@@ -119,7 +119,7 @@ class Policy:
     uses_calendar_time: bool = field(default=False, repr=False)
     _kinds: dict[str, tuple[MetricSettings, ...]] = field(default_factory=dict, repr=False)
     #: Warning thresholds per target, filled by the engine (a cache, not part of the value).
-    _thresholds: dict[timedelta, tuple[tuple[timedelta, timedelta, float | str | int], ...]] = field(
+    _thresholds: dict[timedelta, tuple[tuple[timedelta, timedelta | None, float | str | int], ...]] = field(
         default_factory=dict, repr=False)
 
     def __eq__(self, other: object) -> bool:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from .policy import Policy
+
+_SECOND = timedelta(seconds=1)
 
 #: What a timer is doing: see :attr:`TimerState.status`.
 TimerStatus = Literal["running", "paused", "met", "breached"]
@@ -30,17 +32,21 @@ class TimerState:
     #: at or before due); ``breached`` (due passed while running; stays so,
     #: whether the cycle still runs or has stopped: see ``stopped_at``).
     status: TimerStatus
-    #: The target in force (for an ``eod`` target: the business time it meant at the start).
-    target: timedelta
+    #: The target in force (for an ``eod`` target: the business time it meant at the
+    #: start); None while the ticket's priority sets none for this metric (the cycle
+    #: is still counted, so later cycle numbers do not depend on targets).
+    target: timedelta | None
     started_at: datetime
-    #: When it is or was due: None while paused, and for a cycle stopped before it
-    #: ever ran. After a stop: the last deadline that applied. A pin overrides it.
+    #: When it is or was due under the target in force: the instant elapsed reaches
+    #: the target, so ``remaining == elapsed(now, due_at)`` while running (before
+    #: ``now`` once overdue). None while paused (unless breached) and without a
+    #: target. After a stop: the last deadline that applied. A pin overrides it.
     due_at: datetime | None
     #: Time the clock ran.
     elapsed: timedelta
     #: ``target - elapsed`` (negative once overdue); for a pinned deadline, the
-    #: time left to the pin. Frozen while paused and after a stop.
-    remaining: timedelta
+    #: time left to the pin. Frozen while paused and after a stop. None without a target.
+    remaining: timedelta | None
     #: The instant of the breach, or None.
     breached_at: datetime | None
     #: When a stop status, a reply, a reassignment or a policy switch stopped it.
@@ -73,6 +79,32 @@ class TimerState:
         """True until a stop: running, paused, or breached and still running."""
         return self.stopped_at is None
 
+    def to_dict(self) -> dict[str, Any]:
+        """The state as JSON-ready data: every field by name, instants as ISO 8601
+        (UTC), durations as seconds (an int when whole, else a float exact to the
+        microsecond), None kept; plus ``is_open``."""
+        return {
+            "metric": self.metric,
+            "cycle": self.cycle,
+            "status": self.status,
+            "target": seconds(self.target),
+            "started_at": iso(self.started_at),
+            "due_at": iso(self.due_at),
+            "elapsed": seconds(self.elapsed),
+            "remaining": seconds(self.remaining),
+            "breached_at": iso(self.breached_at),
+            "stopped_at": iso(self.stopped_at),
+            "stop_reason": self.stop_reason,
+            "warning_level": self.warning_level,
+            "paused_for": seconds(self.paused_for),
+            "customer_wait": seconds(self.customer_wait),
+            "paused_since": iso(self.paused_since),
+            "group": self.group,
+            "next_warning_at": iso(self.next_warning_at),
+            "running_since": iso(self.running_since),
+            "is_open": self.is_open,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:
@@ -87,6 +119,11 @@ class Problem:
     #: What was wrong, naming the event.
     message: str
 
+    def to_dict(self) -> dict[str, Any]:
+        """The problem as JSON-ready data (``at`` as ISO 8601)."""
+        return {"index": self.index, "event_id": self.event_id, "kind": self.kind, "at": iso(self.at),
+                "message": self.message}
+
 
 @dataclass(frozen=True, slots=True)
 class Measures:
@@ -100,8 +137,14 @@ class Measures:
     customer_wait: timedelta
     #: Agent work time: time in working (neither pause nor stop) statuses.
     work_time: timedelta
-    #: Time in stop statuses before a reopen, or until now: its own bucket (B16).
+    #: Time in stop statuses before a reopen, or until now: its own bucket, so a
+    #: resumed resolution clock never counts the days a ticket sat solved.
     solved_time: timedelta
+
+    def to_dict(self) -> dict[str, Any]:
+        """The measures as JSON-ready data, in seconds (see :meth:`TimerState.to_dict`)."""
+        return {"requester_wait": seconds(self.requester_wait), "customer_wait": seconds(self.customer_wait),
+                "work_time": seconds(self.work_time), "solved_time": seconds(self.solved_time)}
 
 
 class Evaluation:
@@ -163,6 +206,22 @@ class Evaluation:
         """See :func:`next_change`."""
         return next_change(self.states.values())
 
+    def to_dict(self) -> dict[str, Any]:
+        """Everything as JSON-ready data: ``now``, ``policy`` (``{"name", "version"}``
+        or None), ``priority``, ``states`` (the latest cycle per metric), ``cycles``
+        (every cycle, oldest first), ``measures`` and ``problems``; instants as ISO
+        8601 (UTC), durations as seconds (see :meth:`TimerState.to_dict`)."""
+        policy = self.policy
+        return {
+            "now": iso(self.now),
+            "policy": None if policy is None else {"name": policy.name, "version": policy.version},
+            "priority": self.priority,
+            "states": {metric: state.to_dict() for metric, state in self.states.items()},
+            "cycles": {metric: [state.to_dict() for state in cycles] for metric, cycles in self.cycles.items()},
+            "measures": self.measures.to_dict(),
+            "problems": [problem.to_dict() for problem in self.problems],
+        }
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Evaluation):
             return NotImplemented
@@ -175,6 +234,20 @@ class Evaluation:
         return (f"Evaluation(now={self.now.isoformat()}, policy={self.policy.name if self.policy else None!r}, "
                 f"priority={self.priority!r}, "
                 f"cycles={dict(self.cycles)!r}, measures={self.measures!r}, problems={self.problems!r})")
+
+
+def iso(at: datetime | None) -> str | None:
+    """``at`` as ISO 8601, or None."""
+    return None if at is None else at.isoformat()
+
+
+def seconds(amount: timedelta | None) -> int | float | None:
+    """``amount`` in seconds: an int when whole, else a float exact to the microsecond; or None."""
+    if amount is None:
+        return None
+    if not amount.microseconds:
+        return amount.days * 86_400 + amount.seconds
+    return amount / _SECOND
 
 
 def next_change(states: Iterable[TimerState] | Mapping[str, TimerState]) -> datetime | None:

@@ -1,4 +1,4 @@
-"""Fixtures for timer tests: the NY95 calendar of RELIABILITY.md and small builders.
+"""Fixtures for timer tests: the NY95 calendar and small builders.
 
 NY95 = America/New_York, Mon-Fri 09:00-17:00, no holidays, so every expected
 value below can be worked out by hand from the weekday alone.

@@ -1,4 +1,4 @@
-"""Ticket events: validation with field paths, UTC storage, log order (E6)."""
+"""Ticket events: validation with field paths, UTC storage, log order; a bad batch is refused whole."""
 
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ def test_naive_times_are_refused() -> None:
 
 
 def test_a_batch_names_the_bad_event_by_its_place() -> None:
-    # E6: event 2 of 3 is bad; nothing is returned and the path says where.
+    # Event 2 of 3 is bad; nothing is returned and the path says where.
     batch = [
         {"kind": "created", "at": "2026-11-23T09:00:00-05:00", "priority": "high"},
         {"kind": "status", "at": "2026-11-23T10:00:00-05:00", "status": "pending"},

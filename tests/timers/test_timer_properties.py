@@ -99,7 +99,8 @@ def test_on_24x7_running_plus_paused_time_is_the_wall_clock_span(data: st.DataOb
     assert m.work_time + m.customer_wait + m.solved_time == span
     assert m.requester_wait <= m.work_time
     (resolution,) = evaluation.cycles["resolution"]  # resume: one cycle, whatever the reopens
-    # Solved time is the one bucket a resumed resolution clock does not see (B15, B16).
+    # Solved time is the one bucket a resumed resolution clock does not see: a reopened
+    # ticket never charges the team for the days it sat solved.
     assert resolution.elapsed + resolution.paused_for + m.solved_time == span
     assert resolution.customer_wait == resolution.paused_for == m.customer_wait
     if resolution.status in ("running", "paused", "met"):

@@ -1,0 +1,12 @@
+"""The Flask plugin: extension, blueprint, JSON API and badges.
+
+Imports Flask; the pure engine (clock, timers, rules) never imports this package.
+"""
+
+from .blueprint import blueprint as blueprint
+from .errors import ConfigError as ConfigError
+from .extension import SLAConfigWarning as SLAConfigWarning
+from .extension import SLATimers as SLATimers
+from .settings import Settings as Settings
+
+__all__ = ["ConfigError", "SLAConfigWarning", "SLATimers", "Settings", "blueprint"]

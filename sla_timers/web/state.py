@@ -1,0 +1,42 @@
+"""What the extension keeps per app, and the one typed way views reach it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from flask import current_app
+
+from .registry import Registry
+from .settings import AdminCheck, AgentCheck, Settings
+
+if TYPE_CHECKING:
+    from .extension import SLATimers
+
+
+@dataclass(frozen=True, slots=True)
+class AppState:
+    """``app.extensions["sla_timers"]``: one app's settings, registry and extension."""
+
+    settings: Settings
+    registry: Registry
+    extension: SLATimers
+
+    def agent_check(self) -> AgentCheck | None:
+        """``SLA_AGENT_AUTHORIZER``, else the extension's decorated one, else None."""
+        return self.settings.agent_authorizer or self.extension._agent_check
+
+    def admin_check(self) -> AdminCheck | None:
+        """``SLA_ADMIN_AUTHORIZER``, else the extension's decorated one, else None."""
+        return self.settings.admin_authorizer or self.extension._admin_check
+
+
+def app_state() -> AppState:
+    """The current app's :class:`AppState`.
+
+    :raises RuntimeError: outside an app context, or if ``SLATimers`` was not set up on the app.
+    """
+    state = current_app.extensions.get("sla_timers")
+    if state is None:
+        raise RuntimeError("SLATimers is not registered on this app; call SLATimers(app) or init_app(app)")
+    return state  # type: ignore[no-any-return]

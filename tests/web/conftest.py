@@ -1,0 +1,49 @@
+"""Web fixtures: ``create_app(config)`` builds a host app with the plugin on it.
+
+Hosts configure the example helpdesk in ``examples/`` (policies, matrix). The
+admin callback is set unless a test says otherwise, since without it the
+extension warns (and warnings are errors here).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from web_helpers import EXAMPLES, AppFactory
+
+from sla_timers.web import SLATimers
+
+
+@pytest.fixture()
+def create_app(tmp_path: Path) -> AppFactory:
+    def make(config: dict[str, Any] | None = None, *, admin: bool | None = True,
+             agent: bool | None = True) -> Flask:
+        app = Flask("host", instance_path=str(tmp_path / "instance"))
+        app.config.update(
+            TESTING=True,
+            SLA_POLICIES=[str(EXAMPLES / "policies")],
+            SLA_PRIORITY_MATRIX=str(EXAMPLES / "priority_matrix.toml"),
+        )
+        if admin is not None:
+            app.config["SLA_ADMIN_AUTHORIZER"] = lambda: admin
+        if agent is not None:
+            app.config["SLA_AGENT_AUTHORIZER"] = lambda ticket_id: agent
+        app.config.update(config or {})
+        SLATimers(app)
+        return app
+
+    return make
+
+
+@pytest.fixture()
+def app(create_app: AppFactory) -> Flask:
+    return create_app()
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()

@@ -1,0 +1,184 @@
+"""The OpenAPI document matches the app: every route is in it, every documented
+error code is reachable, successful answers fit their documented schemas; and
+every route under the prefix is denied without the host's callbacks."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+from web_helpers import AppFactory
+from werkzeug.test import TestResponse
+
+from sla_timers.web.http import ROUTES
+
+PREFIX = "/sla"
+#: Routes anyone may call: the API's description and the badge script.
+PUBLIC = {"sla.openapi", "sla.static"}
+
+# One valid request per route: (method, path, json body or query).
+VALID: dict[str, tuple[str, str, dict[str, Any] | None]] = {
+    "dry_run_due": ("POST", "/api/dry-run/due", {"policy": "standard", "priority": "high"}),
+    "dry_run_classify": ("POST", "/api/dry-run/classify", {"ticket": {"category": "printer"}}),
+    "calendar_list": ("GET", "/api/calendars", None),
+    "calendar_preview": ("GET", "/api/calendars/us-ny-9x5/open-intervals", {"from": "2026-11-25T00:00:00Z"}),
+    "openapi": ("GET", "/api/openapi.json", None),
+}
+
+Call = Callable[[AppFactory], TestResponse]
+
+
+def _send(app: Flask, method: str, path: str, payload: dict[str, Any] | None) -> TestResponse:
+    client = app.test_client()
+    if method == "GET":
+        return client.get(PREFIX + path, query_string=payload)
+    return client.open(PREFIX + path, method=method, json=payload)
+
+
+def _generic(endpoint: str, code: str) -> Call | None:
+    method, path, payload = VALID[endpoint]
+    if code == "forbidden":
+        return lambda make: _send(make(admin=False, agent=False), method, path, payload)
+    if method == "GET":
+        if code == "invalid_request":
+            return lambda make: make().test_client().get(PREFIX + path, query_string={"from": "soon"})
+        return None
+    raw = {
+        "unsupported_media_type": (b"{}", "text/plain"),
+        "payload_too_large": (b"{" + b" " * 2_000_000 + b"}", "application/json"),
+        "malformed_json": (b"{", "application/json"),
+        "invalid_request": (b'{"unknown": 1}', "application/json"),
+        "invalid_text": (json.dumps(_with_nul(payload)).encode(), "application/json"),
+    }.get(code)
+    if raw is None:
+        return None
+    data, content_type = raw
+    return lambda make: make().test_client().open(PREFIX + path, method=method, data=data, content_type=content_type)
+
+
+def _with_nul(value: Any) -> Any:
+    """``value`` with a NUL appended to its first string (depth first)."""
+    if isinstance(value, str):
+        return value + "\u0000"
+    if isinstance(value, dict):
+        first = next(iter(value))
+        return {**value, first: _with_nul(value[first])}
+    return value
+
+
+SPECIFIC: dict[tuple[str, str], Call] = {
+    ("dry_run_due", "policy_not_found"): lambda make: _send(make(), "POST", "/api/dry-run/due",
+                                                            {"policy": "nope", "priority": "high"}),
+    ("dry_run_due", "calendar_not_found"): lambda make: _send(
+        make(), "POST", "/api/dry-run/due", {"policy": "standard", "priority": "high", "calendar": "nope"}),
+    ("dry_run_classify", "not_configured"): lambda make: _send(
+        make({"SLA_PRIORITY_MATRIX": None}), "POST", "/api/dry-run/classify", {"ticket": {}}),
+    ("calendar_preview", "calendar_not_found"): lambda make: _send(
+        make(), "GET", "/api/calendars/nope/open-intervals", None),
+}
+
+
+def _documented(app: Flask) -> dict[str, Any]:
+    answer = app.test_client().get(PREFIX + "/api/openapi.json")
+    assert answer.status_code == 200
+    return answer.get_json()  # type: ignore[no-any-return]
+
+
+def test_document_is_openapi_3_1_and_lists_every_route(app: Flask) -> None:
+    document = _documented(app)
+    assert document["openapi"] == "3.1.0"
+    operations = {(path, method.upper()) for path, item in document["paths"].items() for method in item}
+    served = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(PREFIX + "/") or rule.endpoint == "sla.static":
+            continue
+        path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
+        served |= {(path, method) for method in rule.methods or () if method not in ("HEAD", "OPTIONS")}
+    assert served == operations
+
+
+def test_every_route_has_a_valid_request_here() -> None:
+    assert set(VALID) == {route.endpoint for route in ROUTES}
+
+
+CASES = [(route.endpoint, code) for route in ROUTES for code in route.errors]
+
+
+@pytest.mark.parametrize(("endpoint", "code"), CASES, ids=[f"{e}-{c}" for e, c in CASES])
+def test_every_documented_error_is_reachable(create_app: AppFactory, endpoint: str, code: str) -> None:
+    call = SPECIFIC.get((endpoint, code)) or _generic(endpoint, code)
+    assert call is not None, f"no request in this test reaches {code} on {endpoint}"
+    answer = call(create_app)
+    assert answer.get_json()["error"]["code"] == code
+    documented = _documented(create_app())
+    route = next(r for r in ROUTES if r.endpoint == endpoint)
+    path = PREFIX + re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", route.rule)
+    responses = documented["paths"][path][route.method.lower()]["responses"]
+    assert code in responses[str(answer.status_code)]["x-sla-error-codes"]
+
+
+@pytest.mark.parametrize("endpoint", sorted(VALID))
+def test_successful_answers_fit_their_documented_schema(app: Flask, endpoint: str) -> None:
+    route = next(r for r in ROUTES if r.endpoint == endpoint)
+    method, path, payload = VALID[endpoint]
+    answer = _send(app, method, path, payload)
+    assert answer.status_code == route.status
+    route.response.check(answer.get_json(), "")  # raises naming the first field that does not fit
+
+
+def test_route_inventory_denies_everything_but_the_public_list(create_app: AppFactory) -> None:
+    app = create_app(admin=False, agent=False)
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(PREFIX + "/"):
+            continue
+        path = re.sub(r"<[^>]+>", "us-ny-9x5", rule.rule)
+        if rule.endpoint == "sla.static":
+            path = PREFIX + "/static/sla-badges.js"
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            answer = app.test_client().open(path, method=method, json={} if method != "GET" else None)
+            if rule.endpoint in PUBLIC:
+                assert answer.status_code == 200, (rule.rule, method)
+            else:
+                assert answer.status_code == 403, (rule.rule, method)
+                assert answer.get_json()["error"]["code"] == "forbidden"
+            answer.close()
+            checked += 1
+    assert checked >= len(ROUTES)
+
+
+def test_agent_callback_gets_no_ticket_for_dry_runs_and_must_say_true(create_app: AppFactory) -> None:
+    seen: list[object] = []
+
+    def agent(ticket_id: str | None) -> bool:
+        seen.append(ticket_id)
+        return 1  # type: ignore[return-value]  # truthy is not True: refused
+
+    app = create_app({"SLA_AGENT_AUTHORIZER": agent}, admin=False)
+    answer = _send(app, *VALID["dry_run_due"])
+    assert answer.status_code == 403
+    assert seen == [None]
+
+
+def test_admins_may_read_what_agents_may(create_app: AppFactory) -> None:
+    app = create_app(admin=True, agent=False)
+    assert _send(app, *VALID["calendar_list"]).status_code == 200
+
+
+def test_decorated_agent_callback(tmp_path: object) -> None:
+    from sla_timers.web import SLATimers
+
+    app = Flask("host")
+    sla = SLATimers()
+    sla.admin_authorizer(lambda: False)
+
+    @sla.agent_authorizer
+    def agents(ticket_id: str | None) -> bool:
+        return True
+
+    sla.init_app(app)
+    assert _send(app, *VALID["calendar_list"]).status_code == 200
