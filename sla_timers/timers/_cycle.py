@@ -1,0 +1,311 @@
+"""One cycle of one metric while a ticket's log is replayed: its clock state
+(running stretches, pauses, stops, deadlines, breaches) and the
+:class:`~sla_timers.timers.TimerState` it reports. No I/O here."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from ._clock import Clock, amount
+from ._warnings import Marks, warning
+from .durations import Target
+from .policy import MetricSettings
+from .state import TimerState, TimerStatus
+
+_ZERO = timedelta(0)
+
+
+class Cycle:
+    """One cycle of one metric while the log is replayed."""
+
+    __slots__ = (
+        "settings", "clock", "group", "started_at", "target", "mode", "elapsed", "seg_at", "seg_total",
+        "watch", "due", "last_due", "last_spec", "pin", "pin_rem", "breached_at", "stopped_at", "stop_reason",
+        "by_status", "paused_since", "pause_total", "paused_for", "wait_acc", "wait_base", "since",
+        "ran_from", "ran_elapsed", "ran_to",
+    )
+
+    def __init__(self, settings: MetricSettings, clock: Clock, group: str | None, t: datetime) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.group = group
+        self.started_at = t
+        self.target: timedelta | None = None
+        #: "running", "paused" or "stopped".
+        self.mode = "running"
+        #: Elapsed up to seg_at while running; the whole of it otherwise.
+        self.elapsed = _ZERO
+        self.seg_at = t
+        # The clock stands at t: totals are read from there.
+        self.seg_total = clock.total
+        #: While running and not breached: an instant at or before the due, so an
+        #: event before it needs no calendar call to know no breach happened.
+        self.watch: datetime | None = None
+        #: Due of the current running stretch, computed on first need.
+        self.due: datetime | None = None
+        #: The last deadline that applied; or, until first asked, how to compute it.
+        self.last_due: datetime | None = None
+        self.last_spec: tuple[datetime, timedelta] | None = None
+        self.pin: datetime | None = None
+        #: Time left to the pin when the clock stopped (paused or stopped).
+        self.pin_rem: timedelta | None = None
+        self.breached_at: datetime | None = None
+        self.stopped_at: datetime | None = None
+        self.stop_reason: str | None = None
+        #: True when a stop status stopped it (so a reopen may resume it).
+        self.by_status = False
+        self.paused_since: datetime | None = None
+        self.pause_total = clock.total
+        self.paused_for = _ZERO
+        self.wait_acc = _ZERO
+        self.wait_base = clock.paused
+        #: While running: since when it has run under its current target (the start,
+        #: the last resume or reopen, the last target change, pin or policy switch).
+        self.since = t
+        #: The last running stretch banked by ``fold``: its start, elapsed then, its end.
+        self.ran_from: datetime | None = None
+        self.ran_elapsed = _ZERO
+        self.ran_to: datetime | None = None
+
+    # -- time ---------------------------------------------------------------
+    def running_elapsed(self) -> timedelta:
+        """Elapsed while running, with the clock standing at the instant asked for."""
+        return self.elapsed + (self.clock.total - self.seg_total)
+
+    def start_stretch(self, t: datetime) -> None:
+        """Start running at ``t`` under the current target (a start, resume, reopen or change)."""
+        self.mode = "running"
+        self.seg_at = t
+        self.since = t
+        self.seg_total = self.clock.total
+        self.due = None
+        if self.breached_at is not None:
+            self.watch = None
+        elif self.pin is not None:
+            self.watch = self.pin
+        elif self.target is not None:
+            # Business time never outruns real time: the due is no earlier than this.
+            self.watch = t + (self.target - self.elapsed)
+        else:
+            self.watch = None
+
+    def fold(self, t: datetime) -> None:
+        """Bank a running stretch up to ``t``, keeping the deadline it had."""
+        if self.mode == "running":
+            # Kept lazily: most stretches end (a reply, a pause) without anyone asking.
+            if self.pin is not None or self.due is not None or self.target is None:
+                self.last_due, self.last_spec = self.deadline(), None
+            else:
+                self.last_due, self.last_spec = None, (self.seg_at, self.target - self.elapsed)
+            self.ran_from, self.ran_elapsed, self.ran_to = self.seg_at, self.elapsed, t
+            self.elapsed += self.clock.total - self.seg_total
+            self.seg_at = t
+            self.seg_total = self.clock.total
+        elif self.mode == "paused":
+            total = self.clock.total
+            self.paused_for += total - self.pause_total
+            self.pause_total = total
+
+    def deadline(self) -> datetime | None:
+        """Due of the current running stretch (the pin when pinned)."""
+        if self.pin is not None:
+            return self.pin
+        if self.due is None and self.target is not None:
+            self.due = self.clock.after(self.seg_at, self.target - self.elapsed)
+        return self.due
+
+    def previous_deadline(self) -> datetime | None:
+        """The last deadline that applied before the clock stopped."""
+        spec = self.last_spec
+        if spec is not None:
+            self.last_due = self.clock.after(*spec)
+            self.last_spec = None
+        return self.last_due
+
+    def breach_before(self, t: datetime, inclusive: bool = False) -> None:
+        """Record a breach whose due passed before ``t`` (at ``t`` too when inclusive).
+
+        Callers skip it while ``watch`` is after ``t`` (at or after, when not inclusive).
+        """
+        if self.breached_at is not None or self.mode != "running":
+            return
+        if self.pin is None and self.due is None and self.target is not None:
+            # Cheaper than finding the due: measure what is left at t. The clock
+            # goes to t now rather than in the event's handler; the same call.
+            clock = self.clock
+            if clock.t != t:
+                clock.at(t)
+            left = self.target - self.elapsed - (clock.total - self.seg_total)
+            if left > _ZERO:
+                self.watch = t + left  # still a lower bound of the due
+                return
+        due = self.deadline()
+        if due is None:
+            self.watch = None
+        elif due < t or (inclusive and due == t):
+            self.breached_at = due
+            self.watch = None
+        else:
+            self.watch = due
+
+    def breach_now_if_over(self, t: datetime) -> None:
+        """A change (priority, unpin, policy) put it past its deadline: breached at ``t``."""
+        if self.breached_at is not None or self.target is None:
+            return
+        if self.pin is not None:
+            if self.mode == "running" and self.pin < t:
+                self.breached_at, self.watch = t, None
+        elif self.elapsed > self.target:
+            self.breached_at, self.watch = t, None
+
+    def wait(self) -> timedelta:
+        """Time the ticket spent in pause statuses during this cycle, up to the clock."""
+        return self.wait_acc + (self.clock.paused - self.wait_base)
+
+    # -- transitions --------------------------------------------------------
+    def pause(self, t: datetime) -> None:
+        """A pause status stops the clock at ``t``."""
+        if self.mode != "running":
+            return
+        self.fold(t)
+        if self.pin is not None:
+            self.pin_rem = self.clock.elapsed(t, self.pin)
+        self.mode = "paused"
+        self.watch = None
+        self.paused_since = t
+        self.pause_total = self.clock.total
+
+    def resume(self, t: datetime) -> None:
+        """The ticket works again at ``t``: the clock runs (breached now if already past the target)."""
+        if self.mode != "paused":
+            return
+        self.fold(t)
+        self.paused_since = None
+        self.pin_rem = None
+        self.start_stretch(t)
+        self.breach_now_if_over(t)
+
+    def stop(self, t: datetime, reason: str, by_status: bool = False) -> None:
+        """Stop for good at ``t`` (a reply, a stop status, a reassignment, a policy switch)."""
+        if self.mode == "stopped":
+            return
+        self.fold(t)
+        if self.pin is not None and self.mode == "running":
+            self.pin_rem = self.clock.elapsed(t, self.pin)
+        self.wait_acc = self.wait()
+        self.wait_base = self.clock.paused
+        self.mode = "stopped"
+        self.watch = None
+        self.paused_since = None
+        self.stopped_at = t
+        self.stop_reason = reason
+        self.by_status = by_status
+
+    def reopen(self, t: datetime, paused: bool) -> None:
+        """Resume a stopped cycle; solved time is not counted anywhere."""
+        self.wait_base = self.clock.paused
+        self.stopped_at = None
+        self.stop_reason = None
+        self.by_status = False
+        self.pin_rem = None
+        if paused:
+            self.mode = "paused"
+            self.paused_since = t
+            self.pause_total = self.clock.total
+        else:
+            self.start_stretch(t)
+            self.breach_now_if_over(t)
+
+    def retarget(self, t: datetime, spec: Target) -> None:
+        """Run under ``spec`` from ``t`` on (a priority change, a reopen, a policy switch), elapsed kept."""
+        self.fold(t)
+        old, since = self.target, self.since
+        self.target = amount(spec, self.started_at, self.clock)
+        if self.mode == "running":
+            self.start_stretch(t)
+            if self.target == old:
+                self.since = since  # a priority change that keeps this metric's target changes nothing for it
+        self.breach_now_if_over(t)
+
+    def rebase(self, t: datetime, clock: Clock) -> None:
+        """Move to another clock at ``t`` (policy switch), elapsed kept."""
+        self.fold(t)
+        if self.mode != "stopped":
+            self.wait_acc = self.wait()
+        self.clock = clock
+        self.wait_base = clock.paused
+        self.pause_total = clock.total
+        if self.mode == "running":
+            self.start_stretch(t)
+
+    # -- output -------------------------------------------------------------
+    def state(self, number: int, now: datetime, warnings: Marks) -> TimerState:
+        """The cycle as a :class:`TimerState` (number ``number``) as of ``now``; clocks stand at ``now``."""
+        target = self.target
+        mode = self.mode
+        pin = self.pin
+        remaining: timedelta | None
+        if mode == "running":
+            elapsed = self.running_elapsed()
+            due = self.deadline()
+            if pin is not None:
+                remaining = self.clock.elapsed(now, pin)
+            else:
+                remaining = None if target is None else target - elapsed
+        else:
+            elapsed = self.elapsed
+            due = self.previous_deadline()
+            if pin is not None:
+                remaining = self.pin_rem if self.pin_rem is not None else self.clock.elapsed(self.seg_at, pin)
+            else:
+                remaining = None if target is None else target - elapsed
+        status: TimerStatus
+        if self.breached_at is not None:
+            status = "breached"
+        elif mode == "running":
+            status = "running"
+        elif mode == "paused":
+            status = "paused"
+            due = None
+        else:
+            status = "met"
+        paused_for = self.paused_for
+        if mode == "paused":
+            paused_for += self.clock.total - self.pause_total
+        level: float | str | int | None = None
+        next_at: datetime | None = None
+        if remaining is not None:
+            level, next_at = warning(warnings(elapsed + remaining), self, elapsed, due, now)
+            if status != "running":
+                next_at = None
+        return TimerState(
+            metric=self.settings.name,
+            cycle=number,
+            status=status,
+            target=target,
+            started_at=self.started_at,
+            due_at=due,
+            elapsed=elapsed,
+            remaining=remaining,
+            breached_at=self.breached_at,
+            stopped_at=self.stopped_at,
+            stop_reason=self.stop_reason,
+            warning_level=level,
+            paused_for=paused_for,
+            customer_wait=self.wait() if mode != "stopped" else self.wait_acc,
+            paused_since=self.paused_since,
+            group=self.group,
+            next_warning_at=next_at,
+            running_since=self.since if mode == "running" else None,
+        )
+
+    def reached_before_end(self, threshold: timedelta) -> bool:
+        """Whether elapsed reached ``threshold`` (what it is now) before the last
+        running stretch ended: a fraction reached at a close, then a pause or stop
+        later while closed, counts; one reached exactly as it paused does not."""
+        ran_from, ran_to = self.ran_from, self.ran_to
+        if ran_from is None or ran_to is None:
+            return False
+        need = threshold - self.ran_elapsed
+        reached_at = ran_from if need <= _ZERO else self.clock.after(ran_from, need)
+        return reached_at < ran_to

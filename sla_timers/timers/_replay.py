@@ -1,0 +1,229 @@
+"""The replay of one ticket's log: the ticket's state (status, priority, group,
+who owes an answer), its clocks and cycles, the problems found, the pass over the
+sorted log and the evaluation it returns. The event handlers are in
+:mod:`._handlers`. No I/O here (a calendar named by a ``policy`` event and not
+supplied by the caller is loaded through the clock, which reads shipped calendar
+files).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Union
+
+from ..clock import BusinessCalendar
+from ._clock import Clock, amount
+from ._cycle import Cycle
+from ._warnings import marks
+from .events import TicketEvent
+from .policy import MetricSettings, Policy, PolicySet, StatusCategory
+from .state import Evaluation, Measures, Problem, TimerState
+
+_ZERO = timedelta(0)
+
+#: Where calendars named by policies come from: a mapping or a function of the name.
+CalendarSource = Union[Mapping[str, BusinessCalendar], Callable[[str], BusinessCalendar]]
+#: An event handler: applies one event of its kind to the replay.
+Handler = Callable[["Replay", TicketEvent], None]
+
+
+class Replay:
+    """The replay of one ticket's log."""
+
+    def __init__(
+        self, policy: Policy | PolicySet, calendar: BusinessCalendar | None, calendars: CalendarSource | None
+    ) -> None:
+        self.source = policy
+        self.calendar_arg = calendar
+        self.calendars = calendars
+        self.policy: Policy | None = None
+        self.created: TicketEvent | None = None
+        self.problems: list[Problem] = []
+        self.cycles: dict[str, list[Cycle]] = {}
+        self.open: list[Cycle] = []
+        self.status = "new"
+        self.category: StatusCategory = "work"
+        self.priority: str | None = None
+        self.group: str | None = None
+        self.replied = False
+        #: A customer reply came while stopped, after the first public agent reply.
+        self.asked_while_stopped = False
+        self.awaiting = True
+        self.business: Clock | None = None
+        self.wall: Clock | None = None
+        self.clocks: tuple[Clock, ...] = ()
+        self.index = 0
+        self.event: TicketEvent | None = None
+        #: Events (by ``id()``) whose id an earlier event of another payload has -> that event.
+        self.conflicts: dict[int, TicketEvent] = {}
+
+    # -- plumbing -----------------------------------------------------------
+    def problem(self, message: str) -> None:
+        """Report the current event as a problem (it had no effect, or not all it asked)."""
+        event = self.event
+        assert event is not None
+        self.problems.append(Problem(self.index, event.id, event.kind, event.at, f"{event.describe()}: {message}"))
+
+    def calendar_named(self, name: str) -> BusinessCalendar:
+        """The calendar called ``name``: the caller's, the one in use, ``calendars``, then shipped ones."""
+        arg = self.calendar_arg
+        if arg is not None and arg.name == name:
+            return arg
+        if self.business is not None and self.business.cal.name == name:
+            return self.business.cal
+        source = self.calendars
+        if source is not None:
+            if callable(source):
+                return source(name)
+            if name in source:
+                return source[name]
+        return BusinessCalendar.load(name)
+
+    def clock_for(self, settings: MetricSettings) -> Clock:
+        """The clock a metric runs on: real time for ``time = "calendar"``, else business time."""
+        assert self.business is not None and self.wall is not None
+        return self.wall if settings.time == "calendar" else self.business
+
+    def advance(self, t: datetime) -> None:
+        """Record breaches whose due passed before ``t``, then bring every clock in
+        use to ``t``, counting the time since by the current mode."""
+        for cycle in self.open:
+            watch = cycle.watch
+            if watch is not None and watch < t:
+                cycle.breach_before(t)
+        for clock in self.clocks:
+            if clock.t != t:
+                clock.at(t)
+
+    def set_category(self, category: StatusCategory) -> None:
+        """From now on time counts as working, paused or solved (clocks stand at now)."""
+        self.category = category
+        for clock in self.clocks:
+            clock.category = category
+
+    def set_awaiting(self, awaiting: bool) -> None:
+        """From now on the requester waits (or not) on the team (clocks stand at now)."""
+        self.awaiting = awaiting
+        for clock in self.clocks:
+            clock.awaiting = awaiting
+
+    def open_of(self, metric: str) -> Cycle | None:
+        """The open (running or paused) cycle of ``metric``, if any."""
+        cycles = self.cycles.get(metric)
+        if cycles and cycles[-1].mode != "stopped":
+            return cycles[-1]
+        return None
+
+    def start(self, settings: MetricSettings, t: datetime) -> None:
+        """Start a cycle of ``settings`` at ``t`` (not while stopped, nor for a group metric without a group)."""
+        if self.category == "stop" or (settings.scope == "group" and self.group is None):
+            return
+        assert self.policy is not None and self.business is not None
+        clock = self.clock_for(settings)
+        cycle = Cycle(settings, clock, self.group if settings.scope == "group" else None, t)
+        spec = self.policy.target(self.priority, settings.name)
+        if spec is not None:
+            cycle.target = amount(spec, t, clock)
+            cycle.watch = t + cycle.target
+        if self.category == "pause" and settings.pauses:
+            cycle.watch = None
+            cycle.mode = "paused"
+            cycle.paused_since = t
+        self.cycles.setdefault(settings.name, []).append(cycle)
+        self.open.append(cycle)
+
+    def stop(self, cycle: Cycle, t: datetime, reason: str, by_status: bool = False) -> None:
+        """Stop an open cycle at ``t``."""
+        cycle.stop(t, reason, by_status)
+        self.open.remove(cycle)
+
+    # -- events -------------------------------------------------------------
+    def deduplicate(self, log: list[TicketEvent]) -> list[TicketEvent]:
+        """The sorted ``log`` without repeats: a retried webhook delivers the same event
+        (id and payload) again, and it counts once, so problem indexes do not move
+        either. The same id on another payload is a conflict, reported when replayed:
+        the first in log order stands."""
+        seen: dict[str, TicketEvent] = {}
+        kept: list[TicketEvent] = []
+        for event in log:
+            event_id = event.id
+            if event_id is not None:
+                first = seen.setdefault(event_id, event)
+                if first is not event:
+                    if first == event:
+                        continue
+                    self.conflicts[id(event)] = first
+            kept.append(event)
+        return kept
+
+    def replay(self, log: list[TicketEvent], now: datetime, handlers: Mapping[str, Handler]) -> None:
+        """Apply the events of the sorted ``log`` up to ``now``, each by the handler of its kind."""
+        conflicts = self.conflicts
+        for index, event in enumerate(log):
+            if event.at > now:
+                break
+            self.index, self.event = index, event
+            if conflicts and id(event) in conflicts:
+                first = conflicts[id(event)]
+                self.problem(f"has the id of {first.describe()} with another payload; it has no effect")
+                continue
+            kind = event.kind
+            if self.created is None:
+                if kind == "created":
+                    handlers["created"](self, event)
+                else:
+                    self.problem("before the ticket's created event; it has no effect")
+            elif kind == "created":
+                self.problem(f"a second created event (the first is {self.created.describe()}); it has no effect")
+            elif self.policy is not None:
+                # A handler that changes anything first calls advance(t), which
+                # records the breaches before t; cycles then read the clocks'
+                # totals. Events that change nothing (an internal note, a second
+                # message while one waits) cost nothing: a breach found at a
+                # later event is the same breach, at its due.
+                handlers[kind](self, event)
+            elif kind == "priority":
+                self.priority = event.data["priority"]  # no timers run, but the ticket has a priority
+
+    # -- result -------------------------------------------------------------
+    def finish(self, now: datetime) -> Evaluation:
+        """Bring everything to ``now`` and build the evaluation (timer states on first use)."""
+        measures = Measures(_ZERO, _ZERO, _ZERO, _ZERO)
+        policy = self.policy
+        shown: dict[str, list[Cycle]] = {}
+        if policy is not None and self.business is not None:
+            for cycle in self.open:
+                watch = cycle.watch
+                if watch is not None and watch <= now:
+                    cycle.breach_before(now, inclusive=True)
+            business = self.business
+            self.advance(now)
+            measures = Measures(
+                requester_wait=business.requester,
+                customer_wait=business.paused,
+                work_time=business.work,
+                solved_time=business.solved,
+            )
+            # Every cycle is reported, with a target or not, so cycle numbers (and
+            # the escalation keys built on them) follow the triggers alone.
+            shown = self.cycles
+        warnings = marks(policy)
+        built: dict[int, TimerState] = {}
+
+        def state(cycle: Cycle, number: int) -> TimerState:
+            # Every clock already stands at now, so building later gives the same state.
+            found = built.get(id(cycle))
+            if found is None:
+                found = built[id(cycle)] = cycle.state(number, now, warnings)
+            return found
+
+        def all_cycles() -> dict[str, tuple[TimerState, ...]]:
+            return {m: tuple(state(c, n) for n, c in enumerate(cs, 1)) for m, cs in shown.items()}
+
+        def latest() -> dict[str, TimerState]:
+            return {m: state(cs[-1], len(cs)) for m, cs in shown.items()}
+
+        return Evaluation(measures=measures, problems=tuple(self.problems), policy=policy, now=now,
+                          cycles=all_cycles, states=latest, priority=self.priority)
+
