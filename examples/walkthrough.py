@@ -10,13 +10,15 @@ It loads the example files next to it (``priority_matrix.toml``,
 
 1. classifies it with the matrix at its creation: priority, policy, calendar, tags;
 2. picks the policy version in force then, and the calendar the classification names;
-3. at every instant that matters (an event, or a sweep a store would run) evaluates
-   the ticket's log, asks the ladders for the steps due that are not yet in
-   ``fired``, records them there, appends the ``priority`` event a
-   ``raise_priority`` step yields and sweeps again on the new states;
+3. at every instant that matters (an event, or a sweep a store would run) sweeps
+   the ticket: evaluates its log, asks the ladders for the steps due that are not
+   yet in ``fired``, records them there, appends the ``priority`` event a
+   ``raise_priority`` step yields and sweeps again on the new states. At an
+   event's instant it sweeps before appending the event, then again after;
 4. prints one line per instant with what changed.
 
-A store does the same with its tables; here ``fired`` is a set and the log a list.
+This is the loop of the README's "Integrating with a helpdesk". A store does the
+same with its tables; here ``fired`` is a set and the log a list.
 """
 
 from __future__ import annotations
@@ -32,12 +34,13 @@ from sla_timers import (
     BusinessCalendar,
     Classification,
     EscalationLadders,
+    Evaluation,
     Policy,
     PolicySet,
     PriorityMatrix,
     TicketEvent,
     TimerState,
-    evaluate,
+    evaluate_ticket,
 )
 from sla_timers.rules import DueStep, StepKey
 
@@ -125,37 +128,40 @@ def play(config: Config, story: Story) -> Run:
     # The classification names the calendar; the policy's own `calendar` is only its default.
     calendar = config.calendars[result.calendar]
     run = Run(story, result, policy, calendar)
-    run.log.append(TicketEvent("created", created, id=f"{story.id}/created", priority=result.priority,
-                               policy=policy.name))
-    priority = result.priority
+    created_event = TicketEvent("created", created, id=f"{story.id}/created", priority=result.priority,
+                                policy=policy.name)
+    run.log.append(created_event)
     instants = sorted({created, *(e.at for e in story.events), *story.sweeps})
     for at in instants:
-        events = tuple(e for e in story.events if e.at == at)
-        run.log.extend(events)
-        if at == created:
-            events = (run.log[0], *events)
-        for event in events:
-            if event.kind == "priority":
-                priority = event.data["priority"]
-        states = evaluate(policy, run.log, now=at, calendar=calendar)
-        steps: list[DueStep] = []
-        while True:  # a raise changes the states: sweep again until nothing new is due
-            due = config.ladders.due_steps(story.id, states, now=at, policy=policy.name, calendar=calendar,
-                                           priority=priority, fired=run.fired)
-            if not due:
-                break
-            for step in due:
-                run.fired.add(step.key)
-                run.log.extend(step.events)
-                priority = step.priority or priority
-            steps.extend(due)
-            if not any(step.events for step in due):
-                break
-            states = evaluate(policy, run.log, now=at, calendar=calendar)
-        next_at = config.ladders.next_due_at(story.id, states, now=at, policy=policy.name, calendar=calendar,
+        new = tuple(e for e in story.events if e.at == at)
+        # Sweep before the new events apply (a step that fell due while a timer ran still
+        # fires if one of them stops it), then after them.
+        steps = sweep(config, run, at)[0] if new else []
+        run.log.extend(new)
+        more, evaluation = sweep(config, run, at)
+        steps += more
+        next_at = config.ladders.next_due_at(story.id, evaluation, now=at, policy=policy, calendar=calendar,
                                             fired=run.fired)
-        run.moments.append(Moment(at, events, states, tuple(steps), priority, next_at))
+        assert evaluation.priority is not None  # the log starts with created
+        shown = (created_event, *new) if at == created else new
+        run.moments.append(Moment(at, shown, evaluation.states, tuple(steps), evaluation.priority, next_at))
     return run
+
+
+def sweep(config: Config, run: Run, at: datetime) -> tuple[list[DueStep], Evaluation]:
+    """Fire every step due at ``at``: record its key, append its events, and sweep again after a
+    raise. Returns the steps fired and the evaluation they leave."""
+    steps: list[DueStep] = []
+    while True:
+        evaluation = evaluate_ticket(run.policy, run.log, now=at, calendar=run.calendar)
+        due = config.ladders.due_steps(run.story.id, evaluation, now=at, policy=run.policy, calendar=run.calendar,
+                                       priority=evaluation.priority, fired=run.fired)
+        for step in due:
+            run.fired.add(step.key)
+            run.log.extend(step.events)
+        steps.extend(due)
+        if not any(step.events for step in due):  # a raise changes the states: sweep again
+            return steps, evaluation
 
 
 def stories() -> list[Story]:

@@ -67,3 +67,20 @@ def test_ci_runs_the_readmes_test_command() -> None:
     ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     command = ci[ci.index("# The README's test command:") + 1]
     assert f"```sh\n{command}\n```" in README
+
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON_BLOCKS = [(README[:m.start(1)].count("\n"), m.group(1))
+                 for m in re.finditer(r"```python\n(.*?)```", README, flags=re.S)]
+
+
+def test_readme_python_blocks_run_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The README is the integration guide: its Python blocks run top to bottom as one
+    # script from the repository root (later blocks use what earlier ones defined), and
+    # their asserts state the answers. Each block compiles at its README line, so a
+    # failure's traceback points into README.md.
+    assert len(PYTHON_BLOCKS) >= 6, "the quick tour and the integration guide's blocks"
+    monkeypatch.chdir(ROOT)
+    namespace: dict[str, object] = {"__name__": "readme"}
+    for line, block in PYTHON_BLOCKS:
+        exec(compile("\n" * line + block, str(ROOT / "README.md"), "exec"), namespace)  # noqa: S102

@@ -165,6 +165,16 @@ def test_standard_ladder_steps_fire_once_each(runs) -> None:
     assert later and all(fired_at(run, at) == [] for at in later)
 
 
+def test_a_step_due_before_an_event_fires_though_the_event_stops_its_timer(runs) -> None:
+    # T-1002, standard, high: first_response 1h from Thu 12-03 09:00, so warn-half (50%) fell
+    # due at 09:30. No sweep ran at 09:30; the reply at 09:40 meets first_response. The sweep
+    # at the reply's instant, before the reply is applied, still finds the step, dated 09:30.
+    at_reply = moment(runs["T-1002"], ny(12, 3, 9, 40))
+    assert [(s.key, s.due_at) for s in at_reply.steps] == [
+        (StepKey("T-1002", "first_response", 1, "warn-half"), datetime(2026, 12, 3, 14, 30, tzinfo=UTC))]
+    assert at_reply.states["first_response"].status == "met"
+
+
 def test_breach_recorded_at_the_breach_and_notified_at_the_next_opening(runs) -> None:
     # Breach Fri 12-04 17:00 EST = 22:00Z, the closing time: recorded then, but the
     # notification (hold_to_business_hours) waits for Mon 12-07 09:00 EST = 14:00Z.
@@ -225,7 +235,7 @@ def test_readme_quick_tour_opens_the_example_policy() -> None:
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     tour = readme.split("## Quick tour", 1)[1].split("\n## ", 1)[0]
-    (path,) = re.findall(r'open\("([^"]+)"\)', tour)
+    (path,) = re.findall(r'Path\("([^"]+)"\)', tour)
     policy = Policy.from_toml((ROOT / path).read_text(encoding="utf-8"))
     assert (policy.name, policy.target("high", "resolution")) == ("standard", 8 * H)
 

@@ -319,6 +319,17 @@ def calendars_named(node: Node) -> dict[str | None, str]:
     return found
 
 
+def fields_named(node: Node) -> list[str]:
+    """Dotted paths of the ticket fields the tree's field tests read, in the order written (repeats kept)."""
+    if isinstance(node, FieldTest):
+        return [".".join(node.path)]
+    if isinstance(node, (AllOf, AnyOf)):
+        return [path for item in node.items for path in fields_named(item)]
+    if isinstance(node, NotOf):
+        return fields_named(node.item)
+    return []
+
+
 # -- compiling --------------------------------------------------------------
 
 def getter(path: tuple[str, ...]) -> Callable[[Mapping[str, Any]], Any]:

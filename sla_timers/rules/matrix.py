@@ -5,7 +5,8 @@ urgency table, business lines with their own policy and calendar, and ordered
 rules. :meth:`PriorityMatrix.from_dict` validates it once and compiles it:
 rules are indexed by a discriminating test each (``eq`` / ``in``, a numeric
 bound, a ``*word*`` glob; see :mod:`._index`) so a ticket only evaluates the
-rules that can match it, in rule order.
+rules that can match it, in rule order. The answer's types live in
+:mod:`.classification`.
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ from ..errors import ArgumentTypeError, RulesError
 from ..validation import load_toml, require_aware, python_type_name as type_name
 from . import _schema as s
 from ._index import RuleIndex
+from .classification import Base, Change, Classification, RawMatch, TraceEntry
 from .conditions import (
     MISSING,
     Calendar,
     Node,
     Predicate,
     calendars_named,
+    fields_named,
     compile_condition,
     getter,
     parse,
@@ -40,159 +43,8 @@ _TOP_KEYS = ("priorities", "default_priority", "default_policy", "default_calend
              "impact_urgency", "business_line_field", "business_lines", "rules")
 _ACTIONS = ("priority", "raise", "lower", "policy", "calendar", "add_tags")
 
-
-@dataclass(frozen=True, slots=True)
-class Base:
-    """Where a classification started, before any rule."""
-
-    #: ``"impact_urgency"`` (a cell of the table) or ``"default"`` (``default_priority``).
-    source: str
-    #: The starting priority.
-    priority: str
-    #: The ticket's impact and urgency as read (None when absent).
-    impact: Any = None
-    urgency: Any = None
-    #: Business line read from the ticket, when it names a configured one.
-    business_line: str | None = None
-    #: Why the table was not used, when it exists but did not apply.
-    note: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """One thing a rule changed: ``what`` (priority, policy, calendar, tags) went from ``before`` to ``after``."""
-
-    what: str
-    before: Any
-    after: Any
-
-
-@dataclass(frozen=True, slots=True)
-class TraceEntry:
-    """A rule that matched, what it changed (empty when it changed nothing), and whether it stopped."""
-
-    index: int
-    name: str
-    changes: tuple[Change, ...]
-    stopped: bool
-    #: ``"top"`` or ``"bottom"`` when the rule's ``raise`` or ``lower`` went past that end of
-    #: the priorities and stopped there (a VIP raise on a ticket already at the top: its
-    #: ``changes`` may then be empty although the rule did act); else None.
-    capped: Literal["top", "bottom"] | None = None
-
-
-#: One matched rule as classify records it: (rule index, then the level, policy,
-#: calendar and tag count just before the rule applied). The trace is built from
-#: these only when asked for, so classifying pays for no objects it may not need.
-_Raw = tuple[int, int, str, str, int]
-
-
-class Classification:
-    """The answer of :meth:`PriorityMatrix.classify`. Read-only; compares by value."""
-
-    # Read-only through properties over private slots: a frozen dataclass's
-    # object.__setattr__ per field would cost more than classifying with few rules.
-    __slots__ = ("_priority", "_policy", "_calendar", "_tags", "_base", "_raw", "_matrix", "_trace")
-
-    def __init__(self, priority: str, policy: str, calendar: str, tags: tuple[str, ...], base: Base,
-                 raw: tuple[_Raw, ...] = (), matrix: PriorityMatrix | None = None) -> None:
-        self._priority = priority
-        self._policy = policy
-        self._calendar = calendar
-        self._tags = tags
-        self._base = base
-        self._raw = raw
-        self._matrix = matrix
-        self._trace: tuple[TraceEntry, ...] | None = None if raw else ()
-
-    @property
-    def priority(self) -> str:
-        """The priority name."""
-        return self._priority
-
-    @property
-    def policy(self) -> str:
-        """The policy name."""
-        return self._policy
-
-    @property
-    def calendar(self) -> str:
-        """The calendar name (resolve it with the same source given to the matrix)."""
-        return self._calendar
-
-    @property
-    def tags(self) -> tuple[str, ...]:
-        """Tags added by rules, in the order first added, without repeats."""
-        return self._tags
-
-    @property
-    def base(self) -> Base:
-        """Where the classification started, before any rule."""
-        return self._base
-
-    @property
-    def trace(self) -> tuple[TraceEntry, ...]:
-        """Every rule that matched, in order, with what it changed."""
-        if self._trace is None:
-            assert self._matrix is not None
-            self._trace = self._matrix._trace(self)
-        return self._trace
-
-    def _key(self) -> tuple[Any, ...]:
-        return (self.priority, self.policy, self.calendar, self.tags, self.base, self.trace)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Classification) and self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
-    def __repr__(self) -> str:
-        return (f"Classification(priority={self.priority!r}, policy={self.policy!r}, calendar={self.calendar!r}, "
-                f"tags={self.tags!r}, base={self.base!r}, trace={self.trace!r})")
-
-    def explain(self) -> str:
-        """The classification and its reasons as plain text, one line per step, for admins."""
-        base = self.base
-        if base.source == "impact_urgency":
-            lines = [f"base: {base.priority} (impact {base.impact!r} x urgency {base.urgency!r})"]
-        else:
-            lines = [f"base: {base.priority} (default_priority{'; ' + base.note if base.note else ''})"]
-        if base.business_line is not None:
-            lines.append(f"business line: {base.business_line}")
-        for entry in self.trace:
-            parts = [_describe(c) for c in entry.changes]
-            if entry.capped is not None:
-                assert self._matrix is not None  # a trace comes from a matrix
-                parts = [_describe_capped(entry, self._matrix)] + \
-                    [p for c, p in zip(entry.changes, parts) if c.what != "priority"]
-            done = ", ".join(parts) or "no change"
-            stop = "; stop" if entry.stopped else ""
-            lines.append(f"rules[{entry.index}] {entry.name!r}: {done}{stop}")
-        lines.append(f"=> priority {self.priority}, policy {self.policy}, calendar {self.calendar}"
-                     f", tags {list(self.tags)}")
-        return "\n".join(lines)
-
-
-def _describe(change: Change) -> str:
-    if change.what == "tags":
-        return "tags +" + ",".join(t for t in change.after if t not in change.before)
-    return f"{change.what} {change.before} -> {change.after}"
-
-
-def _describe_capped(entry: TraceEntry, matrix: PriorityMatrix) -> str:
-    """``raise 2 levels: urgent, capped at the top``, or ``raise 2 levels: high -> urgent, capped
-    at the top`` when it moved part of the way."""
-    shift = matrix._rules[entry.index].shift
-    levels = abs(shift)
-    move = f"{'raise' if shift > 0 else 'lower'} {levels} level{'s' if levels != 1 else ''}"
-    moved = [c for c in entry.changes if c.what == "priority"]
-    if moved:
-        where = f"{moved[0].before} -> {moved[0].after}"
-    else:
-        # Capped without moving: the ticket already stood at that end.
-        where = matrix.priorities[0] if entry.capped == "top" else matrix.priorities[-1]
-    return f"{move}: {where}, capped at the {entry.capped}"
+# The answer's types moved to .classification; they are still importable from here.
+__all__ = ["Base", "CalendarSource", "Change", "Classification", "PriorityMatrix", "TraceEntry"]
 
 
 @dataclass(slots=True)
@@ -228,7 +80,7 @@ class PriorityMatrix:
 
     __slots__ = ("priorities", "default_priority", "default_policy", "default_calendar",
                  "_level", "_impact", "_urgency", "_impacts", "_urgencies", "_cells",
-                 "_line_get", "_lines", "_rules", "_index", "_needs_now", "_bases")
+                 "_line_get", "_lines", "_rules", "_index", "_needs_now", "_bases", "_fields")
 
     #: Priority names, highest first.
     priorities: tuple[str, ...]
@@ -250,6 +102,7 @@ class PriorityMatrix:
     _index: RuleIndex
     _needs_now: bool  # some rule tests the calendar, so classify needs an instant
     _bases: dict[tuple[Any, Any, Any], Base]  # cache of _base by (line, impact, urgency)
+    _fields: dict[str, None]  # dotted paths classify reads, in the order first named
 
     def __init__(self) -> None:
         raise TypeError("build a PriorityMatrix with PriorityMatrix.from_dict(...) or .from_toml(...)")
@@ -306,8 +159,9 @@ class PriorityMatrix:
         self.default_calendar = s.string(top["default_calendar"], "default_calendar")
         used_calendars: dict[str, str] = {self.default_calendar: "default_calendar"}
 
+        self._fields = {}
         self._parse_impact_urgency(top.get("impact_urgency"))
-        self._line_get = _field_getter(top, "business_line_field", "business_line", "")
+        self._line_get = self._field_getter(top, "business_line_field", "business_line", "")
         self._lines = {}
         for name, spec in s.table(top.get("business_lines", {}), "business_lines").items():
             where = s.join("business_lines", name)
@@ -323,6 +177,8 @@ class PriorityMatrix:
         names_in_tests: dict[str | None, str] = {}
         for i, spec in enumerate(s.array(top.get("rules", []), "rules", non_empty=False)):
             rule, node = self._parse_rule(i, spec)
+            if node is not None:
+                self._fields.update(dict.fromkeys(fields_named(node)))
             if rule.calendar is not None:
                 used_calendars.setdefault(rule.calendar, f"rules[{i}].then.calendar")
             if node is not None:
@@ -351,6 +207,14 @@ class PriorityMatrix:
         for where, name in named:
             s.name_in(name, where, known, "policy")
 
+    def _field_getter(self, table: Mapping[str, Any], key: str, default: str,
+                      where: str) -> Callable[[Mapping[str, Any]], Any]:
+        """The reader of the dotted path ``table[key]`` names (``default`` when absent); notes the path read."""
+        at = s.join(where, key)
+        path = s.dotted_path(s.string(table.get(key, default), at), at)
+        self._fields[".".join(path)] = None
+        return getter(path)
+
     def _parse_impact_urgency(self, spec: object) -> None:
         self._cells = {}
         self._impacts = ()
@@ -364,8 +228,8 @@ class PriorityMatrix:
         for key in ("impacts", "urgencies", "matrix"):
             if key not in table:
                 s.fail(s.join(where, key), "is required")
-        self._impact = _field_getter(table, "impact_field", "impact", where)
-        self._urgency = _field_getter(table, "urgency_field", "urgency", where)
+        self._impact = self._field_getter(table, "impact_field", "impact", where)
+        self._urgency = self._field_getter(table, "urgency_field", "urgency", where)
         self._impacts = s.strings(table["impacts"], s.join(where, "impacts"))
         self._urgencies = s.strings(table["urgencies"], s.join(where, "urgencies"))
         rows = s.array(table["matrix"], s.join(where, "matrix"))
@@ -457,7 +321,7 @@ class PriorityMatrix:
 
         candidates = self._index.candidates(ticket)
 
-        raw: list[_Raw] = []
+        raw: list[RawMatch] = []
         tags: list[str] = []
         rules = self._rules
         top = len(priorities) - 1
@@ -546,18 +410,27 @@ class PriorityMatrix:
                 problems.append(f"{label} {value!r} is not in the table")
         return Base("default", self.default_priority, shown_impact, shown_urgency, line, "; ".join(problems))
 
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The ticket fields :meth:`classify` reads, as dotted paths, each once.
+
+        The impact and urgency fields (when the matrix has an ``impact_urgency``
+        table), the business line field, then every field a rule's ``when``
+        tests, in the order the matrix names them: ``("impact", "urgency",
+        "fields.business_line", "requester.role", "category", ...)``. A host
+        builds the mapping it passes to :meth:`classify` with these keys
+        (``requester.role`` is ``ticket["requester"]["role"]``); a field it
+        leaves out reads as missing, which fails every test but ``ne`` and
+        ``not_in``.
+        """
+        return tuple(self._fields)
+
     def level(self, priority: str) -> int:
         """Rank of a priority name, 0 the highest.
 
         :raises RulesError: for a name not in :attr:`priorities`.
         """
         return self._level[s.name_in(priority, "priority", self.priorities, "priority")]
-
-
-def _field_getter(table: Mapping[str, Any], key: str, default: str, where: str) -> Callable[[Mapping[str, Any]], Any]:
-    """The reader of the dotted path ``table[key]`` names (``default`` when absent)."""
-    at = s.join(where, key)
-    return getter(s.dotted_path(s.string(table.get(key, default), at), at))
 
 
 _SHIPPED_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
