@@ -142,6 +142,15 @@ class TimerRecord:
         """The value of one of :data:`DIMENSIONS` for this record."""
         return TIMER_DIMENSIONS[name](self)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The state's :meth:`~sla_timers.timers.TimerState.to_dict` with the
+        ticket's id and attributes (``group``: the one the cycle counts for);
+        :func:`timer_row_from_dict` reads it back."""
+        data = self.state.to_dict()
+        data.update(ticket_id=self.ticket_id, priority=self.priority, business_line=self.business_line,
+                    policy=self.policy, group=self.group, organisation=self.organisation)
+        return data
+
     @property
     def provider_elapsed(self) -> timedelta:
         """See :func:`provider_elapsed`."""
@@ -343,13 +352,19 @@ class TimerRow(NamedTuple):
 
 
 _STATUSES = ("running", "paused", "met", "breached")
-_ROW_KEYS = TimerRow._fields + ("cycle",)
+# The rest of what TimerState.to_dict gives: accepted, so a state's dict plus the
+# ticket's fields is a record, and not needed by any report.
+_STATE_ONLY = ("cycle", "due_at", "remaining", "breached_at", "stop_reason", "warning_level", "paused_since",
+               "next_warning_at", "running_since", "is_open")
+_ROW_KEYS = TimerRow._fields + _STATE_ONLY
 
 
 def timer_row_from_dict(data: object, path: str = "") -> TimerRow:
     """A :class:`TimerRow` from JSON-like data: durations in seconds (a number,
     or null for ``target``), instants in ISO 8601 with an offset, the
-    dimensions as strings or null. ``cycle`` is accepted and ignored.
+    dimensions as strings or null. The other keys of
+    :meth:`~sla_timers.timers.TimerState.to_dict` (``cycle``, ``due_at``, ...)
+    are accepted and ignored, so :meth:`TimerRecord.to_dict` reads back.
 
     :raises ReportError: naming the field (``path`` prefixes it).
     """

@@ -50,3 +50,16 @@ def test_an_instant_without_offset_is_refused() -> None:
     with pytest.raises(NaiveDatetimeError) as caught:
         timer_row_from_dict(GOOD | {"stopped_at": "2026-11-02T10:30:00"})
     assert caught.value.field == "stopped_at"
+
+
+def test_a_records_dict_reads_back_as_the_same_figures() -> None:
+    from report_helpers import MIN, record
+
+    from sla_timers.reports import compliance
+
+    records = [record("a", status="breached", elapsed=90 * MIN, customer_wait=40 * MIN, organisation="acme"),
+               record("b", status="running", elapsed=5 * MIN, group="tier1")]
+    rows = [timer_row_from_dict(r.to_dict()) for r in records]
+    assert rows[1].group == "tier1" and rows[0].organisation == "acme"
+    assert compliance(rows, group_by=["group", "organisation"]) == compliance(records, group_by=["group",
+                                                                                                 "organisation"])
