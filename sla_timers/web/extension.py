@@ -9,6 +9,8 @@ from flask import Flask, Response, request
 
 from ..cli import sla as sla_commands
 from . import api as _api  # noqa: F401  (declares the JSON routes on the blueprint)
+from . import api_badges as _api_badges  # noqa: F401
+from .badge_data import TimerSource
 from .badges import inject_badges, register_template_helpers
 from .blueprint import blueprint
 from .http import http_error_response, under_prefix
@@ -30,6 +32,7 @@ class SLATimers:
     def __init__(self, app: Flask | None = None) -> None:
         self._agent_check: AgentCheck | None = None
         self._admin_check: AdminCheck | None = None
+        self._timer_source: TimerSource | None = None
         if app is not None:
             self.init_app(app)
 
@@ -64,6 +67,15 @@ class SLATimers:
         """Decorator form of ``SLA_AGENT_AUTHORIZER``: ``func(ticket_id)`` (None for reads not
         about one ticket) returns True to let the current user read. With neither, reads get 403."""
         self._agent_check = func
+        return func
+
+    def timer_source(self, func: TimerSource) -> TimerSource:
+        """Decorator: ``func(ticket_ids)`` returns ``{ticket_id: TicketTimers}`` for badges.
+
+        Ids left out are tickets that do not exist. Without a source, the badges
+        route answers 409 ``not_configured``.
+        """
+        self._timer_source = func
         return func
 
     def admin_authorizer(self, func: AdminCheck) -> AdminCheck:

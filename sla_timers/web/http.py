@@ -32,7 +32,7 @@ from .errors import (
     UnsupportedMediaTypeError,
     status_of,
 )
-from .schema import Object, Schema
+from .schema import Array, Object, Schema
 from .state import app_state
 
 Access = Literal["public", "agent", "admin"]
@@ -79,7 +79,8 @@ def api_route(
 
     The view is called as ``view(body=..., query=..., **url_values)`` with the
     checked values (``None`` when the route takes none) and returns a JSON-able
-    value; it may raise :class:`SLAError` for an error response.
+    value (or a finished :class:`Response`); it may raise :class:`SLAError` for
+    an error response.
     """
     every = (("forbidden",) if access != "public" else ()) + (BODY_ERRORS if body is not None else ()) + \
         (("invalid_request",) if query is not None else ()) + errors
@@ -93,10 +94,12 @@ def api_route(
                     raise ForbiddenError("this user may not do this (the host's authorization callback said no, "
                                          "or none is configured)")
                 checked_body = body.check(read_json(), "") if body is not None else None
-                checked_query = query.check(_query_args(), "") if query is not None else None
+                checked_query = query.check(_query_args(query), "") if query is not None else None
                 result = view(body=checked_body, query=checked_query, **values)
             except SLAError as exc:
                 return error_response(exc)
+            if isinstance(result, Response):
+                return result
             response = jsonify(result)
             response.status_code = status
             return response
@@ -158,14 +161,20 @@ def read_json() -> Any:
     """The request body as one JSON document, within ``SLA_MAX_BODY_BYTES``.
 
     :raises UnsupportedMediaTypeError: unless the content type is ``application/json``.
-    :raises PayloadTooLargeError: when the declared or the actual length passes the limit
-        (the body is read no further than one byte past it).
+    :raises PayloadTooLargeError: when the declared or the actual length passes the limit,
+        the smaller of ``SLA_MAX_BODY_BYTES`` and the host's ``MAX_CONTENT_LENGTH`` (the
+        body is read no further than one byte past it).
     :raises MalformedJSONError: for anything :func:`parse_json` refuses.
     """
     if request.mimetype != "application/json":
         shown = request.mimetype or "none"
         raise UnsupportedMediaTypeError(f"the body must be application/json, got {shown}")
     limit = app_state().settings.max_body_bytes
+    host_limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if isinstance(host_limit, int) and host_limit < limit:
+        # A host that accepts less than we do keeps its own limit (older Werkzeug
+        # does not apply it to a stream read directly).
+        limit = host_limit
     if request.content_length is not None and request.content_length > limit:
         raise PayloadTooLargeError(f"the body is {request.content_length} bytes, over the {limit}-byte limit")
     data = request.stream.read(limit + 1)
@@ -228,12 +237,20 @@ def _check_depth(value: Any) -> None:
             stack.extend((child, depth + 1) for child in children)
 
 
-def _query_args() -> dict[str, str]:
+def _query_args(schema: Object) -> dict[str, Any]:
+    """Query parameters: a list for a parameter whose schema is an :class:`Array`
+    (``?ticket=1&ticket=2``), else one value, given once."""
     args = request.args
-    repeated = [key for key in args if len(args.getlist(key)) > 1]
-    if repeated:
-        raise RequestError(f"{repeated[0]}: is given more than once", field=repeated[0])
-    return dict(args.items())
+    values: dict[str, Any] = {}
+    for key in args:
+        prop = schema.props.get(key)
+        if prop is not None and isinstance(prop.schema, Array):
+            values[key] = args.getlist(key)
+            continue
+        if len(args.getlist(key)) > 1:
+            raise RequestError(f"{key}: is given more than once", field=key)
+        values[key] = args[key]
+    return values
 
 
 def under_prefix(path: str) -> bool:

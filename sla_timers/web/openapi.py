@@ -55,8 +55,11 @@ def openapi_document(prefix: str) -> dict[str, Any]:
                       for name in re.findall(r"<(?:[a-z]+:)?([a-z_]+)>", route.rule)]
         if route.query is not None:
             for name, prop in route.query.props.items():
-                parameters.append({"name": name, "in": "query", "required": prop.required,
-                                   "schema": prop.schema.json_schema()})
+                parameter = {"name": name, "in": "query", "required": prop.required,
+                             "schema": prop.schema.json_schema()}
+                if prop.schema.description:
+                    parameter["description"] = prop.schema.description
+                parameters.append(parameter)
         if parameters:
             operation["parameters"] = parameters
         if route.body is not None:

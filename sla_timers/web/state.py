@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from flask import current_app
 
+from .badge_data import TimerSource
 from .registry import Registry
 from .settings import AdminCheck, AgentCheck, Settings
 
@@ -25,6 +26,10 @@ class AppState:
     def agent_check(self) -> AgentCheck | None:
         """``SLA_AGENT_AUTHORIZER``, else the extension's decorated one, else None."""
         return self.settings.agent_authorizer or self.extension._agent_check
+
+    def timer_source(self) -> TimerSource | None:
+        """Where badges read tickets' timers: the extension's ``timer_source``, or None."""
+        return self.extension._timer_source
 
     def admin_check(self) -> AdminCheck | None:
         """``SLA_ADMIN_AUTHORIZER``, else the extension's decorated one, else None."""

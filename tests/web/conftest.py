@@ -1,4 +1,4 @@
-"""Web fixtures: ``create_app(config)`` builds a host app with the plugin on it.
+"""Web fixtures: ``create_app(config, admin=, agent=, source=)`` builds a host app with the plugin on it.
 
 Hosts configure the example helpdesk in ``examples/`` (policies, matrix). The
 admin callback is set unless a test says otherwise, since without it the
@@ -16,12 +16,13 @@ from flask.testing import FlaskClient
 from web_helpers import EXAMPLES, AppFactory
 
 from sla_timers.web import SLATimers
+from sla_timers.web.badge_data import TimerSource
 
 
 @pytest.fixture()
 def create_app(tmp_path: Path) -> AppFactory:
     def make(config: dict[str, Any] | None = None, *, admin: bool | None = True,
-             agent: bool | None = True) -> Flask:
+             agent: bool | None = True, source: TimerSource | None = None) -> Flask:
         app = Flask("host", instance_path=str(tmp_path / "instance"))
         app.config.update(
             TESTING=True,
@@ -33,7 +34,9 @@ def create_app(tmp_path: Path) -> AppFactory:
         if agent is not None:
             app.config["SLA_AGENT_AUTHORIZER"] = lambda ticket_id: agent
         app.config.update(config or {})
-        SLATimers(app)
+        sla = SLATimers(app)
+        if source is not None:
+            sla.timer_source(source)
         return app
 
     return make

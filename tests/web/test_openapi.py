@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
-from web_helpers import AppFactory
+from web_helpers import EXAMPLES, AppFactory
 from werkzeug.test import TestResponse
 
+from sla_timers import BusinessCalendar, Policy, TicketEvent, evaluate
+from sla_timers.web.badge_data import TicketTimers
 from sla_timers.web.http import ROUTES
 
 PREFIX = "/sla"
@@ -27,6 +30,7 @@ VALID: dict[str, tuple[str, str, dict[str, Any] | None]] = {
     "calendar_list": ("GET", "/api/calendars", None),
     "calendar_preview": ("GET", "/api/calendars/us-ny-9x5/open-intervals", {"from": "2026-11-25T00:00:00Z"}),
     "openapi": ("GET", "/api/openapi.json", None),
+    "badge_batch": ("GET", "/api/badges", {"ticket": "1"}),
 }
 
 Call = Callable[[AppFactory], TestResponse]
@@ -79,7 +83,18 @@ SPECIFIC: dict[tuple[str, str], Call] = {
         make({"SLA_PRIORITY_MATRIX": None}), "POST", "/api/dry-run/classify", {"ticket": {}}),
     ("calendar_preview", "calendar_not_found"): lambda make: _send(
         make(), "GET", "/api/calendars/nope/open-intervals", None),
+    ("badge_batch", "not_configured"): lambda make: _send(make(), "GET", "/api/badges", {"ticket": "1"}),
 }
+
+
+def _one_ticket(ids: Sequence[str]) -> Mapping[str, TicketTimers]:
+    """Ticket "1", opened five minutes ago on the standard policy at high priority."""
+    now = datetime.now(UTC)
+    policy = Policy.from_toml((EXAMPLES / "policies" / "standard.toml").read_text())
+    calendar = BusinessCalendar.load("us-ny-9x5")
+    states = evaluate(policy, [TicketEvent("created", now - timedelta(minutes=5), id="1/1", priority="high",
+                                           status="new")], now=now, calendar=calendar)
+    return {"1": TicketTimers(states, calendar, "us-ny-9x5", policy=policy)} if "1" in ids else {}
 
 
 def _documented(app: Flask) -> dict[str, Any]:
@@ -122,10 +137,10 @@ def test_every_documented_error_is_reachable(create_app: AppFactory, endpoint: s
 
 
 @pytest.mark.parametrize("endpoint", sorted(VALID))
-def test_successful_answers_fit_their_documented_schema(app: Flask, endpoint: str) -> None:
+def test_successful_answers_fit_their_documented_schema(create_app: AppFactory, endpoint: str) -> None:
     route = next(r for r in ROUTES if r.endpoint == endpoint)
     method, path, payload = VALID[endpoint]
-    answer = _send(app, method, path, payload)
+    answer = _send(create_app(source=_one_ticket), method, path, payload)
     assert answer.status_code == route.status
     route.response.check(answer.get_json(), "")  # raises naming the first field that does not fit
 
