@@ -13,9 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, make_url, text
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, create_engine, func, make_url, select, text
 
 from sla_timers.store import migrate
+from sla_timers.store.store import Store
 
 SERVERS = {"postgresql": "SLA_TEST_DATABASE_URL", "mysql": "SLA_TEST_MYSQL_URL"}
 
@@ -57,6 +60,47 @@ def mysql_url() -> Iterator[str]:
     yield from _server_database("mysql")
 
 
+def _migrated(backend: str) -> Iterator[str]:
+    for url in _server_database(backend):
+        migrate.upgrade(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgresql_store_url() -> Iterator[str]:
+    """A PostgreSQL database at head for this session; tests empty its tables."""
+    yield from _migrated("postgresql")
+
+
+@pytest.fixture(scope="session")
+def mysql_store_url() -> Iterator[str]:
+    """A MariaDB/MySQL database at head for this session; tests empty its tables."""
+    yield from _migrated("mysql")
+
+
+def _empty(engine: Engine) -> None:
+    from sla_timers.store.models import Base
+
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture(params=BACKENDS)
+def store_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An engine on a database at head with empty tables, on each backend."""
+    from sla_timers.store.engine import make_engine
+
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'sla.db'}")
+        migrate.upgrade(engine)
+    else:
+        engine = make_engine(request.getfixturevalue(f"{request.param}_store_url"))
+        _empty(engine)
+    yield engine
+    engine.dispose()
+
+
 def _clean(url: str) -> None:
     """Leave the server database empty for the next test."""
     engine = create_engine(url)
@@ -90,3 +134,64 @@ def engine(db_url: str) -> Iterator[Engine]:
     engine = make_engine(db_url)
     yield engine
     engine.dispose()
+
+
+POLICY = """
+name = "basic"
+version = 1
+effective_from = "2026-01-01"
+calendar = "us-ny-9x5"
+[metrics.first_response]
+[metrics.resolution]
+pauses = true
+[targets.urgent]
+first_response = "30m"
+resolution = "4h"
+[targets.high]
+first_response = "1h"
+resolution = "8h"
+[targets.normal]
+first_response = "4h"
+resolution = "16h"
+"""
+
+MATRIX = """
+priorities = ["urgent", "high", "normal"]
+default_priority = "normal"
+default_policy = "basic"
+default_calendar = "us-ny-9x5"
+[[rules]]
+name = "VIP"
+when = { "requester.vip" = true }
+then = { priority = "high" }
+"""
+
+LADDERS = """
+[[ladders.basic.first_response]]
+id = "breach"
+at = 1.0
+notify = [{ group = "desk" }]
+[[ladders.basic.resolution]]
+id = "half"
+at = 0.5
+notify = [{ group = "desk" }]
+[[ladders.basic.resolution]]
+id = "breach"
+at = 1.0
+raise_priority = 1
+notify = [{ role = "manager" }]
+hold_to_business_hours = true
+"""
+
+SETUP_AT = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def store(store_engine: Engine) -> Iterator[Store]:
+    """A store on each backend, at head, with the ``basic`` policy, a matrix and ladders."""
+    s = Store(store_engine)
+    s.put_policy(POLICY, now=SETUP_AT)
+    s.put_matrix(MATRIX, effective_from=SETUP_AT, now=SETUP_AT)
+    s.put_ladders(LADDERS, effective_from=SETUP_AT, now=SETUP_AT)
+    yield s
+

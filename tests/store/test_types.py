@@ -9,12 +9,11 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import StatementError
 
 from sla_timers.errors import NaiveDatetimeError
-from sla_timers.store import migrate
 from sla_timers.store.models import AuditRow
 
 
-def test_instant_round_trip_is_aware_utc_to_the_microsecond(engine: Engine) -> None:
-    migrate.upgrade(engine)
+def test_instant_round_trip_is_aware_utc_to_the_microsecond(store_engine: Engine) -> None:
+    engine = store_engine
     # 09:00:00.123456 at -05:00 is 14:00:00.123456 UTC.
     written = datetime(2026, 11, 23, 9, 0, 0, 123456, tzinfo=timezone(timedelta(hours=-5)))
     with engine.begin() as connection:
@@ -26,8 +25,8 @@ def test_instant_round_trip_is_aware_utc_to_the_microsecond(engine: Engine) -> N
     assert read.utcoffset() == timedelta(0)
 
 
-def test_naive_instant_is_refused(engine: Engine) -> None:
-    migrate.upgrade(engine)
+def test_naive_instant_is_refused(store_engine: Engine) -> None:
+    engine = store_engine
     with pytest.raises(StatementError) as caught, engine.begin() as connection:
         connection.execute(insert(AuditRow).values(at=datetime(2026, 11, 23, 9), object_type="calendar",
                                                    object_name="x", action="create"))
