@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, Engine, bindparam, column, func, select, update, values
+from sqlalchemy import BigInteger, Connection, DateTime, Engine, bindparam, cast, column, func, select, update, values
 
 from ..clock import BusinessCalendar
 from .models import TicketRow, TimerRow
@@ -83,13 +83,14 @@ def _write(connection: Connection, changes: list[dict[str, Any]]) -> None:
     """One UPDATE ... FROM (VALUES ...) where the database has it, else an executemany by key."""
     if not changes:
         return
-    if connection.dialect.name in ("postgresql", "sqlite"):
+    if connection.dialect.name == "postgresql":
         for start in range(0, len(changes), 5000):
             part = changes[start:start + 5000]
             data = values(column("id", BigInteger), *(column(f, UTCDateTime()) for f in _MOVED), name="moved").data(
                 [(c["id"], *(c[f] for f in _MOVED)) for c in part])
             connection.execute(update(TimerRow).where(TimerRow.id == data.c.id)
-                               .values({f: data.c[f] for f in _MOVED}))
+                               # An all-NULL VALUES column reads as text: say what it is.
+                               .values({f: cast(data.c[f], DateTime(timezone=True)) for f in _MOVED}))
         return
     connection.execute(update(TimerRow).where(TimerRow.id == bindparam("b_id"))
                        .values({f: bindparam(f"b_{f}") for f in _MOVED}),
