@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from sla_timers import TicketEvent
-from sla_timers.store.errors import ConfigError
+from sla_timers.store.errors import ConfigChangeError
 from sla_timers.store.models import AuditRow
 from sla_timers.store.store import Store
 from store_helpers import counts
@@ -76,7 +76,7 @@ def test_calendar_change_leaves_finished_cycles_and_paused_timers_alone(store: S
 
 def test_calendar_change_in_the_past_is_refused(store: Store) -> None:
     before = counts(store.engine)
-    with pytest.raises(ConfigError) as caught:
+    with pytest.raises(ConfigChangeError) as caught:
         store.put_calendar(HOLIDAY_TUESDAY, effective_from=MON_9, now=MON_9 + timedelta(hours=1))
     assert caught.value.field == "effective_from"
     assert counts(store.engine) == before
@@ -101,7 +101,7 @@ def test_policy_version_applies_to_tickets_created_after_it(store: Store) -> Non
 
 
 def test_a_stored_version_never_changes(store: Store) -> None:
-    with pytest.raises(ConfigError, match="version 1"):
+    with pytest.raises(ConfigChangeError, match="version 1"):
         store.put_policy(store_policy_text().replace('resolution = "16h"', 'resolution = "9h"'), now=MON_9)
 
 
