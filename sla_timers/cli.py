@@ -39,6 +39,7 @@ import re
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -256,6 +257,25 @@ def show(name_or_path: str, year: int | None) -> None:
             click.echo(f"{title} in {year}:")
             for dw in this_year:
                 click.echo(f"  {dw.day.isoformat()} {dw.day:%a}  {dw.window}")
+
+
+@sla.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535), help="port to listen on")
+@click.option("--database", default=None, metavar="PATH",
+              help="SQLite file of the demo (default: a new one in a temporary folder)")
+def demo(host: str, port: int, database: str | None) -> None:
+    """Start the demo helpdesk with the plugin embedded (SQLite, seeded tickets)."""
+    import tempfile
+
+    from werkzeug.serving import run_simple
+
+    from .web.demo import create_app
+
+    path = database or str(Path(tempfile.mkdtemp(prefix="sla-demo-")) / "demo.db")
+    app = create_app(path)
+    click.echo(f"Demo helpdesk on {path}: http://{host}:{port}/  (Ctrl-C stops it)")
+    run_simple(host, port, app, threaded=True)
 
 
 # --- input ---------------------------------------------------------------------------

@@ -30,6 +30,7 @@ _BADGE_TIMER = Object({
     "breached_at": Prop(Nullable(_INSTANT), True), "stopped_at": Prop(Nullable(_INSTANT), True),
     "stop_reason": Prop(Nullable(Str()), True), "paused_since": Prop(Nullable(_INSTANT), True),
     "warning_level": Prop(JSONValue(), True), "next_warning_at": Prop(Nullable(_INSTANT), True),
+    "remaining_at_from": Prop(JSONValue(), True),
 }, name="BadgeTimer")
 
 _QUERY = Object({"ticket": Prop(Array(_ID, min_items=1, max_items=MAX_TICKETS, unique=True,
@@ -37,7 +38,7 @@ _QUERY = Object({"ticket": Prop(Array(_ID, min_items=1, max_items=MAX_TICKETS, u
 
 _RESPONSE = Object({
     "calendars": Prop(Object(extra=Object({
-        "timezone": Prop(Str(), True),
+        "timezone": Prop(Str(), True), "from": Prop(_INSTANT, True),
         "intervals": Prop(Array(Array(_INSTANT, min_items=2, max_items=2), max_items=100_000), True),
     })), True),
     "tickets": Prop(Object(extra=Object({

@@ -1,9 +1,11 @@
 """What a badge needs, as JSON: each timer's state and its calendar's open intervals.
 
 The representation does not depend on the instant it is built at (only on the
-timers and the day): a running timer is sent as its ``due_at`` and the open
-intervals, and the badge script works out "25m left" or "overdue 12m" itself,
-as business time between now and ``due_at``. So a badge counts down live in
+timers and the day): a running timer is sent as its ``due_at``, the business
+time from the start of the intervals (``from``, the start of the UTC day) to
+``due_at`` (``remaining_at_from``, negative when it was overdue already), and
+the open intervals; the badge script works out "25m left" or "overdue 12m"
+itself, as ``remaining_at_from`` less the business time from ``from`` to now. So a badge counts down live in
 open hours, stands still at night, and an unchanged ticket gives the same
 answer (and ``ETag``) on every poll of the day.
 """
@@ -81,9 +83,17 @@ def badges(found: Mapping[str, TicketTimers], now: datetime) -> dict[str, Any]:
         reach[item.calendar_name] = end
         timers.sort(key=lambda t: (t["due_at"] is None, t["due_at"] or "", t["metric"]))
         tickets[ticket_id] = {"calendar": item.calendar_name, "status": item.status, "timers": timers}
+    for ticket in tickets.values():
+        calendar = calendars[ticket["calendar"]]
+        for timer in ticket["timers"]:
+            due = timer.pop("_due")
+            # Business time from the start of the intervals to due (negative once overdue
+            # then), so the script counts an overdue timer from before the intervals too.
+            timer["remaining_at_from"] = (calendar.elapsed(day, due).total_seconds()
+                                          if due is not None and timer["remaining_seconds"] is None else None)
     return {
         "calendars": {
-            name: {"timezone": calendar.zone.key,
+            name: {"timezone": calendar.zone.key, "from": iso(day),
                    "intervals": [[iso(a), iso(b)] for a, b in calendar.open_intervals(day, reach[name])]}
             for name, calendar in calendars.items()
         },
@@ -109,6 +119,7 @@ def _timer(metric: str, state: TimerState, item: TicketTimers) -> dict[str, Any]
         "paused_since": iso(state.paused_since),
         "warning_level": state.warning_level,
         "next_warning_at": iso(state.next_warning_at),
+        "_due": state.due_at if settings is None or settings.time != "calendar" else None,
     }
 
 

@@ -49,7 +49,11 @@ var intervals = INTERVALS.map(function (p) { return [Date.parse(p[0]), Date.pars
 calls.forEach(function (c) {
   var f = c[0], a = c[1];
   if (f === "business") { out.push(window.slaBadges.business(intervals, Date.parse(a[0]), Date.parse(a[1])) / 1000); }
-  else { var d = window.slaBadges.describe(a[0], {intervals: intervals}, Date.parse(a[1])); out.push([d.state, d.text]); }
+  else {
+    var calendar = {intervals: intervals};
+    if (a[2]) { calendar.from = Date.parse(a[2]); }
+    var d = window.slaBadges.describe(a[0], calendar, Date.parse(a[1])); out.push([d.state, d.text]);
+  }
 });
 process.stdout.write(JSON.stringify(out));
 """.replace("CALLS", json.dumps(calls)).replace("INTERVALS", json.dumps(INTERVALS))
@@ -90,6 +94,23 @@ def test_a_running_badge_counts_in_open_hours_and_stands_still_at_night() -> Non
         ["running", "Resolution: 30m left"],
         ["breached", "Resolution: overdue 12m"],
         ["running", "Resolution: <1m left"],
+    ]
+
+
+def test_a_badge_counts_from_the_start_of_its_intervals() -> None:
+    # The server says: 7h overdue at Tue 00:00Z (the intervals' start). Tue 14:30Z is 30m
+    # into Tuesday's open hours, so 7h30m overdue; at Tue 03:00Z (night) still 7h.
+    overdue = _timer(due_at="2026-11-23T15:00:00Z", status="breached", remaining_at_from=-7 * 3600)
+    # Due Tue 15:00Z, 1h of business time after the start: at 14:30Z, 30m left.
+    ahead = _timer(remaining_at_from=3600)
+    assert _run([
+        ("describe", [overdue, "2026-11-24T14:30:00Z", "2026-11-24T00:00:00Z"]),
+        ("describe", [overdue, "2026-11-24T03:00:00Z", "2026-11-24T00:00:00Z"]),
+        ("describe", [ahead, "2026-11-24T14:30:00Z", "2026-11-24T00:00:00Z"]),
+    ]) == [
+        ["breached", "Resolution: overdue 7h 30m"],
+        ["breached", "Resolution: overdue 7h"],
+        ["running", "Resolution: 30m left"],
     ]
 
 

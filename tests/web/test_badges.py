@@ -49,15 +49,31 @@ def test_badge_data_of_a_running_and_a_paused_ticket() -> None:
     assert timers["first_response"]["status"] == "breached"
     assert timers["resolution"]["due_at"] == "2026-11-23T22:00:00Z"
     assert timers["resolution"]["remaining_seconds"] is None  # counted by the script from due_at
+    # Business time from Mon 00:00Z (the intervals' start) to each due: Mon 14:00Z opens,
+    # so 1h to 15:00Z and 8h to 22:00Z.
+    assert timers["first_response"]["remaining_at_from"] == 3600
+    assert timers["resolution"]["remaining_at_from"] == 8 * 3600
+    assert data["calendars"]["us-ny-9x5"]["from"] == "2026-11-23T00:00:00Z"
     assert timers["resolution"]["clock"] == "business"
     assert timers["resolution"]["label"] == "Resolution"
     resolution = {t["metric"]: t for t in data["tickets"]["2"]["timers"]}["resolution"]
     # Paused at 10:00 after 1h of the 8h: 7h left, frozen, so sent as seconds.
     assert (resolution["status"], resolution["remaining_seconds"]) == ("paused", 7 * 3600)
+    assert resolution["remaining_at_from"] is None  # frozen: remaining_seconds says it all
     assert resolution["paused_since"] == "2026-11-23T15:00:00Z"
     assert data["tickets"]["2"]["status"] == "pending"
     # Intervals from Mon 00:00Z: Mon 09:00-17:00 EST is 14:00-22:00Z, first of the list.
     assert data["calendars"]["us-ny-9x5"]["intervals"][0] == ["2026-11-23T14:00:00Z", "2026-11-23T22:00:00Z"]
+
+
+def test_an_old_breach_is_counted_from_before_the_intervals() -> None:
+    # Opened Mon 09:00 EST, first response due 10:00 EST (Mon 15:00Z), seen Thu 10:00 EST.
+    # The intervals start Thu 00:00Z; from Mon 15:00Z to then: Mon 15:00-22:00Z (7h),
+    # Tue and Wed 8h each = 23h overdue at the start, so -23h.
+    now = MON_0900 + timedelta(days=3, hours=1)
+    data = badges({"1": _ticket([_opened(MON_0900, "1")], now)}, now)
+    first = {t["metric"]: t for t in data["tickets"]["1"]["timers"]}["first_response"]
+    assert first["remaining_at_from"] == -23 * 3600
 
 
 def test_badge_data_does_not_change_within_a_day() -> None:

@@ -62,6 +62,10 @@
     var due = ms(t.due_at);
     if (due === null) { return null; }
     if (t.clock === "wall" || !calendar) { return (due - now) / 1000; }
+    if (t.remaining_at_from !== null && t.remaining_at_from !== undefined && calendar.from !== undefined) {
+      // Counted from the start of the intervals, so time overdue before them is kept.
+      return t.remaining_at_from - business(calendar.intervals, calendar.from, now) / 1000;
+    }
     return business(calendar.intervals, now, due) / 1000;
   }
 
@@ -95,7 +99,9 @@
     var best = null, bestLeft = Infinity, last = null;
     ticket.timers.forEach(function (t) {
       if (t.stopped_at) {
-        if (!last || ms(t.stopped_at) >= ms(last.stopped_at)) { last = t; }
+        var at = ms(t.stopped_at), lastAt = last ? ms(last.stopped_at) : -Infinity;
+        // The last to stop; at a tie (a solve stops several), resolution says most.
+        if (at > lastAt || (at === lastAt && t.metric === "resolution")) { last = t; }
         return;
       }
       var left = remaining(t, calendar, now);
@@ -180,7 +186,8 @@
     Object.keys(data.calendars).forEach(function (name) {
       var intervals = data.calendars[name].intervals.map(function (pair) { return [ms(pair[0]), ms(pair[1])]; });
       var last = intervals.length ? intervals[intervals.length - 1][1] : Date.now() + 86400000;
-      calendars[name] = { timezone: data.calendars[name].timezone, intervals: intervals, until: last };
+      calendars[name] = { timezone: data.calendars[name].timezone, from: ms(data.calendars[name].from),
+                          intervals: intervals, until: last };
     });
     Object.keys(data.tickets).forEach(function (id) { tickets[id] = data.tickets[id]; });
   }

@@ -1,0 +1,113 @@
+"""The demo helpdesk: seeded pages, the actions that move timers, and its
+configuration kept equal to ``examples/``."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from web_helpers import EXAMPLES
+
+from sla_timers.cli import main
+from sla_timers.web.demo import create_app
+
+DEMO_CONFIG = Path(__file__).resolve().parents[2] / "sla_timers" / "web" / "demo" / "config"
+
+
+@pytest.fixture()
+def demo(tmp_path: Path) -> Flask:
+    return create_app(tmp_path / "demo.db")
+
+
+def _token(client: FlaskClient, ticket: int) -> str:
+    page = client.get(f"/tickets/{ticket}").get_data(as_text=True)
+    found = re.search(r'name="token" value="([0-9a-f]+)"', page)
+    assert found is not None
+    return found.group(1)
+
+
+def _timers(client: FlaskClient, ticket: int) -> dict[str, dict[str, object]]:
+    body = client.get(f"/sla/api/badges?ticket={ticket}").get_json()
+    return {t["metric"]: t for t in body["tickets"][str(ticket)]["timers"]}
+
+
+def test_the_list_shows_every_seeded_ticket_with_a_badge(demo: Flask) -> None:
+    page = demo.test_client().get("/").get_data(as_text=True)
+    assert "Printer jams on every page" in page and "Booking system rejects orders" in page
+    assert page.count('data-sla-badge="') == 6
+    assert "data-sla-script" in page
+
+
+def test_the_ceos_printer_is_urgent_on_the_executive_policy(demo: Flask) -> None:
+    page = demo.test_client().get("/tickets/1").get_data(as_text=True)
+    assert "priority <strong>urgent</strong> on policy executive" in page
+
+
+def test_actions_move_the_timers(demo: Flask) -> None:
+    client = demo.test_client()
+    token = _token(client, 1)
+    assert _timers(client, 1)["first_response"]["stopped_at"] is None
+    assert client.post("/tickets/1/agent_reply", data={"token": token, "body": "On it"}).status_code == 302
+    assert _timers(client, 1)["first_response"]["status"] == "met"
+    client.post("/tickets/1/pending", data={"token": token})
+    assert _timers(client, 1)["resolution"]["status"] == "paused"
+    client.post("/tickets/1/reopen", data={"token": token})
+    assert _timers(client, 1)["resolution"]["paused_since"] is None
+    client.post("/tickets/1/solved", data={"token": token})
+    assert _timers(client, 1)["resolution"]["stopped_at"] is not None
+    assert "On it" in client.get("/tickets/1").get_data(as_text=True)
+
+
+def test_a_customer_reply_after_an_answer_opens_next_response(demo: Flask) -> None:
+    client = demo.test_client()
+    token = _token(client, 1)
+    client.post("/tickets/1/agent_reply", data={"token": token})
+    client.post("/tickets/1/customer_reply", data={"token": token, "body": "Still jammed"})
+    next_response = _timers(client, 1)["next_response"]
+    assert next_response["stopped_at"] is None and next_response["due_at"] is not None
+
+
+def test_forms_need_the_token(demo: Flask) -> None:
+    client = demo.test_client()
+    _token(client, 1)
+    assert client.post("/tickets/1/solved", data={"token": "forged"}).status_code == 400
+    assert client.post("/tickets/1/solved").status_code == 400
+    assert _timers(client, 1)["resolution"]["stopped_at"] is None  # nothing happened
+    token = _token(client, 1)
+    assert client.post("/tickets/1/delete", data={"token": token}).status_code == 404
+    assert client.post("/tickets/999/solved", data={"token": token}).status_code == 404
+
+
+def test_ticket_text_is_shown_as_text(demo: Flask) -> None:
+    client = demo.test_client()
+    token = _token(client, 1)
+    hostile = "</script><img src=x onerror=alert(1)>"
+    answer = client.post("/tickets", data={"token": token, "subject": hostile, "requester": hostile})
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "<img" not in page
+    assert "&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_the_demo_config_is_the_examples(demo: Flask) -> None:
+    pairs = [(DEMO_CONFIG / "priority_matrix.toml", EXAMPLES / "priority_matrix.toml")]
+    pairs += [(DEMO_CONFIG / "policies" / p.name, p) for p in sorted((EXAMPLES / "policies").glob("*.toml"))]
+    assert sorted(p.name for p in (DEMO_CONFIG / "policies").glob("*.toml")) == \
+        sorted(p.name for p in (EXAMPLES / "policies").glob("*.toml"))
+    for copy, original in pairs:
+        assert copy.read_text() == original.read_text(), f"{copy} differs from {original}"
+
+
+def test_sla_timers_demo_is_a_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--help"]) == 0
+    assert "demo helpdesk" in capsys.readouterr().out
+
+
+def test_the_readme_shows_the_screenshots() -> None:
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    for name in ("ticket-list.png", "ticket-page.png"):
+        assert f"(docs/{name})" in readme
+        assert (root / "docs" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
