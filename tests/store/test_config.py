@@ -129,6 +129,6 @@ def test_new_inputs_reclassify_and_the_change_enters_the_log(store: Store) -> No
 
 
 def store_policy_text() -> str:
-    from conftest import POLICY
+    from store_helpers import POLICY
 
     return POLICY
