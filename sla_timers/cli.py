@@ -392,3 +392,7 @@ sla.add_command(_db_group)
 from .report_command import report as _report_command
 
 sla.add_command(_report_command)
+
+from .worker_commands import worker as _worker_command
+
+sla.add_command(_worker_command)
