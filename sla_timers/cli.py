@@ -7,6 +7,7 @@
     sla-timers calendars
     sla-timers calendar show us-ny-9x5 --year 2026
     sla-timers db upgrade --url sqlite:///sla.db      (or SLA_DATABASE_URL; see db_commands)
+    sla-timers report --input timers.jsonl --from 2026-10-01 --to 2026-11-01 --group-by priority
 
 The same click commands run as ``flask sla ...`` in a host app that registers
 :class:`sla_timers.web.SLATimers` (the group :data:`sla` is added to ``app.cli``
@@ -384,6 +385,14 @@ def _holiday_source(spec: CalendarSpec) -> str:
 # Attach each with ``sla.add_command(group)`` here. Such a module imports its
 # database or web libraries inside the command functions, so that ``sla-timers due``
 # starts without loading them.
-from .db_commands import db as _db_group  # noqa: E402  (needs the classes above)
+from .db_commands import db as _db_group
 
 sla.add_command(_db_group)
+
+from .report_command import report as _report_command
+
+sla.add_command(_report_command)
+
+from .worker_commands import worker as _worker_command
+
+sla.add_command(_worker_command)

@@ -102,3 +102,9 @@ class ArgumentTypeError(SLAError, TypeError):
     """An argument of the wrong type reached the API (``classify(None)``, ``now="2026-..."``)."""
 
     code = "invalid_argument"
+
+
+class ReportError(SLAError, ValueError):
+    """A report's arguments or a report definition (service levels, a contract) are invalid."""
+
+    code = "invalid_report"

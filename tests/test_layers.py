@@ -9,7 +9,8 @@ import sys
 import pytest
 
 
-@pytest.mark.parametrize("package", ["sla_timers", "sla_timers.clock", "sla_timers.timers", "sla_timers.rules"])
+@pytest.mark.parametrize("package", ["sla_timers", "sla_timers.clock", "sla_timers.timers", "sla_timers.rules",
+                                     "sla_timers.reports"])
 def test_pure_packages_import_neither_sqlalchemy_nor_flask(package: str) -> None:
     # A fresh interpreter: in this one the test run may already have imported both.
     code = (
