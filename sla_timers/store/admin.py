@@ -14,7 +14,7 @@ from ..clock import BusinessCalendar
 from ..rules import EscalationLadders, PriorityMatrix
 from ..timers import Policy
 from .config import EPOCH, as_data, same_data
-from .errors import ConfigError, UnknownPolicyError
+from .errors import ConfigChangeError, UnknownPolicyError
 from .models import AuditRow, CalendarRow, LadderRow, MatrixRow, PolicyRow, TicketRow, TimerRow
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ def put_policy(store: Store, definition: Mapping[str, Any] | str, *, actor: str 
     Storing the same version again with the same definition changes nothing.
 
     :raises PolicyError: for an invalid definition, naming the field.
-    :raises ConfigError: for a stored version given with another definition.
+    :raises ConfigChangeError: for a stored version given with another definition.
     """
     data = as_data(definition)
     policy = Policy.from_dict(data)
@@ -52,7 +52,7 @@ def put_policy(store: Store, definition: Mapping[str, Any] | str, *, actor: str 
         if row is not None:
             if same_data(row.definition, data):
                 return policy
-            raise ConfigError(f"policy {policy.name!r} version {policy.version} is stored with another definition; "
+            raise ConfigChangeError(f"policy {policy.name!r} version {policy.version} is stored with another definition; "
                               "a version never changes: store it as a new version", field="version")
         previous = _latest(connection, PolicyRow, policy.name)
         connection.execute(insert(PolicyRow).values(

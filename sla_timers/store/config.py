@@ -21,7 +21,7 @@ from ..clock import BusinessCalendar
 from ..errors import CalendarNotFound, SLAError
 from ..rules import EscalationLadders, PriorityMatrix
 from ..timers import Policy, PolicySet
-from .errors import ConfigError
+from .errors import ConfigChangeError
 from .models import AuditRow, CalendarRow, LadderRow, MatrixRow, PolicyRow
 
 #: ``effective_from`` stored for a policy that applies since always.
@@ -33,15 +33,15 @@ VERSION_MARK = "@"
 def as_data(definition: Mapping[str, Any] | str) -> dict[str, Any]:
     """A definition as JSON-able data: TOML text parsed, dates and times as ISO text.
 
-    :raises ConfigError: for TOML that does not parse or a definition that is not a table.
+    :raises ConfigChangeError: for TOML that does not parse or a definition that is not a table.
     """
     if isinstance(definition, str):
         try:
             definition = tomllib.loads(definition)
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"definition: not valid TOML ({exc})", field="definition") from None
+            raise ConfigChangeError(f"definition: not valid TOML ({exc})", field="definition") from None
     if not isinstance(definition, Mapping):
-        raise ConfigError(f"definition: must be a table, got {type(definition).__name__}", field="definition")
+        raise ConfigChangeError(f"definition: must be a table, got {type(definition).__name__}", field="definition")
     data = _plain(definition)
     assert isinstance(data, dict)
     return data
@@ -192,5 +192,5 @@ def load_config(connection: Connection, stamp: int) -> Config:
     return Config(stamp, policy_set, active, tuple(matrices), tuple(ladders), versions)
 
 
-__all__ = ["Config", "CalendarVersions", "ConfigError", "EPOCH", "SLAError", "as_data", "load_config",
+__all__ = ["Config", "CalendarVersions", "ConfigChangeError", "EPOCH", "SLAError", "as_data", "load_config",
            "same_data", "stamp_of"]

@@ -17,10 +17,10 @@ class EventInFutureError(SLAError, ValueError):
     code = "event_in_future"
 
 
-class ConfigError(SLAError, ValueError):
+class ConfigChangeError(SLAError, ValueError):
     """A configuration change is refused (an existing version changed, a calendar dated in the past, ...)."""
 
-    code = "invalid_config"
+    code = "config_change_refused"
 
 
 class UnknownPolicyError(SLAError, LookupError):

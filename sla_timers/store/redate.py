@@ -16,11 +16,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, Engine, bindparam, column, func, select, update, values
+from sqlalchemy import Connection, Engine, bindparam, func, select, text, update
 
 from ..clock import BusinessCalendar
 from .models import TicketRow, TimerRow
-from .types import UTCDateTime
 
 _US = timedelta(microseconds=1)
 _MOVED = ("due_at", "next_warning_at", "next_check_at")
@@ -80,17 +79,23 @@ def redate(engine: Engine, name: str, old: BusinessCalendar, new: BusinessCalend
 
 
 def _write(connection: Connection, changes: list[dict[str, Any]]) -> None:
-    """One UPDATE ... FROM (VALUES ...) where the database has it, else an executemany by key."""
+    """On PostgreSQL one ``UPDATE ... FROM unnest(arrays)`` (one statement, four array
+    parameters, compiled once); elsewhere an executemany by primary key."""
     if not changes:
         return
-    if connection.dialect.name in ("postgresql", "sqlite"):
-        for start in range(0, len(changes), 5000):
-            part = changes[start:start + 5000]
-            data = values(column("id", BigInteger), *(column(f, UTCDateTime()) for f in _MOVED), name="moved").data(
-                [(c["id"], *(c[f] for f in _MOVED)) for c in part])
-            connection.execute(update(TimerRow).where(TimerRow.id == data.c.id)
-                               .values({f: data.c[f] for f in _MOVED}))
+    if connection.dialect.name == "postgresql":
+        connection.execute(_UNNEST, {"ids": [c["id"] for c in changes],
+                                     **{f: [c[f] for c in changes] for f in _MOVED}})
         return
     connection.execute(update(TimerRow).where(TimerRow.id == bindparam("b_id"))
                        .values({f: bindparam(f"b_{f}") for f in _MOVED}),
                        [{"b_id": c["id"], **{f"b_{f}": c[f] for f in _MOVED}} for c in changes])
+
+
+_UNNEST = text(
+    "UPDATE sla_timers SET due_at = moved.due_at, next_warning_at = moved.next_warning_at, "
+    "next_check_at = moved.next_check_at "
+    "FROM unnest(CAST(:ids AS bigint[]), CAST(:due_at AS timestamptz[]), CAST(:next_warning_at AS timestamptz[]), "
+    "CAST(:next_check_at AS timestamptz[])) AS moved(id, due_at, next_warning_at, next_check_at) "
+    "WHERE sla_timers.id = moved.id"
+)

@@ -19,7 +19,7 @@ from ..validation import aware_utc
 from . import migrate
 from .config import Config, load_config, stamp_of
 from .engine import make_engine
-from .errors import ConfigError, EventConflict, EventInFutureError
+from .errors import ConfigChangeError, EventConflict, EventInFutureError
 from .models import EventRow, TicketRow, TimerRow
 from .run import Ticket, TicketRun, Turn, classify
 from .tables import (
@@ -303,7 +303,7 @@ class Store:
         ``effective_from`` say which tickets get it: those created from then on).
 
         :raises PolicyError: for an invalid policy, naming the field.
-        :raises ConfigError: when that version is stored with another definition.
+        :raises ConfigChangeError: when that version is stored with another definition.
         """
         from .admin import put_policy
 
@@ -361,7 +361,7 @@ class Store:
         Returns the version.
 
         :raises CalendarError: for an invalid calendar, naming the field.
-        :raises ConfigError: for an ``effective_from`` before now (time already
+        :raises ConfigChangeError: for an ``effective_from`` before now (time already
             counted is never recounted).
         """
         from .admin import put_calendar_row, validate_calendar
@@ -370,7 +370,7 @@ class Store:
         now = self.now(now)
         start = aware_utc(effective_from, "effective_from") if effective_from is not None else now
         if start < now:
-            raise ConfigError(f"effective_from: {start.isoformat()} is before now ({now.isoformat()}); a calendar "
+            raise ConfigChangeError(f"effective_from: {start.isoformat()} is before now ({now.isoformat()}); a calendar "
                               "change applies from now on, since time already counted is never recounted",
                               field="effective_from")
         data, cal = validate_calendar(definition)

@@ -136,52 +136,8 @@ def engine(db_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-POLICY = """
-name = "basic"
-version = 1
-effective_from = "2026-01-01"
-calendar = "us-ny-9x5"
-[metrics.first_response]
-[metrics.resolution]
-pauses = true
-[targets.urgent]
-first_response = "30m"
-resolution = "4h"
-[targets.high]
-first_response = "1h"
-resolution = "8h"
-[targets.normal]
-first_response = "4h"
-resolution = "16h"
-"""
+from store_helpers import LADDERS, MATRIX, POLICY  # noqa: E402
 
-MATRIX = """
-priorities = ["urgent", "high", "normal"]
-default_priority = "normal"
-default_policy = "basic"
-default_calendar = "us-ny-9x5"
-[[rules]]
-name = "VIP"
-when = { "requester.vip" = true }
-then = { priority = "high" }
-"""
-
-LADDERS = """
-[[ladders.basic.first_response]]
-id = "breach"
-at = 1.0
-notify = [{ group = "desk" }]
-[[ladders.basic.resolution]]
-id = "half"
-at = 0.5
-notify = [{ group = "desk" }]
-[[ladders.basic.resolution]]
-id = "breach"
-at = 1.0
-raise_priority = 1
-notify = [{ role = "manager" }]
-hold_to_business_hours = true
-"""
 
 SETUP_AT = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -12,3 +12,51 @@ def counts(engine: Engine) -> dict[str, int]:
     with engine.connect() as connection:
         return {name: connection.execute(select(func.count()).select_from(table)).scalar_one()
                 for name, table in Base.metadata.tables.items()}
+
+
+POLICY = """
+name = "basic"
+version = 1
+effective_from = "2026-01-01"
+calendar = "us-ny-9x5"
+[metrics.first_response]
+[metrics.resolution]
+pauses = true
+[targets.urgent]
+first_response = "30m"
+resolution = "4h"
+[targets.high]
+first_response = "1h"
+resolution = "8h"
+[targets.normal]
+first_response = "4h"
+resolution = "16h"
+"""
+
+MATRIX = """
+priorities = ["urgent", "high", "normal"]
+default_priority = "normal"
+default_policy = "basic"
+default_calendar = "us-ny-9x5"
+[[rules]]
+name = "VIP"
+when = { "requester.vip" = true }
+then = { priority = "high" }
+"""
+
+LADDERS = """
+[[ladders.basic.first_response]]
+id = "breach"
+at = 1.0
+notify = [{ group = "desk" }]
+[[ladders.basic.resolution]]
+id = "half"
+at = 0.5
+notify = [{ group = "desk" }]
+[[ladders.basic.resolution]]
+id = "breach"
+at = 1.0
+raise_priority = 1
+notify = [{ role = "manager" }]
+hold_to_business_hours = true
+"""
