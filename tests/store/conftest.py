@@ -19,6 +19,7 @@ from sqlalchemy import Engine, create_engine, func, make_url, select, text
 
 from sla_timers.store import migrate
 from sla_timers.store.store import Store
+from store_helpers import LADDERS, MATRIX, POLICY, empty_tables
 
 SERVERS = {"postgresql": "SLA_TEST_DATABASE_URL", "mysql": "SLA_TEST_MYSQL_URL"}
 
@@ -78,14 +79,6 @@ def mysql_store_url() -> Iterator[str]:
     yield from _migrated("mysql")
 
 
-def _empty(engine: Engine) -> None:
-    from sla_timers.store.models import Base
-
-    with engine.begin() as connection:
-        for table in reversed(Base.metadata.sorted_tables):
-            connection.execute(table.delete())
-
-
 @pytest.fixture(params=BACKENDS)
 def store_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """An engine on a database at head with empty tables, on each backend."""
@@ -96,7 +89,7 @@ def store_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Eng
         migrate.upgrade(engine)
     else:
         engine = make_engine(request.getfixturevalue(f"{request.param}_store_url"))
-        _empty(engine)
+        empty_tables(engine)
     yield engine
     engine.dispose()
 
@@ -136,7 +129,6 @@ def engine(db_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-from store_helpers import LADDERS, MATRIX, POLICY  # noqa: E402
 
 
 SETUP_AT = datetime(2026, 1, 1, tzinfo=UTC)

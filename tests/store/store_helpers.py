@@ -60,3 +60,25 @@ raise_priority = 1
 notify = [{ role = "manager" }]
 hold_to_business_hours = true
 """
+
+
+def sweep_in_process(url: str, now_iso: str, batch_size: int) -> int:
+    """Run one sweeper (in a spawned process): sweep until nothing is due; steps fired."""
+    from datetime import datetime
+
+    from sla_timers.store import Store
+
+    store = Store(url)
+    try:
+        return store.sweep(datetime.fromisoformat(now_iso), batch_size=batch_size).steps
+    finally:
+        store.engine.dispose()
+
+
+def empty_tables(engine: Engine) -> None:
+    """Delete every row of the sla_ tables (the shared server databases between tests)."""
+    from sla_timers.store.models import Base
+
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
