@@ -130,6 +130,7 @@
       var shown = open.length ? open : ticket.timers;
       el.textContent = "";
       el.className = "sla-badges";
+      el.setAttribute("data-sla-state", "group");  // its badges carry the states
       if (!shown.length) { paint(el, { state: "none", text: "No SLA", title: "No SLA timer" }); return; }
       shown.forEach(function (t) {
         var part = document.createElement("span");
