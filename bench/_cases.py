@@ -67,19 +67,21 @@ def _z(*args: int) -> datetime:
 def _cases() -> tuple[Case, ...]:
     weekdays = ("mon", "tue", "wed", "thu", "fri")
     ny95 = BenchCalendar.weekly(
-        "NY 9-5 + US 2026-27", "America/New_York",
-        {d: ["09:00-17:00"] for d in weekdays}, us_federal_holidays(2026, 2027),
+        "NY 9-5 + US 2026-27",
+        "America/New_York",
+        {d: ["09:00-17:00"] for d in weekdays},
+        us_federal_holidays(2026, 2027),
     )
-    nights = BenchCalendar.weekly(
-        "NY 22-06 Mon-Fri", "America/New_York", {d: ["22:00-06:00"] for d in weekdays}
-    )
+    nights = BenchCalendar.weekly("NY 22-06 Mon-Fri", "America/New_York", {d: ["22:00-06:00"] for d in weekdays})
     sun_early = BenchCalendar.weekly("NY Sun 01-03", "America/New_York", {"sun": ["01:00-03:00"]})
     sun_gap = BenchCalendar.weekly("NY Sun 02:30-05", "America/New_York", {"sun": ["02:30-05:00"]})
     sat_night = BenchCalendar.weekly("NY Sat 22-06", "America/New_York", {"sat": ["22:00-06:00"]})
     # US federal holidays 2026-27 include Fri 2026-12-25 (and nothing else near it).
     xmas_nights = BenchCalendar.weekly(
-        "NY 22-06 Mon-Fri + US 2026-27", "America/New_York",
-        {d: ["22:00-06:00"] for d in weekdays}, us_federal_holidays(2026, 2027),
+        "NY 22-06 Mon-Fri + US 2026-27",
+        "America/New_York",
+        {d: ["22:00-06:00"] for d in weekdays},
+        us_federal_holidays(2026, 2027),
     )
     c = Case
     return (

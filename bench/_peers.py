@@ -315,25 +315,35 @@ def _build_timegrid(calendar: BenchCalendar) -> Clock:
 #: Every library in the benchmark, ours first.
 ADAPTERS: tuple[Adapter, ...] = (
     Adapter(
-        "sla_timers", "sla_timers", _build_sla_timers,
+        "sla_timers",
+        "sla_timers",
+        _build_sla_timers,
         "`BusinessCalendar.from_dict(...)` with the dates under `holidays.dates`; `cal.add(t, d)`, `cal.elapsed(a, b)`.",
     ),
     Adapter(
-        "businesstimedelta", "businesstimedelta", _build_businesstimedelta,
+        "businesstimedelta",
+        "businesstimedelta",
+        _build_businesstimedelta,
         "`Rules([WorkDayRule(..., tz=pytz zone), HolidayRule(dates as a set)])`; "
         "`t + BusinessTimeDelta(rule, timedelta=d)`, `rule.difference(a, b)`.",
     ),
     Adapter(
-        "pandas CBH", "pandas", _build_pandas,
+        "pandas CBH",
+        "pandas",
+        _build_pandas,
         "one `CustomBusinessHour(n, start, end, weekmask, holidays)` per span, built before timing; "
         "`Timestamp + offset` on aware Timestamps; no elapsed API.",
     ),
     Adapter(
-        "workclock", "workclock", _build_workclock,
+        "workclock",
+        "workclock",
+        _build_workclock,
         "`Schedule([WorkDay(...), Holidays(dates)], time_zone=...)`; `add(t, d)`, `between(a, b)`.",
     ),
     Adapter(
-        "timegrid", "timegrid", _build_timegrid,
+        "timegrid",
+        "timegrid",
+        _build_timegrid,
         "naive local wall time (no zones); `add_work_duration(t, d)` (with `searchUntil` only past its "
         "default five-year search); elapsed on a timeline compiled for 2025-2035 before timing "
         "(`get_working_duration`).",

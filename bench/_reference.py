@@ -106,7 +106,9 @@ def reference_add(calendar: Any, start: datetime, amount: timedelta) -> datetime
     raise ValueError(f"no answer within {SEARCH_LIMIT.days} days of {start.isoformat()}")
 
 
-def open_spans(calendar: Any, lo: datetime, hi: datetime) -> tuple[list[tuple[datetime, datetime]], list[tuple[datetime, datetime]]]:
+def open_spans(
+    calendar: Any, lo: datetime, hi: datetime
+) -> tuple[list[tuple[datetime, datetime]], list[tuple[datetime, datetime]]]:
     """Open and closed real-time spans (UTC) of every window that can touch ``[lo, hi)``.
 
     Returns ``(open, closed)``: weekly windows on dates that are not closed plus
@@ -129,7 +131,9 @@ def open_spans(calendar: Any, lo: datetime, hi: datetime) -> tuple[list[tuple[da
     return opened, closed
 
 
-def _is_open(spans: tuple[Sequence[tuple[datetime, datetime]], Sequence[tuple[datetime, datetime]]], t: datetime) -> bool:
+def _is_open(
+    spans: tuple[Sequence[tuple[datetime, datetime]], Sequence[tuple[datetime, datetime]]], t: datetime
+) -> bool:
     opened, closed = spans
     return any(s <= t < e for s, e in opened) and not any(s <= t < e for s, e in closed)
 

@@ -106,8 +106,13 @@ class QuarterEnd:
 class PeerMatrix:
     """A matrix run by a peer engine: base priority and policy, then every rule in order."""
 
-    def __init__(self, levels: Sequence[str], base_level: Callable[[Mapping[str, Any]], int],
-                 base_policy: Callable[[Mapping[str, Any]], str], steps: Sequence[_Step]) -> None:
+    def __init__(
+        self,
+        levels: Sequence[str],
+        base_level: Callable[[Mapping[str, Any]], int],
+        base_policy: Callable[[Mapping[str, Any]], str],
+        steps: Sequence[_Step],
+    ) -> None:
         self._levels = tuple(levels)
         self._base_level = base_level
         self._base_policy = base_policy
@@ -157,8 +162,10 @@ class Peer:
 
 # -- the parts every peer shares ---------------------------------------------
 
-def _actions(rule: Mapping[str, Any], level: Mapping[str, int], where: str) -> tuple[int | None, int, str | None,
-                                                                                    tuple[str, ...], bool]:
+
+def _actions(
+    rule: Mapping[str, Any], level: Mapping[str, int], where: str
+) -> tuple[int | None, int, str | None, tuple[str, ...], bool]:
     """A rule's ``then`` and ``stop`` as (set level, shift, policy, tags, stop)."""
     then = rule["then"]
     if "calendar" in then:
@@ -181,9 +188,11 @@ def _cells(config: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
         return []
     impact_field = table.get("impact_field", "impact")
     urgency_field = table.get("urgency_field", "urgency")
-    return [(impact_field, urgency_field, impact, urgency, cell)
-            for impact, row in zip(table["impacts"], table["matrix"])
-            for urgency, cell in zip(table["urgencies"], row)]
+    return [
+        (impact_field, urgency_field, impact, urgency, cell)
+        for impact, row in zip(table["impacts"], table["matrix"])
+        for urgency, cell in zip(table["urgencies"], row)
+    ]
 
 
 def _field_ops(value: Any) -> list[tuple[str, Any]]:
@@ -204,6 +213,7 @@ def _glob_shape(pattern: str) -> tuple[str, str] | None:
 
 
 # -- rule-engine ------------------------------------------------------------
+
 
 def _re_literal(value: Any, where: str) -> str:
     if isinstance(value, bool):
@@ -272,8 +282,10 @@ def _re_field(path: str, op: str, arg: Any, where: str) -> str:
 
 def rule_engine_texts(config: Mapping[str, Any]) -> list[str]:
     """Each rule's condition as rule-engine text, in rule order (for reading and debugging)."""
-    return [_re_condition(rule["when"], f"rules[{i}].when") if "when" in rule else "true"
-            for i, rule in enumerate(config.get("rules", []))]
+    return [
+        _re_condition(rule["when"], f"rules[{i}].when") if "when" in rule else "true"
+        for i, rule in enumerate(config.get("rules", []))
+    ]
 
 
 def build_rule_engine(config: Mapping[str, Any], now: datetime, load_calendar: Callable[[str], Any]) -> PeerMatrix:
@@ -287,20 +299,36 @@ def build_rule_engine(config: Mapping[str, Any], now: datetime, load_calendar: C
     quarter_end = QuarterEnd(load_calendar, config["default_calendar"], now)
     context.builtins = Builtins.from_defaults(
         values={"quarter_end": quarter_end},
-        value_types={"quarter_end": DataType.FUNCTION("quarter_end", return_type=DataType.BOOLEAN,
-                                                      argument_types=(DataType.FLOAT, DataType.STRING),
-                                                      minimum_arguments=1)},
-        timezone=context.default_timezone)
+        value_types={
+            "quarter_end": DataType.FUNCTION(
+                "quarter_end",
+                return_type=DataType.BOOLEAN,
+                argument_types=(DataType.FLOAT, DataType.STRING),
+                minimum_arguments=1,
+            )
+        },
+        timezone=context.default_timezone,
+    )
     levels = list(config["priorities"])
     level = {name: i for i, name in enumerate(levels)}
 
-    cells = [((f"{_re_path(fi, 'impact_field')} == {_re_literal(imp, 'impacts')} and "
-               f"{_re_path(fu, 'urgency_field')} == {_re_literal(urg, 'urgencies')}"), level[cell])
-             for fi, fu, imp, urg, cell in _cells(config)]
+    cells = [
+        (
+            (
+                f"{_re_path(fi, 'impact_field')} == {_re_literal(imp, 'impacts')} and "
+                f"{_re_path(fu, 'urgency_field')} == {_re_literal(urg, 'urgencies')}"
+            ),
+            level[cell],
+        )
+        for fi, fu, imp, urg, cell in _cells(config)
+    ]
     base = rule_engine.Chain(cells, default_value=level[config["default_priority"]], context=context)
     line_path = _re_path(config.get("business_line_field", "business_line"), "business_line_field")
-    lines = [(f"{line_path} == {_re_literal(name, 'business_lines')}", spec["policy"])
-             for name, spec in config.get("business_lines", {}).items() if "policy" in spec]
+    lines = [
+        (f"{line_path} == {_re_literal(name, 'business_lines')}", spec["policy"])
+        for name, spec in config.get("business_lines", {}).items()
+        if "policy" in spec
+    ]
     policy = rule_engine.Chain(lines, default_value=config["default_policy"], context=context)
 
     steps: list[_Step] = []
@@ -310,6 +338,7 @@ def build_rule_engine(config: Mapping[str, Any], now: datetime, load_calendar: C
 
 
 # -- JsonLogic ----------------------------------------------------------------
+
 
 def _casefold(data: Any = None, value: Any = None, *_ignored: Any) -> str:
     """JsonLogic operation ``casefold``: the string case-folded; anything else is ``""`` (no glob matches it)."""
@@ -369,8 +398,10 @@ def _jl_field(var: Mapping[str, Any], op: str, arg: Any, where: str) -> Any:
 
 def json_logic_trees(config: Mapping[str, Any]) -> list[Any]:
     """Each rule's condition as a JsonLogic tree, in rule order."""
-    return [_jl_condition(rule["when"], f"rules[{i}].when") if "when" in rule else True
-            for i, rule in enumerate(config.get("rules", []))]
+    return [
+        _jl_condition(rule["when"], f"rules[{i}].when") if "when" in rule else True
+        for i, rule in enumerate(config.get("rules", []))
+    ]
 
 
 def build_json_logic(config: Mapping[str, Any], now: datetime, load_calendar: Callable[[str], Any]) -> PeerMatrix:
@@ -380,8 +411,11 @@ def build_json_logic(config: Mapping[str, Any], now: datetime, load_calendar: Ca
 
     _check_config(config)
     quarter_end = QuarterEnd(load_calendar, config["default_calendar"], now)
-    operations = {**BUILTINS, "casefold": _casefold,
-                  "quarter_end": lambda data=None, count=None, calendar=None, *_: quarter_end(count, calendar)}
+    operations = {
+        **BUILTINS,
+        "casefold": _casefold,
+        "quarter_end": lambda data=None, count=None, calendar=None, *_: quarter_end(count, calendar),
+    }
     levels = list(config["priorities"])
     level = {name: i for i, name in enumerate(levels)}
 

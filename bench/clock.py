@@ -46,8 +46,8 @@ if __package__ in (None, ""):
     # Run as a script (``python bench/clock.py``): make ``bench`` importable.
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._machine import cpu_model, version
 from bench._cases import CASES, GROUPS, Case, us_federal_holidays
+from bench._machine import cpu_model, version
 from bench._peers import ADAPTERS, Adapter, BenchCalendar, Clock, Unsupported, utc
 from bench._reference import reference_add, reference_elapsed
 
@@ -265,7 +265,7 @@ def run_timing(adapters: Sequence[Adapter], settings: Settings, progress: Callab
         for row, hours in zip(rows, ADD_HOURS):
             progress(f"{adapter.name} add {hours} h")
             row.cells[adapter.name] = _time_add(clock, xs, timedelta(hours=hours), settings, row, adapter.name)
-        for row, (_, span) in zip(rows[len(ADD_HOURS):], ELAPSED_SPANS):
+        for row, (_, span) in zip(rows[len(ADD_HOURS) :], ELAPSED_SPANS):
             progress(f"{adapter.name} elapsed {span.days} d")
             ends = [clock.native((t.astimezone(UTC) + span).astimezone(t.tzinfo)) for t in starts]
             row.cells[adapter.name] = _time_elapsed(clock, list(zip(xs, ends)), settings, row, adapter.name)
@@ -289,9 +289,7 @@ def _time_add(clock: Clock, xs: list[Any], amount: timedelta, settings: Settings
     return cell
 
 
-def _time_elapsed(
-    clock: Clock, pairs: list[tuple[Any, Any]], settings: Settings, row: TimingRow, name: str
-) -> Cell:
+def _time_elapsed(clock: Clock, pairs: list[tuple[Any, Any]], settings: Settings, row: TimingRow, name: str) -> Cell:
     try:
         call = clock.elapser()
     except Unsupported as reason:
@@ -394,7 +392,9 @@ def expected_answers(cases: Sequence[Case] = CASES) -> dict[str, datetime | time
     return answers
 
 
-def run_correctness(adapters: Sequence[Adapter], cases: Sequence[Case] = CASES, budget: float = 10.0) -> CorrectnessResult:
+def run_correctness(
+    adapters: Sequence[Adapter], cases: Sequence[Case] = CASES, budget: float = 10.0
+) -> CorrectnessResult:
     """Run every case through every library and compare with the reference."""
     expected = expected_answers(cases)
     outcomes: dict[tuple[str, str], Outcome] = {}
@@ -504,11 +504,16 @@ def timing_table(rows: list[TimingRow], libraries: Sequence[str]) -> list[str]:
         for peer in peers:
             cells += [_fmt_cell(row.cells[peer]), _fmt_ratio(row.cells[ours], row.cells[peer])]
         lines.append("| " + " | ".join(cells) + " |")
-    notes = [f"- {lib}, {row.workload} {row.span}: {_short(msg, 160)}" for row in rows for lib, msg in row.errors.items()]
+    notes = [
+        f"- {lib}, {row.workload} {row.span}: {_short(msg, 160)}" for row in rows for lib, msg in row.errors.items()
+    ]
     if notes:
         lines += ["", "Errors:"] + notes
-    lines += ["", f"Answers on the timed workload compared with those of {ours} (first {CHECKED} starts of each span, "
-              "as many as the budget allowed):"]
+    lines += [
+        "",
+        f"Answers on the timed workload compared with those of {ours} (first {CHECKED} starts of each span, "
+        "as many as the budget allowed):",
+    ]
     for peer in peers:
         same = total = 0
         differing = []
@@ -541,8 +546,11 @@ def correctness_tables(result: CorrectnessResult) -> list[str]:
         cells = []
         for lib in libs:
             outcome = result.outcomes[(case.id, lib)]
-            cells.append({"ok": "ok", "wrong": "**wrong**", "raised": "**raised**", "timeout": "**timeout**"}.get(
-                outcome.status, outcome.detail))
+            cells.append(
+                {"ok": "ok", "wrong": "**wrong**", "raised": "**raised**", "timeout": "**timeout**"}.get(
+                    outcome.status, outcome.detail
+                )
+            )
         lines.append(f"| {case.id} | {case.group} | " + " | ".join(cells) + " |")
     lines += ["", "Disagreements with the reference (query: expected / got):"]
     any_found = False
@@ -575,6 +583,7 @@ def _describe(case: Case) -> str:
 
 def goals(rows: list[TimingRow], result: CorrectnessResult, ours: str) -> list[str]:
     """The clock's speed and correctness goals, each with its figures: reported, never asserted."""
+
     def rate(workload: str, span: str, lib: str) -> Cell:
         row = next(r for r in rows if r.workload == workload and r.span == span)
         return row.cells.get(lib, "not run")
@@ -591,7 +600,12 @@ def goals(rows: list[TimingRow], result: CorrectnessResult, ours: str) -> list[s
             f"- {ours} ≥ 150,000 {workload}/s at every span: {'met' if low >= 150_000 else 'MISSED'} "
             f"(slowest {_fmt_rate(low)}/s at {span})"
         )
-    for workload, span, factor in (("add", "1 h", 1), ("elapsed", "1 day", 1), ("add", "40,000 h", 50), ("elapsed", "5 years", 50)):
+    for workload, span, factor in (
+        ("add", "1 h", 1),
+        ("elapsed", "1 day", 1),
+        ("add", "40,000 h", 50),
+        ("elapsed", "5 years", 50),
+    ):
         a, b = rate(workload, span, ours), rate(workload, span, "workclock")
         want = "as fast as" if factor == 1 else f"{factor}× faster than"
         if isinstance(a, Measurement) and isinstance(b, Measurement):
@@ -602,11 +616,14 @@ def goals(rows: list[TimingRow], result: CorrectnessResult, ours: str) -> list[s
             lines.append(f"- {want} workclock at {workload} {span}: not measured ({a} / {b})")
     if ours in result.libraries:
         agreed, run = result.agreed(ours)
-        lines.append(f"- zero disagreements with the reference: {'met' if agreed == run else 'MISSED'} ({agreed} / {run})")
+        lines.append(
+            f"- zero disagreements with the reference: {'met' if agreed == run else 'MISSED'} ({agreed} / {run})"
+        )
     return lines
 
 
 # --- main ---------------------------------------------------------------------
+
 
 def _pin_one_cpu() -> int | None:
     """Pin this process to one CPU (the last one it may use); return it, or None where unsupported."""
@@ -623,7 +640,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer, shorter repeats (under a minute)")
     parser.add_argument(
-        "--libraries", default=",".join(a.name for a in ADAPTERS),
+        "--libraries",
+        default=",".join(a.name for a in ADAPTERS),
         help="comma-separated subset of: " + ", ".join(a.name for a in ADAPTERS) + " (sla_timers always runs)",
     )
     args = parser.parse_args(argv)
@@ -657,7 +675,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"as concrete dates). {STARTS} seeded start instants over 2026-2027, half inside hours (seed {SEED}); "
         f"elapsed ends are start + span in real time (month 30 days, year 365, five years 1,826). Ops/s per single call in CPU time of this process, best of {settings.repeats} repeats "
         f"after a warm-up over every start, garbage collection off while timing, one process, one thread; ratio = sla_timers / peer. "
-        f"\"(N of {STARTS} starts)\": the cell's time budget ({settings.cap:g} s) allowed only the first N start instants.",
+        f'"(N of {STARTS} starts)": the cell\'s time budget ({settings.cap:g} s) allowed only the first N start instants.',
         "",
         *timing_table(rows, [a.name for a in adapters]),
         "",

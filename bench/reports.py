@@ -59,11 +59,21 @@ LINES = ("hardware", "software", "network", "billing", "hr")
 ORGS = tuple(f"org{i:02d}" for i in range(50))
 GROUPS = tuple(f"tier{i}" for i in range(10))
 LEVELS = ServiceLevels.from_dict({"first_response": {"*": "80/30, 95/120"}, "resolution": {"*": "90/480"}})
-CONTRACTS = [Contract.from_dict({
-    "customer": org, "monthly_fee": "10000.00", "at_risk": "20%",
-    "tiers": [{"measure": "compliance", "metric": "resolution", "below": 95, "credit": "5%"},
-              {"measure": "compliance", "metric": "resolution", "below": 90, "credit": "10%"}],
-    "per_breach": [{"metric": "first_response", "priority": "urgent", "credit": "50.00"}]}) for org in ORGS]
+CONTRACTS = [
+    Contract.from_dict(
+        {
+            "customer": org,
+            "monthly_fee": "10000.00",
+            "at_risk": "20%",
+            "tiers": [
+                {"measure": "compliance", "metric": "resolution", "below": 95, "credit": "5%"},
+                {"measure": "compliance", "metric": "resolution", "below": 90, "credit": "10%"},
+            ],
+            "per_breach": [{"metric": "first_response", "priority": "urgent", "credit": "50.00"}],
+        }
+    )
+    for org in ORGS
+]
 
 
 class StoreRow(NamedTuple):
@@ -101,9 +111,22 @@ def records(n: int, seed: int = 7) -> Iterator[StoreRow]:
         status = "running" if roll > 0.97 else ("met" if elapsed <= target else "breached")
         stopped = None if status == "running" else started + elapsed + timedelta(hours=i % 16)
         wait = timedelta(minutes=i % 240) if i % 5 == 0 else zero
-        yield StoreRow(f"t{i // 4}", metric, status, target, started, stopped, elapsed,
-                       wait if metric != "first_response" else zero, wait, PRIORITIES[i % 3], LINES[i % 5],
-                       "standard", GROUPS[i % 10], ORGS[i % 50])
+        yield StoreRow(
+            f"t{i // 4}",
+            metric,
+            status,
+            target,
+            started,
+            stopped,
+            elapsed,
+            wait if metric != "first_response" else zero,
+            wait,
+            PRIORITIES[i % 3],
+            LINES[i % 5],
+            "standard",
+            GROUPS[i % 10],
+            ORGS[i % 50],
+        )
 
 
 def run_one(name: str, n: int) -> dict[str, Any]:
@@ -113,8 +136,16 @@ def run_one(name: str, n: int) -> dict[str, Any]:
     if name == "generate only":
         rows = sum(1 for _ in records(n))
     elif name == "compliance":
-        rows = len(compliance(records(n), group_by=["priority", "business_line"], period="month",
-                              zone="America/New_York", start=START, end=END + timedelta(days=2)))
+        rows = len(
+            compliance(
+                records(n),
+                group_by=["priority", "business_line"],
+                period="month",
+                zone="America/New_York",
+                start=START,
+                end=END + timedelta(days=2),
+            )
+        )
     elif name == "service levels":
         rows = len(service_levels(records(n), LEVELS, group_by=["organisation"], period="month"))
     elif name == "service credits":
@@ -125,25 +156,46 @@ def run_one(name: str, n: int) -> dict[str, Any]:
         rows = _pandas(n)
     else:
         raise SystemExit(f"unknown report {name!r}")
-    return {"rows": rows, "wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu,
-            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "rows": rows,
+        "wall": time.perf_counter() - wall,
+        "cpu": time.process_time() - cpu,
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def _pandas(n: int) -> int:
     import pandas as pd
 
     frame = pd.DataFrame.from_records(
-        ((r.metric, r.priority, r.business_line, r.status, r.elapsed.total_seconds(),
-          r.stopped_at is not None, r.customer_wait.total_seconds()) for r in records(n)),
-        columns=["metric", "priority", "line", "status", "elapsed", "stopped", "wait"])
+        (
+            (
+                r.metric,
+                r.priority,
+                r.business_line,
+                r.status,
+                r.elapsed.total_seconds(),
+                r.stopped_at is not None,
+                r.customer_wait.total_seconds(),
+            )
+            for r in records(n)
+        ),
+        columns=["metric", "priority", "line", "status", "elapsed", "stopped", "wait"],
+    )
     grouped = frame.groupby(["metric", "priority", "line"])
     met = grouped["status"].apply(lambda s: (s == "met").sum())
     breached = grouped["status"].apply(lambda s: (s == "breached").sum())
     stopped = frame[frame["stopped"]].groupby(["metric", "priority", "line"])["elapsed"]
-    result = pd.DataFrame({"met": met, "breached": breached, "pct": 100 * met / (met + breached),
-                           "median": stopped.quantile(0.5, interpolation="higher"),
-                           "p90": stopped.quantile(0.9, interpolation="higher"),
-                           "wait": grouped["wait"].sum()})
+    result = pd.DataFrame(
+        {
+            "met": met,
+            "breached": breached,
+            "pct": 100 * met / (met + breached),
+            "median": stopped.quantile(0.5, interpolation="higher"),
+            "p90": stopped.quantile(0.9, interpolation="higher"),
+            "wait": grouped["wait"].sum(),
+        }
+    )
     return len(result)
 
 
@@ -166,11 +218,15 @@ def main(argv: list[str] | None = None) -> None:
     print("| report | rows out | wall s | CPU s | peak RSS MB | goal (< 10 s, < 300 MB) |")
     print("|---|---:|---:|---:|---:|---|")
     for name in REPORTS:
-        out = subprocess.run([sys.executable, __file__, "--one", name, "--n", str(args.n)], capture_output=True,
-                             text=True, check=True).stdout
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", name, "--n", str(args.n)], capture_output=True, text=True, check=True
+        ).stdout
         f = eval(out.strip().splitlines()[-1])  # our own repr of a dict of numbers
-        goal = "" if name in ("generate only", "pandas compliance") else (
-            "met" if f["wall"] < GOAL_S and f["rss_mb"] < GOAL_MB else "missed")
+        goal = (
+            ""
+            if name in ("generate only", "pandas compliance")
+            else ("met" if f["wall"] < GOAL_S and f["rss_mb"] < GOAL_MB else "missed")
+        )
         print(f"| {name} | {f['rows']:,} | {f['wall']:.2f} | {f['cpu']:.2f} | {f['rss_mb']:.0f} | {goal} |")
 
 

@@ -67,21 +67,57 @@ ROLES = ["staff", "manager", "director", "ceo"]
 ORGS = [f"org-{i}" for i in range(300)]
 PRODUCTS = [f"prod-{i}" for i in range(40)]
 #: Subject vocabulary: a few telling words among many ordinary ones.
-WORDS = ["outage", "down", "slow", "urgent", "broken", "invoice", "password", "jam", "refund", "crash",
-         "error", "locked", "printer", "vpn", "email", "license", "renewal", "quote", "booking", "payroll"] + \
-        [f"word{i}" for i in range(180)]
+WORDS = [
+    "outage",
+    "down",
+    "slow",
+    "urgent",
+    "broken",
+    "invoice",
+    "password",
+    "jam",
+    "refund",
+    "crash",
+    "error",
+    "locked",
+    "printer",
+    "vpn",
+    "email",
+    "license",
+    "renewal",
+    "quote",
+    "booking",
+    "payroll",
+] + [f"word{i}" for i in range(180)]
 
 
 def make_rules(count: int, rng: random.Random) -> list[dict[str, Any]]:
     """``count`` rules in the mix the module docstring describes (weights in ``kinds``)."""
-    kinds = [("category", 30), ("org", 15), ("tier", 12), ("line", 12), ("glob", 8), ("seats", 5),
-             ("vip", 4), ("quarter", 4), ("not", 5), ("role", 5)]
+    kinds = [
+        ("category", 30),
+        ("org", 15),
+        ("tier", 12),
+        ("line", 12),
+        ("glob", 8),
+        ("seats", 5),
+        ("vip", 4),
+        ("quarter", 4),
+        ("not", 5),
+        ("role", 5),
+    ]
     names, weights = zip(*kinds)
     rules = []
     for i in range(count):
         kind = rng.choices(names, weights)[0]
-        then: dict[str, Any] = rng.choice([{"raise": 1}, {"lower": 1}, {"priority": rng.choice(LEVELS)},
-                                           {"add_tags": [f"tag-{i}"]}, {"raise": 2, "add_tags": ["hot"]}])
+        then: dict[str, Any] = rng.choice(
+            [
+                {"raise": 1},
+                {"lower": 1},
+                {"priority": rng.choice(LEVELS)},
+                {"add_tags": [f"tag-{i}"]},
+                {"raise": 2, "add_tags": ["hot"]},
+            ]
+        )
         when: dict[str, Any]
         if kind == "category":
             when = {"category": rng.choice(CATEGORIES)}
@@ -90,8 +126,10 @@ def make_rules(count: int, rng: random.Random) -> list[dict[str, Any]]:
         elif kind == "org":
             when = {"requester.org": rng.choice(ORGS)}
         elif kind == "tier":
-            when = {"requester.tier": {"in": rng.sample(TIERS[1:], rng.randint(1, 2))},
-                    "fields.product": {"in": rng.sample(PRODUCTS, 3)}}
+            when = {
+                "requester.tier": {"in": rng.sample(TIERS[1:], rng.randint(1, 2))},
+                "fields.product": {"in": rng.sample(PRODUCTS, 3)},
+            }
         elif kind == "line":
             when = {"fields.business_line": {"in": rng.sample(LINES, 2)}, "category": rng.choice(CATEGORIES)}
             then = {"policy": f"policy-{rng.randint(1, 5)}"}
@@ -105,8 +143,11 @@ def make_rules(count: int, rng: random.Random) -> list[dict[str, Any]]:
             when = {"fields.business_line": "sales", "category": "booking", "quarter_end": 5}
             then = {"priority": "P1", "add_tags": ["quarter-end"]}
         elif kind == "not":
-            when = {"not": {"requester.tier": {"in": ["premium", "elite"]}}, "impact": "low",
-                    "category": rng.choice(CATEGORIES)}
+            when = {
+                "not": {"requester.tier": {"in": ["premium", "elite"]}},
+                "impact": "low",
+                "category": rng.choice(CATEGORIES),
+            }
         else:
             when = {"requester.role": {"in": ["director", "ceo"]}, "category": rng.choice(CATEGORIES)}
         rules.append({"name": f"{kind}-{i}", "when": when, "then": then, "stop": rng.random() < 0.05})
@@ -118,11 +159,17 @@ def matrix_config(rules: list[dict[str, Any]], *, indexed: bool = True) -> dict[
     if not indexed:
         rules = [{**r, "when": {"any": [r["when"]]}} for r in rules]
     return {
-        "priorities": LEVELS, "default_priority": "P3", "default_policy": "standard",
-        "default_calendar": "us-ny-9x5", "business_line_field": "fields.business_line",
+        "priorities": LEVELS,
+        "default_priority": "P3",
+        "default_policy": "standard",
+        "default_calendar": "us-ny-9x5",
+        "business_line_field": "fields.business_line",
         "business_lines": {line: {"policy": f"{line}-policy"} for line in LINES},
-        "impact_urgency": {"impacts": ["high", "medium", "low"], "urgencies": ["high", "medium", "low"],
-                           "matrix": [["P1", "P2", "P3"], ["P2", "P3", "P4"], ["P3", "P4", "P4"]]},
+        "impact_urgency": {
+            "impacts": ["high", "medium", "low"],
+            "urgencies": ["high", "medium", "low"],
+            "matrix": [["P1", "P2", "P3"], ["P2", "P3", "P4"], ["P3", "P4", "P4"]],
+        },
         "rules": rules,
     }
 
@@ -134,17 +181,24 @@ def make_matrix(rules: list[dict[str, Any]], *, indexed: bool = True) -> Priorit
 
 def make_tickets(count: int, rng: random.Random) -> list[dict[str, Any]]:
     """Tickets shaped like a host's: nested requester and custom fields."""
-    return [{
-        "id": f"T{i}",
-        "subject": " ".join(rng.sample(WORDS, 6)),
-        "category": rng.choice(CATEGORIES),
-        "impact": rng.choice(["high", "medium", "low"]),
-        "urgency": rng.choice(["high", "medium", "low"]),
-        "requester": {"tier": rng.choices(TIERS, [70, 20, 10])[0], "vip": rng.random() < 0.02,
-                      "role": rng.choices(ROLES, [85, 10, 4, 1])[0], "org": rng.choice(ORGS),
-                      "seats": rng.choices([5, 20, 50, 200, 800, 2000, 10000], [30, 25, 20, 12, 7, 5, 1])[0]},
-        "fields": {"business_line": rng.choice(LINES), "product": rng.choice(PRODUCTS)},
-    } for i in range(count)]
+    return [
+        {
+            "id": f"T{i}",
+            "subject": " ".join(rng.sample(WORDS, 6)),
+            "category": rng.choice(CATEGORIES),
+            "impact": rng.choice(["high", "medium", "low"]),
+            "urgency": rng.choice(["high", "medium", "low"]),
+            "requester": {
+                "tier": rng.choices(TIERS, [70, 20, 10])[0],
+                "vip": rng.random() < 0.02,
+                "role": rng.choices(ROLES, [85, 10, 4, 1])[0],
+                "org": rng.choice(ORGS),
+                "seats": rng.choices([5, 20, 50, 200, 800, 2000, 10000], [30, 25, 20, 12, 7, 5, 1])[0],
+            },
+            "fields": {"business_line": rng.choice(LINES), "product": rng.choice(PRODUCTS)},
+        }
+        for i in range(count)
+    ]
 
 
 def time_classify(matrix: PriorityMatrix, tickets: list[dict[str, Any]], repeats: int) -> tuple[float, float]:
@@ -154,8 +208,9 @@ def time_classify(matrix: PriorityMatrix, tickets: list[dict[str, Any]], repeats
     return best_seconds(lambda ticket: classify(ticket, now=NOW), tickets, repeats), matched
 
 
-def best_seconds(classify: Callable[[Mapping[str, Any]], object], tickets: Sequence[Mapping[str, Any]],
-                 repeats: int) -> float:
+def best_seconds(
+    classify: Callable[[Mapping[str, Any]], object], tickets: Sequence[Mapping[str, Any]], repeats: int
+) -> float:
     """Best of ``repeats`` timed passes of ``classify`` over ``tickets``, garbage collection off."""
     best = float("inf")
     gc.disable()
@@ -195,8 +250,13 @@ class Row:
     problem: str | None = None
 
 
-def compare(rules: int, engine: str, classify: Callable[[Mapping[str, Any]], tuple[Outcome, int]],
-            tickets: Sequence[Mapping[str, Any]], ours: Sequence[Outcome]) -> Row:
+def compare(
+    rules: int,
+    engine: str,
+    classify: Callable[[Mapping[str, Any]], tuple[Outcome, int]],
+    tickets: Sequence[Mapping[str, Any]],
+    ours: Sequence[Outcome],
+) -> Row:
     """Classify every ticket once with a peer and count the outcomes equal to ours (also the warm-up)."""
     row = Row(rules, engine, checked=len(tickets))
     matched = 0
@@ -221,11 +281,21 @@ def machine() -> str:
     return f"{cpu_model()}, nproc {os.cpu_count()}; Python {platform.python_version()} ({platform.system()})"
 
 
-def run_peer(peer: Peer, count: int, config: Mapping[str, Any], tickets: list[dict[str, Any]],
-             ours: Sequence[Outcome], peer_tickets: int, peer_repeats: int) -> Row:
+def run_peer(
+    peer: Peer,
+    count: int,
+    config: Mapping[str, Any],
+    tickets: list[dict[str, Any]],
+    ours: Sequence[Outcome],
+    peer_tickets: int,
+    peer_repeats: int,
+) -> Row:
     """Build ``peer``'s matrix, check it on every ticket, and time it on the first ``peer_tickets``."""
-    label = (f"{peer.label} {peer.version}" if peer.label == peer.distribution
-             else f"{peer.label} ({peer.distribution} {peer.version})")
+    label = (
+        f"{peer.label} {peer.version}"
+        if peer.label == peer.distribution
+        else f"{peer.label} ({peer.distribution} {peer.version})"
+    )
     try:
         matrix = peer.build(config, NOW, BusinessCalendar.load)
     except ImportError:
@@ -248,8 +318,10 @@ def versions() -> str:
 
 def print_table(rows: list[Row], tickets_n: int) -> None:
     """The Markdown table: speed, ratio to our indexed and unindexed rows, and agreement with ours."""
-    print("| rules | engine | tickets/s | µs/ticket | rules matched/ticket | ours indexed ÷ this "
-          "| ours unindexed ÷ this | agrees with ours |")
+    print(
+        "| rules | engine | tickets/s | µs/ticket | rules matched/ticket | ours indexed ÷ this "
+        "| ours unindexed ÷ this | agrees with ours |"
+    )
     print("|---:|---|---:|---:|---:|---:|---:|---:|")
     for row in rows:
         ours = {r.engine: r.rate for r in rows if r.rules == row.rules and r.engine.startswith("sla_timers")}
@@ -261,18 +333,25 @@ def print_table(rows: list[Row], tickets_n: int) -> None:
             continue
         ratios = [f"{base / row.rate:.1f}×" if base else "—" for base in (indexed, unindexed)]
         star = "*" if row.timed_on < tickets_n else ""
-        print(f"| {row.rules} | {row.engine} | {row.rate:,.0f}{star} | {1e6 / row.rate:.1f} | {matched} "
-              f"| {ratios[0]} | {ratios[1]} | {agreed} |")
+        print(
+            f"| {row.rules} | {row.engine} | {row.rate:,.0f}{star} | {1e6 / row.rate:.1f} | {matched} "
+            f"| {ratios[0]} | {ratios[1]} | {agreed} |"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="5,000 tickets, 3 repeats; peers timed on 1,000 tickets, best of 2")
+    parser.add_argument(
+        "--quick", action="store_true", help="5,000 tickets, 3 repeats; peers timed on 1,000 tickets, best of 2"
+    )
     parser.add_argument("--seed", type=int, default=4)
-    parser.add_argument("--peer-tickets", type=int, default=None,
-                        help="tickets the peers are timed on (all tickets are checked for agreement)")
+    parser.add_argument(
+        "--peer-tickets",
+        type=int,
+        default=None,
+        help="tickets the peers are timed on (all tickets are checked for agreement)",
+    )
     args = parser.parse_args(argv)
     tickets_n, repeats = (5_000, 3) if args.quick else (20_000, 5)
     peer_tickets, peer_repeats = (1_000, 2) if args.quick else (5_000, 3)
@@ -289,8 +368,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         for indexed in (True, False):
             matrix = reference if indexed else make_matrix(rules_200[:count], indexed=False)
             seconds, matched = time_classify(matrix, tickets, repeats)
-            row = Row(count, f"sla_timers, {'indexed' if indexed else 'unindexed'}", rate=len(tickets) / seconds,
-                      timed_on=len(tickets), matched=matched, checked=len(tickets))
+            row = Row(
+                count,
+                f"sla_timers, {'indexed' if indexed else 'unindexed'}",
+                rate=len(tickets) / seconds,
+                timed_on=len(tickets),
+                matched=matched,
+                checked=len(tickets),
+            )
             row.agreed = sum(outcome(matrix, t) == o for t, o in zip(tickets, ours))
             rows.append(row)
         for peer in PEERS:
@@ -301,8 +386,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"Command: `{command}`  ")
     print(f"Machine: {machine()}  ")
     print(f"Engines: {versions()}  ")
-    print(f"{len(tickets):,} tickets, best of {repeats}, seed {args.seed}; peers timed on the first "
-          f"{peer_tickets:,} (marked *), best of {peer_repeats}, and checked on all; goal {GOAL:,}/s at 200 rules.\n")
+    print(
+        f"{len(tickets):,} tickets, best of {repeats}, seed {args.seed}; peers timed on the first "
+        f"{peer_tickets:,} (marked *), best of {peer_repeats}, and checked on all; goal {GOAL:,}/s at 200 rules.\n"
+    )
     print_table(rows, len(tickets))
     rate_200 = next(r.rate for r in rows if r.rules == 200 and r.engine == "sla_timers, indexed") or 0.0
     verdict = "met" if rate_200 >= GOAL else "missed"

@@ -43,13 +43,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import create_engine, insert, make_url, select, text, update
 
+from bench._machine import cpu_model
 from sla_timers import BusinessCalendar, TicketEvent
 from sla_timers.store import migrate
 from sla_timers.store.engine import make_engine
 from sla_timers.store.models import EventRow, TicketRow, TimerRow
 from sla_timers.store.store import Store, digest
-
-from bench._machine import cpu_model
 
 NY = ZoneInfo("America/New_York")
 POLICY = """
@@ -145,8 +144,12 @@ def conversation(n: int, start: datetime, prefix: str) -> list[TicketEvent]:
     pending spells, a minute or more apart, solved at the end."""
     events = [TicketEvent("created", start, id=f"{prefix}c", priority="high", status="new")]
     t = start
-    kinds = [("agent_reply", {"public": True}), ("status", {"status": "pending"}),
-             ("customer_reply", {}), ("status", {"status": "open"})]
+    kinds = [
+        ("agent_reply", {"public": True}),
+        ("status", {"status": "pending"}),
+        ("customer_reply", {}),
+        ("status", {"status": "open"}),
+    ]
     for i in range(1, n - 1):
         t += timedelta(minutes=1)
         kind, data = kinds[i % len(kinds)]
@@ -203,34 +206,74 @@ def grow_fixture(store: Store, cal: BusinessCalendar, start: int, end: int, due:
         hi = min(end, lo + chunk)
         tickets, events, timers = [], [], []
         for i in range(lo, hi):
-            tickets.append({"id": i + 1, "host_id": f"F{i}", "inputs": {}, "updated_at": NOW,
-                            "classification": {"priority": "high", "policy": "basic", "calendar": "us-ny-9x5",
-                                               "tags": [], "matrix_version": 1},
-                            "trace": [], "matrix_version": 1, "priority": "high", "policy_name": "basic",
-                            "policy_version": 1, "calendar": "us-ny-9x5", "created_at": _created(i, due)})
+            tickets.append(
+                {
+                    "id": i + 1,
+                    "host_id": f"F{i}",
+                    "inputs": {},
+                    "updated_at": NOW,
+                    "classification": {
+                        "priority": "high",
+                        "policy": "basic",
+                        "calendar": "us-ny-9x5",
+                        "tags": [],
+                        "matrix_version": 1,
+                    },
+                    "trace": [],
+                    "matrix_version": 1,
+                    "priority": "high",
+                    "policy_name": "basic",
+                    "policy_version": 1,
+                    "calendar": "us-ny-9x5",
+                    "created_at": _created(i, due),
+                }
+            )
         with store.engine.begin() as c:
             c.execute(insert(TicketRow), tickets)
         for i in range(lo, hi):
             at = _created(i, due)
             event = TicketEvent("created", at, id="c", priority="high", status="new")
             payload = event.to_dict()
-            events.append({"ticket_id": i + 1, "event_id": "c", "kind": "created", "occurred_at": at,
-                           "payload": payload, "digest": digest(payload), "received_at": at, "source": "host"})
+            events.append(
+                {
+                    "ticket_id": i + 1,
+                    "event_id": "c",
+                    "kind": "created",
+                    "occurred_at": at,
+                    "payload": payload,
+                    "digest": digest(payload),
+                    "received_at": at,
+                    "source": "host",
+                }
+            )
             for metric, target in (("first_response", first), ("resolution", res)):
                 due_at = cal.add(at, target)
-                timers.append({"ticket_id": i + 1, "metric": metric, "cycle": 1, "status": "running",
-                               "clock": "business", "target_us": target // timedelta(microseconds=1),
-                               "elapsed_us": 0, "remaining_us": target // timedelta(microseconds=1),
-                               "started_at": at, "due_at": due_at, "running_since": at,
-                               "next_check_at": NOW - timedelta(seconds=1) if i < due else never,
-                               "evaluated_at": at})
+                timers.append(
+                    {
+                        "ticket_id": i + 1,
+                        "metric": metric,
+                        "cycle": 1,
+                        "status": "running",
+                        "clock": "business",
+                        "target_us": target // timedelta(microseconds=1),
+                        "elapsed_us": 0,
+                        "remaining_us": target // timedelta(microseconds=1),
+                        "started_at": at,
+                        "due_at": due_at,
+                        "running_since": at,
+                        "next_check_at": NOW - timedelta(seconds=1) if i < due else never,
+                        "evaluated_at": at,
+                    }
+                )
         with store.engine.begin() as c:
             c.execute(insert(EventRow), events)
             c.execute(insert(TimerRow), timers)
     if store.engine.dialect.name == "postgresql":
         with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
             # The fixture wrote its ids itself: move the sequence past them.
-            c.execute(text("SELECT setval(pg_get_serial_sequence('sla_tickets', 'id'), (SELECT max(id) FROM sla_tickets))"))
+            c.execute(
+                text("SELECT setval(pg_get_serial_sequence('sla_tickets', 'id'), (SELECT max(id) FROM sla_tickets))")
+            )
             c.execute(text("ANALYZE"))
 
 
@@ -258,19 +301,29 @@ def bench_sweeps(url: str, sizes: tuple[int, ...], due: int, repeats: int) -> di
     redo = [i for i in range(due)]
     with store.engine.begin() as c:
         for lo in range(0, len(redo), 5000):
-            part = redo[lo:lo + 5000]
-            c.execute(update(TicketRow).where(TicketRow.id.in_([i + 1 for i in part])).values(
-                created_at=NOW - timedelta(days=2)))
-            c.execute(update(EventRow).where(EventRow.ticket_id.in_([i + 1 for i in part])).values(
-                occurred_at=NOW - timedelta(days=2),
-                payload=TicketEvent("created", NOW - timedelta(days=2), id="c", priority="high",
-                                    status="new").to_dict()))
+            part = redo[lo : lo + 5000]
+            c.execute(
+                update(TicketRow)
+                .where(TicketRow.id.in_([i + 1 for i in part]))
+                .values(created_at=NOW - timedelta(days=2))
+            )
+            c.execute(
+                update(EventRow)
+                .where(EventRow.ticket_id.in_([i + 1 for i in part]))
+                .values(
+                    occurred_at=NOW - timedelta(days=2),
+                    payload=TicketEvent(
+                        "created", NOW - timedelta(days=2), id="c", priority="high", status="new"
+                    ).to_dict(),
+                )
+            )
     t0 = time.perf_counter()
     result = store.sweep(NOW, batch_size=500)
     out["due"] = (due, result.steps, time.perf_counter() - t0)
     with store.engine.connect() as c:
-        open_timers = c.execute(select(TimerRow.id).where(TimerRow.stopped_at.is_(None)).order_by(TimerRow.id.desc())
-                                .limit(1)).scalar_one()
+        open_timers = c.execute(
+            select(TimerRow.id).where(TimerRow.stopped_at.is_(None)).order_by(TimerRow.id.desc()).limit(1)
+        ).scalar_one()
     progress: list[tuple[int, int]] = []
     t0 = time.perf_counter()
     store.put_calendar(HOLIDAY_CALENDAR, effective_from=NOW, now=NOW, progress=lambda d, t: progress.append((d, t)))
@@ -290,15 +343,19 @@ def main(argv: list[str] | None = None) -> int:
     sizes = tuple(s for s in (10, 10_000, 1_000_000) if s < args.timers) + (args.timers,)
     sizes = tuple(sorted(set(sizes)))
     print(f"Command: `python bench/store.py {' '.join(argv if argv is not None else sys.argv[1:])}`  ")
-    print(f"Machine: {os.cpu_count()} CPUs, {cpu_model()}, Python {platform.python_version()}, "
-          f"load average {os.getloadavg()[0]:.2f} at start  ")
-    print("Goals (PostgreSQL): >= 5,000 events/s batched; idle sweep flat and < 20 ms; "
-          "1,000-due sweep < 2 s; re-dating 1,000,000 timers < 60 s\n")
+    print(
+        f"Machine: {os.cpu_count()} CPUs, {cpu_model()}, Python {platform.python_version()}, "
+        f"load average {os.getloadavg()[0]:.2f} at start  "
+    )
+    print(
+        "Goals (PostgreSQL): >= 5,000 events/s batched; idle sweep flat and < 20 ms; "
+        "1,000-due sweep < 2 s; re-dating 1,000,000 timers < 60 s\n"
+    )
     for backend in args.backends.split(","):
         with database(backend) as url:
             ingest = bench_ingest(url, (5, 50, 500), args.events)
             print(f"### {backend}: ingestion\n")
-            print("| events per ticket | events/s, one a call | events/s, batched (~{:,} a call) |".format(args.events))
+            print(f"| events per ticket | events/s, one a call | events/s, batched (~{args.events:,} a call) |")
             print("|---:|---:|---:|")
             for size, single, batched in ingest:
                 print(f"| {size} | {single:,.0f} | {batched:,.0f} |")
@@ -308,13 +365,14 @@ def main(argv: list[str] | None = None) -> int:
         print("| case | open timers | result | time |")
         print("|---|---:|---|---:|")
         for size, seconds, build in sweeps["idle"]:
-            print(f"| idle sweep (fixture grown in {build:.1f} s) | {size:,} | nothing due | "
-                  f"{seconds * 1000:.2f} ms |")
+            print(f"| idle sweep (fixture grown in {build:.1f} s) | {size:,} | nothing due | {seconds * 1000:.2f} ms |")
         due, steps, seconds = sweeps["due"]
         print(f"| sweep of {due:,} due tickets | {sizes[-1]:,} | {steps:,} steps | {seconds:.2f} s |")
         total, batches, seconds, _ = sweeps["redate"]
-        print(f"| re-dating after a holiday is added | {sizes[-1]:,} | {total:,} running timers moved "
-              f"in {batches} batches | {seconds:.1f} s |\n")
+        print(
+            f"| re-dating after a holiday is added | {sizes[-1]:,} | {total:,} running timers moved "
+            f"in {batches} batches | {seconds:.1f} s |\n"
+        )
         sys.stdout.flush()
     return 0
 

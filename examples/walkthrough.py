@@ -61,14 +61,21 @@ class Config:
 
 def load_config(folder: Path = EXAMPLES) -> Config:
     """Read the matrix, the ladders and every ``policies/*.toml`` (one policy per file)."""
-    policies = [Policy.from_toml(path.read_text(encoding="utf-8"))
-                for path in sorted((folder / "policies").glob("*.toml"))]
+    policies = [
+        Policy.from_toml(path.read_text(encoding="utf-8")) for path in sorted((folder / "policies").glob("*.toml"))
+    ]
     # By name: load() reads shipped calendars only (a host's own file needs allow_path=True).
     calendars = {p.calendar: BusinessCalendar.load(p.calendar) for p in policies}
-    matrix = PriorityMatrix.from_toml((folder / "priority_matrix.toml").read_text(encoding="utf-8"),
-                                      calendars=calendars, policies=[p.name for p in policies])
-    ladders = EscalationLadders.from_toml((folder / "escalation_ladders.toml").read_text(encoding="utf-8"),
-                                          priorities=matrix.priorities, policies=policies)
+    matrix = PriorityMatrix.from_toml(
+        (folder / "priority_matrix.toml").read_text(encoding="utf-8"),
+        calendars=calendars,
+        policies=[p.name for p in policies],
+    )
+    ladders = EscalationLadders.from_toml(
+        (folder / "escalation_ladders.toml").read_text(encoding="utf-8"),
+        priorities=matrix.priorities,
+        policies=policies,
+    )
     return Config(matrix, ladders, PolicySet(policies), calendars)
 
 
@@ -129,8 +136,9 @@ def play(config: Config, story: Story) -> Run:
     # The classification names the calendar; the policy's own `calendar` is only its default.
     calendar = config.calendars[result.calendar]
     run = Run(story, result, policy, calendar)
-    created_event = TicketEvent("created", created, id=f"{story.id}/created", priority=result.priority,
-                                policy=policy.name)
+    created_event = TicketEvent(
+        "created", created, id=f"{story.id}/created", priority=result.priority, policy=policy.name
+    )
     run.log.append(created_event)
     instants = sorted({created, *(e.at for e in story.events), *story.sweeps})
     for at in instants:
@@ -141,8 +149,9 @@ def play(config: Config, story: Story) -> Run:
         run.log.extend(new)
         more, evaluation = sweep(config, run, at)
         steps += more
-        next_at = config.ladders.next_due_at(story.id, evaluation, now=at, policy=policy, calendar=calendar,
-                                            fired=run.fired)
+        next_at = config.ladders.next_due_at(
+            story.id, evaluation, now=at, policy=policy, calendar=calendar, fired=run.fired
+        )
         assert evaluation.priority is not None  # the log starts with created
         shown = (created_event, *new) if at == created else new
         run.moments.append(Moment(at, shown, evaluation.states, tuple(steps), evaluation.priority, next_at))
@@ -155,8 +164,15 @@ def sweep(config: Config, run: Run, at: datetime) -> tuple[list[DueStep], Evalua
     steps: list[DueStep] = []
     while True:
         evaluation = evaluate_ticket(run.policy, run.log, now=at, calendar=run.calendar)
-        due = config.ladders.due_steps(run.story.id, evaluation, now=at, policy=run.policy, calendar=run.calendar,
-                                       priority=evaluation.priority, fired=run.fired)
+        due = config.ladders.due_steps(
+            run.story.id,
+            evaluation,
+            now=at,
+            policy=run.policy,
+            calendar=run.calendar,
+            priority=evaluation.priority,
+            fired=run.fired,
+        )
         for step in due:
             run.fired.add(step.key)
             run.log.extend(step.events)
@@ -179,51 +195,76 @@ def stories() -> list[Story]:
     sales = "T-1003"
     return [
         Story(
-            ceo, "The CEO's printer, the day before Thanksgiving",
-            {"subject": "Printer jams on every page", "category": "printer", "impact": "department",
-             "urgency": "degraded", "requester": {"role": "ceo", "tier": "premium"}},
+            ceo,
+            "The CEO's printer, the day before Thanksgiving",
+            {
+                "subject": "Printer jams on every page",
+                "category": "printer",
+                "impact": "department",
+                "urgency": "degraded",
+                "requester": {"role": "ceo", "tier": "premium"},
+            },
             ny(11, 25, 16),
-            [event("agent_reply", ny(11, 25, 16, 10), ceo, 1, public=True),
-             event("status", ny(11, 27, 11, 30), ceo, 2, status="solved")],
+            [
+                event("agent_reply", ny(11, 25, 16, 10), ceo, 1, public=True),
+                event("status", ny(11, 27, 11, 30), ceo, 2, status="solved"),
+            ],
             sweeps=[ny(11, 27, 9, 30), ny(11, 27, 10, 30), ny(11, 27, 11)],
         ),
         Story(
-            premium, "A premium member cannot export invoices",
-            {"subject": "Invoice export fails", "category": "billing", "impact": "person",
-             "urgency": "blocking", "requester": {"tier": "premium"}},
+            premium,
+            "A premium member cannot export invoices",
+            {
+                "subject": "Invoice export fails",
+                "category": "billing",
+                "impact": "person",
+                "urgency": "blocking",
+                "requester": {"tier": "premium"},
+            },
             ny(12, 3, 9),
-            [event("agent_reply", ny(12, 3, 9, 40), premium, 1, public=True),
-             event("status", ny(12, 3, 13), premium, 2, status="pending"),
-             event("customer_reply", ny(12, 4, 13), premium, 3),
-             event("status", ny(12, 4, 13), premium, 4, status="open"),
-             event("agent_reply", ny(12, 4, 14), premium, 5, public=True),
-             event("agent_reply", ny(12, 7, 9, 30), premium, 6, public=True),
-             event("status", ny(12, 7, 11), premium, 7, status="solved"),
-             event("customer_reply", ny(12, 7, 14), premium, 8),
-             event("status", ny(12, 7, 14), premium, 9, status="open")],
+            [
+                event("agent_reply", ny(12, 3, 9, 40), premium, 1, public=True),
+                event("status", ny(12, 3, 13), premium, 2, status="pending"),
+                event("customer_reply", ny(12, 4, 13), premium, 3),
+                event("status", ny(12, 4, 13), premium, 4, status="open"),
+                event("agent_reply", ny(12, 4, 14), premium, 5, public=True),
+                event("agent_reply", ny(12, 7, 9, 30), premium, 6, public=True),
+                event("status", ny(12, 7, 11), premium, 7, status="solved"),
+                event("customer_reply", ny(12, 7, 14), premium, 8),
+                event("status", ny(12, 7, 14), premium, 9, status="open"),
+            ],
             sweeps=[ny(12, 4, 15, 30), ny(12, 4, 16), ny(12, 4, 16, 45), ny(12, 4, 17), ny(12, 7, 9)],
         ),
         Story(
-            sales, "A sales booking at quarter end",
-            {"subject": "Booking system rejects orders", "category": "booking", "impact": "department",
-             "urgency": "degraded", "fields": {"business_line": "sales"},
-             "requester": {"tier": "premium", "seats": 2500}},
+            sales,
+            "A sales booking at quarter end",
+            {
+                "subject": "Booking system rejects orders",
+                "category": "booking",
+                "impact": "department",
+                "urgency": "degraded",
+                "fields": {"business_line": "sales"},
+                "requester": {"tier": "premium", "seats": 2500},
+            },
             ny(12, 28, 10),
-            [event("agent_reply", ny(12, 28, 10, 20), sales, 1, public=True),
-             event("status", ny(12, 28, 11), sales, 2, status="pending"),
-             event("customer_reply", ny(12, 28, 13), sales, 3),
-             event("status", ny(12, 28, 13), sales, 4, status="open"),
-             event("agent_reply", ny(12, 28, 13, 30), sales, 5, public=True),
-             event("status", ny(12, 28, 15), sales, 6, status="solved"),
-             event("customer_reply", ny(12, 29, 9, 30), sales, 7),
-             event("status", ny(12, 29, 9, 30), sales, 8, status="open"),
-             event("agent_reply", ny(12, 29, 10), sales, 9, public=True),
-             event("status", ny(12, 29, 10, 15), sales, 10, status="solved")],
+            [
+                event("agent_reply", ny(12, 28, 10, 20), sales, 1, public=True),
+                event("status", ny(12, 28, 11), sales, 2, status="pending"),
+                event("customer_reply", ny(12, 28, 13), sales, 3),
+                event("status", ny(12, 28, 13), sales, 4, status="open"),
+                event("agent_reply", ny(12, 28, 13, 30), sales, 5, public=True),
+                event("status", ny(12, 28, 15), sales, 6, status="solved"),
+                event("customer_reply", ny(12, 29, 9, 30), sales, 7),
+                event("status", ny(12, 29, 9, 30), sales, 8, status="open"),
+                event("agent_reply", ny(12, 29, 10), sales, 9, public=True),
+                event("status", ny(12, 29, 10, 15), sales, 10, status="solved"),
+            ],
         ),
     ]
 
 
 # -- printing ------------------------------------------------------------------
+
 
 def instant(t: datetime, zone: ZoneInfo) -> str:
     """``Fri 2026-12-04 17:00 -05:00``: the wall time in ``zone``, with its UTC offset."""
@@ -287,8 +328,7 @@ def describe_changes(before: Mapping[str, TimerState], after: Mapping[str, Timer
                 out.append(f"{metric} resumed, due {short(state.due_at, zone)}")
         elif state.status == "running" and state.due_at != old.due_at and state.due_at is not None:
             out.append(f"{metric} due moved to {short(state.due_at, zone)}")
-        if state.warning_level != old.warning_level and state.warning_level is not None \
-                and state.status == "running":
+        if state.warning_level != old.warning_level and state.warning_level is not None and state.status == "running":
             out.append(f"{metric} warning {state.warning_level}")
     return out
 
@@ -314,9 +354,11 @@ def timeline(run: Run) -> list[str]:
     """The run as text: a header, the classification, then one line per instant."""
     zone = run.calendar.zone
     result = run.classification
-    lines = [f"{run.story.id} {run.story.title}",
-             f"  classified: priority {result.priority}, policy {result.policy}, calendar {result.calendar}"
-             + (f", tags {', '.join(result.tags)}" if result.tags else "")]
+    lines = [
+        f"{run.story.id} {run.story.title}",
+        f"  classified: priority {result.priority}, policy {result.policy}, calendar {result.calendar}"
+        + (f", tags {', '.join(result.tags)}" if result.tags else ""),
+    ]
     before: Mapping[str, TimerState] = {}
     for moment in run.moments:
         parts = [describe_event(e) for e in moment.events]
@@ -325,8 +367,7 @@ def timeline(run: Run) -> list[str]:
         parts += describe_changes(before, moment.states, zone)
         parts += [describe_step(step, zone) for step in moment.steps]
         if not moment.events and not moment.steps:
-            parts.append("no step due" + (f", next {short(moment.next_step_at, zone)}"
-                                          if moment.next_step_at else ""))
+            parts.append("no step due" + (f", next {short(moment.next_step_at, zone)}" if moment.next_step_at else ""))
         lines.append(f"  {instant(moment.at, zone)}  " + "; ".join(parts))
         before = moment.states
     return lines

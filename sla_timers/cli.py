@@ -119,9 +119,7 @@ class SLAGroup(click.Group):
         name = args[0]
         if self.get_command(ctx, name) is None and not name.startswith("-") and not ctx.resilient_parsing:
             choices = ", ".join(repr(choice) for choice in self.list_commands(ctx))
-            raise click.UsageError(
-                f"argument COMMAND: invalid choice: {name!r} (choose from {choices})", ctx
-            )
+            raise click.UsageError(f"argument COMMAND: invalid choice: {name!r} (choose from {choices})", ctx)
         return super().resolve_command(ctx, args)
 
 
@@ -184,10 +182,14 @@ _CALENDAR_HELP = "a shipped calendar name (see 'sla-timers calendars') or a .tom
 
 @sla.command("due")
 @click.option("--calendar", required=True, metavar="NAME_OR_PATH", help=_CALENDAR_HELP)
-@click.option("--from", "start", required=True, metavar="WHEN",
-              help="start, ISO 8601 (no offset: the calendar's zone)")
-@click.option("--in", "duration", required=True, metavar="DURATION",
-              help="business time: 90m, 4h, 1h30m, 45s (negative: --in=-30m)")
+@click.option("--from", "start", required=True, metavar="WHEN", help="start, ISO 8601 (no offset: the calendar's zone)")
+@click.option(
+    "--in",
+    "duration",
+    required=True,
+    metavar="DURATION",
+    help="business time: 90m, 4h, 1h30m, 45s (negative: --in=-30m)",
+)
 def due(calendar: str, start: str, duration: str) -> None:
     """The instant a business-time duration ends."""
     cal = BusinessCalendar.load(calendar, allow_path=True)
@@ -196,8 +198,10 @@ def due(calendar: str, start: str, duration: str) -> None:
     amount = parse_duration(duration, "--in")
     due_at = cal.add(start_at, amount).astimezone(zone)
     click.echo(due_at.isoformat())
-    click.echo(f"due {_human(due_at)}: {format_duration(amount)} of business time on "
-               f"{spec.name} ({spec.timezone}) from {_human(start_at.astimezone(zone))}")
+    click.echo(
+        f"due {_human(due_at)}: {format_duration(amount)} of business time on "
+        f"{spec.name} ({spec.timezone}) from {_human(start_at.astimezone(zone))}"
+    )
 
 
 @sla.command("elapsed")
@@ -212,8 +216,10 @@ def elapsed(calendar: str, start: str, end: str) -> None:
     end_at = parse_when(end, zone, "--to")
     amount = cal.elapsed(start_at, end_at)
     click.echo(_iso_duration(amount))
-    click.echo(f"{format_duration(amount)} of business time on {spec.name} ({spec.timezone}) from "
-               f"{_human(start_at.astimezone(zone))} to {_human(end_at.astimezone(zone))}")
+    click.echo(
+        f"{format_duration(amount)} of business time on {spec.name} ({spec.timezone}) from "
+        f"{_human(start_at.astimezone(zone))} to {_human(end_at.astimezone(zone))}"
+    )
 
 
 @sla.command("calendars")
@@ -236,8 +242,9 @@ def calendar() -> None:
 
 @calendar.command("show")
 @click.argument("name_or_path", metavar="NAME_OR_PATH")
-@click.option("--year", callback=_year, default=None, metavar="YEAR",
-              help="year whose closed days to list (default: this year)")
+@click.option(
+    "--year", callback=_year, default=None, metavar="YEAR", help="year whose closed days to list (default: this year)"
+)
 def show(name_or_path: str, year: int | None) -> None:
     """Weekly hours and a year's holidays of a shipped name or .toml path."""
     cal = BusinessCalendar.load(name_or_path, allow_path=True)
@@ -263,8 +270,12 @@ def show(name_or_path: str, year: int | None) -> None:
 @sla.command("demo")
 @click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535), help="port to listen on")
-@click.option("--database", default=None, metavar="PATH",
-              help="SQLite file of the demo (default: a new one in a temporary folder)")
+@click.option(
+    "--database",
+    default=None,
+    metavar="PATH",
+    help="SQLite file of the demo (default: a new one in a temporary folder)",
+)
 def demo(host: str, port: int, database: str | None) -> None:
     """Start the demo helpdesk with the plugin embedded (SQLite, seeded tickets)."""
     import tempfile
@@ -294,8 +305,7 @@ def parse_when(text: str, zone: ZoneInfo, option: str) -> datetime:
         value = datetime.fromisoformat(text)
     except ValueError:
         raise UsageError(
-            f"{option}: {quote(text)} is not an ISO 8601 date-time "
-            "(e.g. 2026-11-25T16:30 or 2026-11-25T16:30-05:00)"
+            f"{option}: {quote(text)} is not an ISO 8601 date-time (e.g. 2026-11-25T16:30 or 2026-11-25T16:30-05:00)"
         ) from None
     if value.tzinfo is not None:
         return _in_range(value, zone, option)
@@ -385,14 +395,14 @@ def _holiday_source(spec: CalendarSpec) -> str:
 # Attach each with ``sla.add_command(group)`` here. Such a module imports its
 # database or web libraries inside the command functions, so that ``sla-timers due``
 # starts without loading them.
-from .db_commands import db as _db_group
+from .db_commands import db as _db_group  # noqa: E402 (attached after the group is defined)
 
 sla.add_command(_db_group)
 
-from .report_command import report as _report_command
+from .report_command import report as _report_command  # noqa: E402 (attached after the group is defined)
 
 sla.add_command(_report_command)
 
-from .worker_commands import worker as _worker_command
+from .worker_commands import worker as _worker_command  # noqa: E402 (attached after the group is defined)
 
 sla.add_command(_worker_command)

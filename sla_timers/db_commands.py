@@ -27,8 +27,7 @@ def db() -> None:
     """The store's migrations."""
 
 
-_url = click.option("--url", default=None, metavar="URL",
-                    help="SQLAlchemy database URL (default: $SLA_DATABASE_URL)")
+_url = click.option("--url", default=None, metavar="URL", help="SQLAlchemy database URL (default: $SLA_DATABASE_URL)")
 
 
 def _database_url(url: str | None) -> str:

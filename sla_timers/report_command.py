@@ -64,22 +64,53 @@ def _group_by(ctx: click.Context, param: click.Parameter, values: tuple[str, ...
 
 
 @click.command("report", cls=SLACommand)
-@click.option("--input", "source", default="-", metavar="FILE", show_default=True,
-              help="JSON lines of timer records or tickets ('-': standard input)")
+@click.option(
+    "--input",
+    "source",
+    default="-",
+    metavar="FILE",
+    show_default=True,
+    help="JSON lines of timer records or tickets ('-': standard input)",
+)
 @click.option("--from", "start", required=True, metavar="WHEN", help="first instant counted (ISO 8601)")
 @click.option("--to", "end", required=True, metavar="WHEN", help="first instant not counted (ISO 8601)")
-@click.option("--group-by", "group_by", multiple=True, callback=_group_by, metavar="NAMES",
-              help=f"comma-separated, any of: {', '.join(DIMENSIONS)}")
-@click.option("--period", type=click.Choice(["day", "week", "month", "quarter"]), default=None,
-              help="group by period too (review: month by default)")
-@click.option("--zone", default="UTC", show_default=True, metavar="ZONE",
-              help="IANA zone of periods and of --from/--to without an offset")
+@click.option(
+    "--group-by",
+    "group_by",
+    multiple=True,
+    callback=_group_by,
+    metavar="NAMES",
+    help=f"comma-separated, any of: {', '.join(DIMENSIONS)}",
+)
+@click.option(
+    "--period",
+    type=click.Choice(["day", "week", "month", "quarter"]),
+    default=None,
+    help="group by period too (review: month by default)",
+)
+@click.option(
+    "--zone",
+    default="UTC",
+    show_default=True,
+    metavar="ZONE",
+    help="IANA zone of periods and of --from/--to without an offset",
+)
 @click.option("--format", "output", type=click.Choice(_FORMATS), default="table", show_default=True)
 @click.option("--report", "kind", type=click.Choice(_REPORTS), default="compliance", show_default=True)
 @click.option("--levels", default=None, metavar="FILE", help="service levels TOML (for --report service-levels)")
 @click.option("--policy", default=None, metavar="FILE", help="policy TOML, to evaluate ticket lines")
-def report(source: str, start: str, end: str, group_by: tuple[str, ...], period: str | None, zone: str,
-           output: str, kind: str, levels: str | None, policy: str | None) -> None:
+def report(
+    source: str,
+    start: str,
+    end: str,
+    group_by: tuple[str, ...],
+    period: str | None,
+    zone: str,
+    output: str,
+    kind: str,
+    levels: str | None,
+    policy: str | None,
+) -> None:
     """Compliance, service levels or a review of targets, from JSON lines."""
     tz = check_zone(zone, "--zone")
     assert isinstance(tz, ZoneInfo)
@@ -94,15 +125,33 @@ def report(source: str, start: str, end: str, group_by: tuple[str, ...], period:
     with _opened(source) as (stream, size):
         records = _records(stream, size, loaded_policy, end_at)
         if kind == "compliance":
-            rows: list[Any] = compliance(records, group_by=group_by, period=period,  # type: ignore[arg-type]
-                                         zone=tz, start=start_at, end=end_at)
+            rows: list[Any] = compliance(
+                records,
+                group_by=group_by,
+                period=period,  # type: ignore[arg-type]
+                zone=tz,
+                start=start_at,
+                end=end_at,
+            )
         elif kind == "service-levels":
             assert goals is not None
-            rows = service_levels(records, goals, group_by=group_by, period=period,  # type: ignore[arg-type]
-                                  zone=tz, start=start_at, end=end_at)
+            rows = service_levels(
+                records,
+                goals,
+                group_by=group_by,
+                period=period,  # type: ignore[arg-type]
+                zone=tz,
+                start=start_at,
+                end=end_at,
+            )
         else:
-            rows = review(records, start=start_at, end=end_at, period=period or "month",  # type: ignore[arg-type]
-                          zone=tz)
+            rows = review(
+                records,
+                start=start_at,
+                end=end_at,
+                period=period or "month",  # type: ignore[arg-type]
+                zone=tz,
+            )
     if output == "json":
         click.echo(to_json(rows, indent=2))
     elif output == "csv":
@@ -173,8 +222,9 @@ def _ticket(data: dict[str, Any], policy: Policy | None, now: Any, where: str) -
     known = {"ticket_id", "events", *DIMENSIONS}
     for key in data:
         if key not in known:
-            raise ReportError(f"{where}.{key}: unknown key; a ticket line has {', '.join(sorted(known))}",
-                              field=f"{where}.{key}")
+            raise ReportError(
+                f"{where}.{key}: unknown key; a ticket line has {', '.join(sorted(known))}", field=f"{where}.{key}"
+            )
     ticket_id = data.get("ticket_id")
     if not isinstance(ticket_id, str) or not ticket_id:
         raise ReportError(f"{where}.ticket_id: expected a non-empty string", field=f"{where}.ticket_id")
@@ -185,5 +235,10 @@ def _ticket(data: dict[str, Any], policy: Policy | None, now: Any, where: str) -
     if not isinstance(events, list):
         raise ReportError(f"{where}.events: expected a list of events", field=f"{where}.events")
     evaluation = evaluate_ticket(policy, parse_events(events), now=now)
-    yield from timer_records(ticket_id, evaluation, business_line=data.get("business_line"),
-                             assigned_group=data.get("group"), organisation=data.get("organisation"))
+    yield from timer_records(
+        ticket_id,
+        evaluation,
+        business_line=data.get("business_line"),
+        assigned_group=data.get("group"),
+        organisation=data.get("organisation"),
+    )

@@ -65,8 +65,14 @@ def type_name(value: object) -> str:
         return "null"
     if isinstance(value, bool):
         return "boolean"
-    for kind, name in ((str, "string"), (int, "integer"), (float, "float"), (datetime, "datetime"),
-                       (date, "date"), (time, "time")):
+    for kind, name in (
+        (str, "string"),
+        (int, "integer"),
+        (float, "float"),
+        (datetime, "datetime"),
+        (date, "date"),
+        (time, "time"),
+    ):
         if isinstance(value, kind):
             return name
     if isinstance(value, Mapping):
@@ -89,7 +95,8 @@ def quote(value: object, limit: int = 60) -> str:
     characters so a pasted novel does not flood the message."""
     if isinstance(value, str):
         return json.dumps(value if len(value) <= limit else value[:limit], ensure_ascii=False) + (
-            "..." if len(value) > limit else "")
+            "..." if len(value) > limit else ""
+        )
     shown = value.isoformat() if isinstance(value, (date, time)) else repr(value)
     return shown if len(shown) <= limit else shown[:limit] + "..."
 
@@ -158,8 +165,9 @@ def load_toml(text: object, *, error: type[SLAError], source: str = "", field: s
     except RecursionError:
         line = _deep_line(text)
         where = f" (at line {line})" if line else ""
-        raise error(f"{prefix}not valid TOML: arrays or inline tables nested deeper than {MAX_DEPTH} levels{where}",
-                    field=field) from None
+        raise error(
+            f"{prefix}not valid TOML: arrays or inline tables nested deeper than {MAX_DEPTH} levels{where}", field=field
+        ) from None
 
 
 def _deep_line(text: str) -> int | None:
@@ -237,8 +245,11 @@ def check_keys(
             shown = key if isinstance(key, str) else repr(key)
             if renamed and key in renamed:
                 fail(error, join(path, shown), f"unknown key {quote(shown)}; write {renamed[key]}")
-            fail(error, join(path, shown),
-                 f"unknown key {quote(shown)}{suggest(shown, names)} (expected one of: {', '.join(names)})")
+            fail(
+                error,
+                join(path, shown),
+                f"unknown key {quote(shown)}{suggest(shown, names)} (expected one of: {', '.join(names)})",
+            )
     for key in required:
         if key not in table:
             fail(error, join(path, key), "is required")
@@ -282,8 +293,9 @@ def require_str(value: object, path: str, *, error: type[SLAError], non_empty: b
 def require_int(value: object, path: str, *, error: type[SLAError], minimum: int | None = None) -> int:
     """``value`` if it is an integer (a boolean is not one) of at least ``minimum``."""
     if isinstance(value, bool) or not isinstance(value, int):
-        fail(error, path, f"expected a whole number{'' if minimum is None else f' >= {minimum}'}, "
-                          f"got {describe(value)}")
+        fail(
+            error, path, f"expected a whole number{'' if minimum is None else f' >= {minimum}'}, got {describe(value)}"
+        )
     if minimum is not None and value < minimum:
         fail(error, path, f"must be >= {minimum}, got {value}")
     return value
@@ -319,13 +331,19 @@ def require_aware(value: object, name: str, *, error: type[SLAError] = ArgumentT
     if not isinstance(value, datetime):
         fail(error, name, f"{quote(value)} is not a datetime; expected a timezone-aware one")
     if value.tzinfo is None or value.utcoffset() is None:
-        raise NaiveDatetimeError(f"{name}: {value.isoformat()} has no UTC offset; it must be timezone-aware",
-                                 field=name)
+        raise NaiveDatetimeError(
+            f"{name}: {value.isoformat()} has no UTC offset; it must be timezone-aware", field=name
+        )
     return value
 
 
-def aware_utc(value: object, name: str, *, error: type[SLAError] = ArgumentTypeError,
-              out_of_range: type[SLAError] = DurationOutOfRangeError) -> datetime:
+def aware_utc(
+    value: object,
+    name: str,
+    *,
+    error: type[SLAError] = ArgumentTypeError,
+    out_of_range: type[SLAError] = DurationOutOfRangeError,
+) -> datetime:
     """:func:`require_aware`, then the same instant in UTC.
 
     Datetimes sharing one ``ZoneInfo`` subtract and compare as wall time (two
@@ -340,8 +358,11 @@ def aware_utc(value: object, name: str, *, error: type[SLAError] = ArgumentTypeE
     try:
         return aware.astimezone(UTC)
     except OverflowError:
-        fail(out_of_range, name, f"{aware.isoformat()} is outside the supported range: "
-                                 "in UTC it falls before year 1 or after year 9999")
+        fail(
+            out_of_range,
+            name,
+            f"{aware.isoformat()} is outside the supported range: in UTC it falls before year 1 or after year 9999",
+        )
 
 
 # --- durations ---------------------------------------------------------------------------
@@ -404,12 +425,19 @@ def parse_duration(
             fail(error, field, f"{shown} is not a duration; {_HINT}")
         rank = list(_UNITS).index(unit)
         if rank <= last:
-            fail(error, field, f"{shown} is not a duration: write units from largest to smallest, each once, "
-                               'e.g. "1h30m"')
+            fail(
+                error,
+                field,
+                f'{shown} is not a duration: write units from largest to smallest, each once, e.g. "1h30m"',
+            )
         last = rank
         if unit in ("w", "d"):
-            fail(error, field, f"{shown}: days and weeks are not accepted, since a business day's length "
-                               'depends on the calendar; write hours, e.g. "48h"')
+            fail(
+                error,
+                field,
+                f"{shown}: days and weeks are not accepted, since a business day's length "
+                'depends on the calendar; write hours, e.g. "48h"',
+            )
         if unit == "s" and not seconds:
             fail(error, field, f'{shown}: seconds are not accepted here; write whole minutes, e.g. "1m"')
         if len(digits.lstrip("0")) > _MAX_DIGITS:

@@ -26,25 +26,68 @@ __all__ = ["worker"]
 
 @click.command("worker", cls=SLACommand, help="sweep due timers and deliver notifications until SIGTERM")
 @click.option("--url", default=None, metavar="URL", help="SQLAlchemy database URL (default: $SLA_DATABASE_URL)")
-@click.option("--webhook", "webhooks", multiple=True, metavar="URL",
-              help="post each notification here, signed with $SLA_WEBHOOK_SECRET (repeatable)")
-@click.option("--import", "imports", multiple=True, metavar="MODULE",
-              help="import a module that connects signal receivers (repeatable)")
+@click.option(
+    "--webhook",
+    "webhooks",
+    multiple=True,
+    metavar="URL",
+    help="post each notification here, signed with $SLA_WEBHOOK_SECRET (repeatable)",
+)
+@click.option(
+    "--import",
+    "imports",
+    multiple=True,
+    metavar="MODULE",
+    help="import a module that connects signal receivers (repeatable)",
+)
 @click.option("--no-delivery", is_flag=True, help="sweep only; another process delivers")
-@click.option("--interval", default=5.0, type=click.FloatRange(0.01, 3600), metavar="SECONDS",
-              help="sleep between idle rounds (default 5)")
-@click.option("--batch-size", default=500, type=click.IntRange(1, 100_000), metavar="N",
-              help="timers claimed per sweep transaction (default 500)")
-@click.option("--max-attempts", default=8, type=click.IntRange(1, 1000), metavar="N",
-              help="failed deliveries before a notification is dead (default 8)")
-@click.option("--timeout", default=10.0, type=click.FloatRange(0.1, 300), metavar="SECONDS",
-              help="the most one webhook request may take (default 10)")
+@click.option(
+    "--interval",
+    default=5.0,
+    type=click.FloatRange(0.01, 3600),
+    metavar="SECONDS",
+    help="sleep between idle rounds (default 5)",
+)
+@click.option(
+    "--batch-size",
+    default=500,
+    type=click.IntRange(1, 100_000),
+    metavar="N",
+    help="timers claimed per sweep transaction (default 500)",
+)
+@click.option(
+    "--max-attempts",
+    default=8,
+    type=click.IntRange(1, 1000),
+    metavar="N",
+    help="failed deliveries before a notification is dead (default 8)",
+)
+@click.option(
+    "--timeout",
+    default=10.0,
+    type=click.FloatRange(0.1, 300),
+    metavar="SECONDS",
+    help="the most one webhook request may take (default 10)",
+)
 @click.option("--once", is_flag=True, help="one round, then exit (for cron)")
-@click.option("--log-level", default="info", type=click.Choice(["debug", "info", "warning", "error"]),
-              help="logging level (default info)")
-def worker(url: str | None, webhooks: tuple[str, ...], imports: tuple[str, ...], no_delivery: bool,
-           interval: float, batch_size: int, max_attempts: int, timeout: float, once: bool,
-           log_level: str) -> None:
+@click.option(
+    "--log-level",
+    default="info",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    help="logging level (default info)",
+)
+def worker(
+    url: str | None,
+    webhooks: tuple[str, ...],
+    imports: tuple[str, ...],
+    no_delivery: bool,
+    interval: float,
+    batch_size: int,
+    max_attempts: int,
+    timeout: float,
+    once: bool,
+    log_level: str,
+) -> None:
     """Run the worker loop."""
     from .store.delivery import Deliverer, Webhook
     from .store.delivery_errors import DeliveryConfigError

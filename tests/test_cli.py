@@ -110,15 +110,13 @@ ELAPSED = [
         # BST ends Sun 2026-10-25: Fri 16:00-17:00 BST = 1h, Mon 09:00-10:00 GMT = 1h.
         ["--calendar", "gb-eng-9x5", "--from", "2026-10-23T16:00", "--to", "2026-10-26T10:00"],
         "PT2H",
-        "2h of business time on gb-eng-9x5 (Europe/London) "
-        "from Fri 23 Oct 2026 16:00 BST to Mon 26 Oct 2026 10:00 GMT",
+        "2h of business time on gb-eng-9x5 (Europe/London) from Fri 23 Oct 2026 16:00 BST to Mon 26 Oct 2026 10:00 GMT",
         id="end-of-summer-time",
     ),
     pytest.param(
         ["--calendar", "24x7", "--from", "2026-11-23T09:00", "--to", "2026-11-23T10:01:01.5"],
         "PT1H1M1.5S",
-        "1h1m1.5s of business time on 24x7 (UTC) "
-        "from Mon 23 Nov 2026 09:00 UTC to Mon 23 Nov 2026 10:01:01 UTC",
+        "1h1m1.5s of business time on 24x7 (UTC) from Mon 23 Nov 2026 09:00 UTC to Mon 23 Nov 2026 10:01:01 UTC",
         id="fraction-of-a-second",
     ),
     pytest.param(
@@ -147,8 +145,14 @@ def test_calendar_given_by_path(capsys: pytest.CaptureFixture[str], tmp_path: Pa
         encoding="utf-8",
     )
     status, out, _ = run(
-        capsys, "elapsed", "--calendar", str(path),
-        "--from", "2026-11-24T23:00", "--to", "2026-11-25T01:30",
+        capsys,
+        "elapsed",
+        "--calendar",
+        str(path),
+        "--from",
+        "2026-11-24T23:00",
+        "--to",
+        "2026-11-25T01:30",
     )
     assert (status, out[0]) == (0, "PT2H30M")
 
@@ -310,8 +314,7 @@ BAD = [
     ),
     pytest.param(
         ["due", "--calendar", "us-ny-9x5", "--from", "2026-11-23T09:00"],
-        "sla-timers: error: the following arguments are required: --in "
-        "(see 'sla-timers due --help')",
+        "sla-timers: error: the following arguments are required: --in (see 'sla-timers due --help')",
         id="missing-option",
     ),
     pytest.param(
@@ -322,8 +325,7 @@ BAD = [
     ),
     pytest.param(
         [],
-        "sla-timers: error: the following arguments are required: COMMAND "
-        "(see 'sla-timers --help')",
+        "sla-timers: error: the following arguments are required: COMMAND (see 'sla-timers --help')",
         id="no-command",
     ),
     pytest.param(
@@ -336,17 +338,13 @@ BAD = [
 
 
 @pytest.mark.parametrize(("argv", "line"), BAD)
-def test_bad_input_is_one_line_and_status_2(
-    capsys: pytest.CaptureFixture[str], argv: list[str], line: str
-) -> None:
+def test_bad_input_is_one_line_and_status_2(capsys: pytest.CaptureFixture[str], argv: list[str], line: str) -> None:
     status, out, err = run(capsys, *argv)
     assert (status, out) == (2, [])
     assert err == line + "\n"
 
 
-def test_invalid_calendar_file_is_one_line_and_status_2(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
+def test_invalid_calendar_file_is_one_line_and_status_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
     path.write_text('name = "bad"\ntimezone = "Mars/Olympus"\n[hours]\nmon = ["09:00-17:00"]\n')
     status, out, err = run(capsys, "calendar", "show", str(path))
@@ -360,17 +358,28 @@ def test_invalid_calendar_file_is_one_line_and_status_2(
 # Instants the clock cannot represent: each is one line on stderr and status 2, never a traceback.
 OUT_OF_RANGE = [
     # 9999-12-31 23:59 New York (EST, -05:00) is 10000-01-01 04:59Z: past year 9999 in UTC.
-    pytest.param(["due", "--from", "9999-12-31T23:59", "--in", "4h"],
-                 "--from: 9999-12-31T23:59:00-05:00 is outside the supported range: in UTC", id="wall-after-9999"),
+    pytest.param(
+        ["due", "--from", "9999-12-31T23:59", "--in", "4h"],
+        "--from: 9999-12-31T23:59:00-05:00 is outside the supported range: in UTC",
+        id="wall-after-9999",
+    ),
     # 0001-01-01 00:00+14:00 is 0000-12-31 10:00Z: before year 1 in UTC.
-    pytest.param(["due", "--from", "0001-01-01T00:00+14:00", "--in", "4h"],
-                 "--from: 0001-01-01T00:00:00+14:00 is outside the supported range: in UTC", id="offset-before-1"),
+    pytest.param(
+        ["due", "--from", "0001-01-01T00:00+14:00", "--in", "4h"],
+        "--from: 0001-01-01T00:00:00+14:00 is outside the supported range: in UTC",
+        id="offset-before-1",
+    ),
     # 0001-01-01 00:00Z is 0000-12-31 19:03:58 in New York (LMT, -04:56:02): before year 1 there.
-    pytest.param(["due", "--from", "0001-01-01T00:00Z", "--in=-4h"],
-                 "--from: 0001-01-01T00:00:00+00:00 is outside the supported range: in America/New_York",
-                 id="utc-before-1-in-zone"),
-    pytest.param(["elapsed", "--from", "2026-01-01T00:00", "--to", "9999-12-31T23:59-12:00"],
-                 "--to: 9999-12-31T23:59:00-12:00 is outside the supported range: in UTC", id="elapsed-to"),
+    pytest.param(
+        ["due", "--from", "0001-01-01T00:00Z", "--in=-4h"],
+        "--from: 0001-01-01T00:00:00+00:00 is outside the supported range: in America/New_York",
+        id="utc-before-1-in-zone",
+    ),
+    pytest.param(
+        ["elapsed", "--from", "2026-01-01T00:00", "--to", "9999-12-31T23:59-12:00"],
+        "--to: 9999-12-31T23:59:00-12:00 is outside the supported range: in UTC",
+        id="elapsed-to",
+    ),
     # Fri 9999-12-31 16:00 + 4h: 1h to the close, the next opening would be in year 10000.
     pytest.param(["due", "--from", "9999-12-31T16:00", "--in", "4h"], "would pass year 9999", id="answer-after-9999"),
 ]

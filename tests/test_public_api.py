@@ -12,10 +12,24 @@ def test_star_import_gives_every_re_exported_name() -> None:
     # `from sla_timers import *` and API docs read, so a name imported but unlisted is missing.
     namespace: dict[str, object] = {}
     exec("from sla_timers import *", namespace)
-    for name in ("BusinessCalendar", "Classification", "EscalationLadders", "Policy", "PolicySet",
-                 "PriorityMatrix", "SLAError", "TicketEvent", "TimerState", "evaluate", "evaluate_ticket"):
+    for name in (
+        "BusinessCalendar",
+        "Classification",
+        "EscalationLadders",
+        "Policy",
+        "PolicySet",
+        "PriorityMatrix",
+        "SLAError",
+        "TicketEvent",
+        "TimerState",
+        "evaluate",
+        "evaluate_ticket",
+    ):
         assert name in namespace, name
     # Submodules (clock, timers, cli once imported...) are attributes too, but not re-exports.
-    public = {name for name, value in vars(sla_timers).items()
-              if not name.startswith("_") and not isinstance(value, ModuleType)}
+    public = {
+        name
+        for name, value in vars(sla_timers).items()
+        if not name.startswith("_") and not isinstance(value, ModuleType)
+    }
     assert public == set(sla_timers.__all__)

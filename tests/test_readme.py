@@ -51,10 +51,15 @@ def test_quick_tour_numbers() -> None:
     assert "2026-11-27 12:30-05:00" in README
 
     policy = Policy.from_toml(_block("[targets.high]"))
-    states = evaluate(policy, [
-        TicketEvent("created", datetime(2026, 11, 23, 9, tzinfo=NY), id="e1", priority="high", status="new"),
-        TicketEvent("status", datetime(2026, 11, 23, 10, tzinfo=NY), id="e2", status="pending"),
-    ], now=datetime(2026, 11, 23, 11, tzinfo=NY), calendar=cal)
+    states = evaluate(
+        policy,
+        [
+            TicketEvent("created", datetime(2026, 11, 23, 9, tzinfo=NY), id="e1", priority="high", status="new"),
+            TicketEvent("status", datetime(2026, 11, 23, 10, tzinfo=NY), id="e2", status="pending"),
+        ],
+        now=datetime(2026, 11, 23, 11, tzinfo=NY),
+        calendar=cal,
+    )
     resolution = states["resolution"]
     assert resolution.status == "paused"
     assert resolution.due_at is None
@@ -70,8 +75,9 @@ def test_ci_runs_the_readmes_test_command() -> None:
 
 
 ROOT = Path(__file__).resolve().parent.parent
-PYTHON_BLOCKS = [(README[:m.start(1)].count("\n"), m.group(1))
-                 for m in re.finditer(r"```python\n(.*?)```", README, flags=re.S)]
+PYTHON_BLOCKS = [
+    (README[: m.start(1)].count("\n"), m.group(1)) for m in re.finditer(r"```python\n(.*?)```", README, flags=re.S)
+]
 
 
 def test_readme_python_blocks_run_in_order(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -28,8 +28,11 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_suites_pass_under_server_timezone(zone: str, suites: list[str], tmp_path: Path) -> None:
     env = {**os.environ, "TZ": zone}
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
-         "-m", "not slow", *suites],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "-m", "not slow", *suites],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert result.returncode == 0, f"under TZ={zone}:\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}"

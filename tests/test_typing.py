@@ -18,6 +18,9 @@ def test_package_passes_mypy_strict() -> None:
     # The interpreter running the tests, so mypy sees the same installed packages and stubs.
     result = subprocess.run(
         [sys.executable, "-m", "mypy", "--config-file", "setup.cfg"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, f"mypy failed (exit {result.returncode}):\n{result.stdout}{result.stderr}"

@@ -3,7 +3,7 @@ nesting depth, unknown keys with suggestions, argument types and instants."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -65,15 +65,23 @@ def test_durations_the_grammar_accepts(text: object, options: dict[str, bool], e
 
 INVALID = [
     # (value, options, the problem the message states after 'f: ')
-    pytest.param("30m1h", {}, '"30m1h" is not a duration: write units from largest to smallest, each once, '
-                 'e.g. "1h30m"', id="units-out-of-order"),
+    pytest.param(
+        "30m1h",
+        {},
+        '"30m1h" is not a duration: write units from largest to smallest, each once, e.g. "1h30m"',
+        id="units-out-of-order",
+    ),
     pytest.param("1h1h", {}, '"1h1h" is not a duration: write units from largest to smallest', id="unit-twice"),
     # ARABIC-INDIC DIGIT ONE: int() reads it as 1, a policy file should not.
     pytest.param("\u0661h", {}, '"\u0661h" is not a duration: digits must be ASCII 0-9', id="arabic-indic-digit"),
     pytest.param("1h\uff13\uff10m", {}, "digits must be ASCII 0-9", id="fullwidth-digits"),
     # 999999999 h is about 114,000 years.
-    pytest.param("999999999h", {}, '"999999999h" is over five years (at most 43920h, five years of 366 days)',
-                 id="nine-nines-hours"),
+    pytest.param(
+        "999999999h",
+        {},
+        '"999999999h" is over five years (at most 43920h, five years of 366 days)',
+        id="nine-nines-hours",
+    ),
     # 43920h is the cap; one minute more is over it.
     pytest.param("43920h1m", {}, "is over five years (at most 43920h", id="cap-plus-a-minute"),
     # 2635200 min = 43920 h; one more.
@@ -88,8 +96,13 @@ INVALID = [
     pytest.param("1h 30m", {}, "it has spaces", id="inner-space"),
     # Lower case only: "1M" is a month in ISO 8601, so no unit is read in either case.
     pytest.param("1H", {}, '"1H" is not a duration: units are lower case ("h")', id="upper-case-unit"),
-    pytest.param("2d", {}, '"2d": days and weeks are not accepted, since a business day\'s length depends on '
-                 'the calendar; write hours, e.g. "48h"', id="days"),
+    pytest.param(
+        "2d",
+        {},
+        '"2d": days and weeks are not accepted, since a business day\'s length depends on '
+        'the calendar; write hours, e.g. "48h"',
+        id="days",
+    ),
     pytest.param("1w", {}, "days and weeks are not accepted", id="weeks"),
     pytest.param("1d4h", {}, "days and weeks are not accepted", id="days-and-hours"),
     pytest.param("45s", {}, '"45s": seconds are not accepted here; write whole minutes', id="seconds-not-allowed"),
@@ -172,7 +185,8 @@ def test_a_duration_is_refused_identically_by_every_loader(text: str, capsys: py
 
 def test_ladder_offsets_and_the_cli_take_the_same_signed_durations(capsys: pytest.CaptureFixture[str]) -> None:
     ladders = EscalationLadders.from_dict(
-        {"ladders": {"p": {"m": [{"id": "s", "offset": "-1h30m", "add_tags": ["x"]}]}}})
+        {"ladders": {"p": {"m": [{"id": "s", "offset": "-1h30m", "add_tags": ["x"]}]}}}
+    )
     ladder = ladders.ladder("p", "m")
     assert ladder is not None and ladder.steps[0].offset == -timedelta(hours=1, minutes=30)
     # 24x7 UTC: Mon 2026-11-23 09:00 minus 1h30m is 07:30.
@@ -203,10 +217,13 @@ def test_the_deep_line_skips_brackets_in_strings_and_comments() -> None:
         load_toml(text, error=RulesError)
 
 
-@pytest.mark.parametrize(("load", "error"), [
-    (Policy.from_toml, PolicyError),
-    (EscalationLadders.from_toml, RulesError),
-])
+@pytest.mark.parametrize(
+    ("load", "error"),
+    [
+        (Policy.from_toml, PolicyError),
+        (EscalationLadders.from_toml, RulesError),
+    ],
+)
 def test_loaders_refuse_deep_toml(load: Any, error: type[SLAError]) -> None:
     with pytest.raises(error, match="nested deeper than 32 levels"):
         load(DEEP_ARRAY)
@@ -223,8 +240,9 @@ def test_a_calendar_file_nested_too_deep_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(CalendarError) as caught:
         load_calendar_spec(path, allow_path=True)
     assert caught.value.field == "calendar"
-    assert str(caught.value) == (f"{path}: not valid TOML: arrays or inline tables nested deeper than 32 levels "
-                                 "(at line 2)")
+    assert str(caught.value) == (
+        f"{path}: not valid TOML: arrays or inline tables nested deeper than 32 levels (at line 2)"
+    )
 
 
 def test_toml_syntax_errors_keep_line_and_column() -> None:
@@ -234,11 +252,14 @@ def test_toml_syntax_errors_keep_line_and_column() -> None:
 
 
 @pytest.mark.parametrize("load", [Policy.from_toml, EscalationLadders.from_toml])
-@pytest.mark.parametrize(("text", "words"), [
-    (None, "text: expected TOML text (a string), got null"),
-    (b'name = "x"', "got bytes; decode the bytes as UTF-8 first"),
-    (42, "got integer"),
-])
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        (None, "text: expected TOML text (a string), got null"),
+        (b'name = "x"', "got bytes; decode the bytes as UTF-8 first"),
+        (42, "got integer"),
+    ],
+)
 def test_toml_text_that_is_not_a_string_is_an_argument_error(load: Any, text: object, words: str) -> None:
     with pytest.raises(ArgumentTypeError) as caught:
         load(text)
@@ -286,19 +307,47 @@ def test_a_dict_that_contains_itself_is_refused_not_a_recursion_error() -> None:
 HUGE = 100_000  # far past Python's recursion limit: the walk must not recurse
 
 
-@pytest.mark.parametrize(("load", "key", "error", "field", "limit"), [
-    (lambda d: Policy.from_dict({"name": "p", "calendar": "c", "metrics": {"resolution": d}}), "a", PolicyError,
-     "metrics.resolution.a", 32),
-    (lambda d: BusinessCalendar.from_dict({"name": "c", "timezone": "UTC", "hours": d}), "a", CalendarError,
-     "hours.a", 32),
-    (lambda d: EscalationLadders.from_dict({"ladders": d}), "a", RulesError, "ladders.a", 80),
-    # A chain of "not" is a valid condition at any depth; compiling it would recurse once per level.
-    (lambda d: PriorityMatrix.from_dict({"priorities": ["P1"], "default_priority": "P1", "default_policy": "s",
-                                         "default_calendar": "c", "rules": [{"when": d, "then": {"raise": 1}}]},
-                                        calendars={"c": object()}), "not", RulesError, "rules[0].when.not", 80),
-], ids=["policy", "calendar", "ladders", "matrix"])
-def test_every_loader_refuses_a_deep_dict_with_its_path(load: Any, key: str, error: type[SLAError],
-                                                        field: str, limit: int) -> None:
+@pytest.mark.parametrize(
+    ("load", "key", "error", "field", "limit"),
+    [
+        (
+            lambda d: Policy.from_dict({"name": "p", "calendar": "c", "metrics": {"resolution": d}}),
+            "a",
+            PolicyError,
+            "metrics.resolution.a",
+            32,
+        ),
+        (
+            lambda d: BusinessCalendar.from_dict({"name": "c", "timezone": "UTC", "hours": d}),
+            "a",
+            CalendarError,
+            "hours.a",
+            32,
+        ),
+        (lambda d: EscalationLadders.from_dict({"ladders": d}), "a", RulesError, "ladders.a", 80),
+        # A chain of "not" is a valid condition at any depth; compiling it would recurse once per level.
+        (
+            lambda d: PriorityMatrix.from_dict(
+                {
+                    "priorities": ["P1"],
+                    "default_priority": "P1",
+                    "default_policy": "s",
+                    "default_calendar": "c",
+                    "rules": [{"when": d, "then": {"raise": 1}}],
+                },
+                calendars={"c": object()},
+            ),
+            "not",
+            RulesError,
+            "rules[0].when.not",
+            80,
+        ),
+    ],
+    ids=["policy", "calendar", "ladders", "matrix"],
+)
+def test_every_loader_refuses_a_deep_dict_with_its_path(
+    load: Any, key: str, error: type[SLAError], field: str, limit: int
+) -> None:
     # Rules data may nest deeper than a calendar or a policy: conditions combine
     # all/any/not up to 32 levels, each all/any a table and an array (rules/_schema.DATA_DEPTH).
     with pytest.raises(error) as caught:
@@ -310,48 +359,86 @@ def test_every_loader_refuses_a_deep_dict_with_its_path(load: Any, key: str, err
 # --- keys and suggestions --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("load", "error", "field", "hint"), [
-    (lambda: parse_calendar({"name": "c", "timezone": "UTC", "hour": {}}), CalendarError, "hour", "hours"),
-    (lambda: Policy.from_dict({"name": "p", "calendar": "c", "warn_befor": []}), PolicyError, "warn_befor",
-     "warn_before"),
-    (lambda: Policy.from_dict({"name": "p", "calendar": "c", "metrics": {"resolution": {"scpoe": "group"}}}),
-     PolicyError, "metrics.resolution.scpoe", "scope"),
-    (lambda: EscalationLadders.from_dict({"ladder": {}}), RulesError, "ladder", "ladders"),
-    (lambda: PriorityMatrix.from_dict({"priorities": ["P1"], "default_priority": "P1", "default_policy": "s",
-                                       "default_calendar": "c", "rulse": []}, calendars={"c": object()}),
-     RulesError, "rulse", "rules"),
-], ids=["calendar", "policy", "policy-metric", "ladders", "matrix"])
-def test_unknown_keys_suggest_the_closest_in_every_loader(load: Any, error: type[SLAError], field: str,
-                                                           hint: str) -> None:
+@pytest.mark.parametrize(
+    ("load", "error", "field", "hint"),
+    [
+        (lambda: parse_calendar({"name": "c", "timezone": "UTC", "hour": {}}), CalendarError, "hour", "hours"),
+        (
+            lambda: Policy.from_dict({"name": "p", "calendar": "c", "warn_befor": []}),
+            PolicyError,
+            "warn_befor",
+            "warn_before",
+        ),
+        (
+            lambda: Policy.from_dict({"name": "p", "calendar": "c", "metrics": {"resolution": {"scpoe": "group"}}}),
+            PolicyError,
+            "metrics.resolution.scpoe",
+            "scope",
+        ),
+        (lambda: EscalationLadders.from_dict({"ladder": {}}), RulesError, "ladder", "ladders"),
+        (
+            lambda: PriorityMatrix.from_dict(
+                {
+                    "priorities": ["P1"],
+                    "default_priority": "P1",
+                    "default_policy": "s",
+                    "default_calendar": "c",
+                    "rulse": [],
+                },
+                calendars={"c": object()},
+            ),
+            RulesError,
+            "rulse",
+            "rules",
+        ),
+    ],
+    ids=["calendar", "policy", "policy-metric", "ladders", "matrix"],
+)
+def test_unknown_keys_suggest_the_closest_in_every_loader(
+    load: Any, error: type[SLAError], field: str, hint: str
+) -> None:
     with pytest.raises(error) as caught:
         load()
     assert caught.value.field == field
-    assert str(caught.value).startswith(f'{field}: unknown key "{field.rsplit(".", 1)[-1]}"; '
-                                        f'did you mean "{hint}"? (expected one of: ')
+    assert str(caught.value).startswith(
+        f'{field}: unknown key "{field.rsplit(".", 1)[-1]}"; did you mean "{hint}"? (expected one of: '
+    )
 
 
 def test_check_keys_reports_unknown_before_missing_and_a_renamed_key_with_its_new_name() -> None:
     with pytest.raises(CalendarError) as caught:
-        check_keys({"form": "09:00"}, "closures[0]", ("date", "from", "to"), error=CalendarError,
-                   required=("date", "from", "to"))
+        check_keys(
+            {"form": "09:00"},
+            "closures[0]",
+            ("date", "from", "to"),
+            error=CalendarError,
+            required=("date", "from", "to"),
+        )
     assert str(caught.value).startswith('closures[0].form: unknown key "form"; did you mean "from"?')
     with pytest.raises(CalendarError) as missing:
-        check_keys({"date": "2026-12-31"}, "closures[0]", ("date", "from", "to"), error=CalendarError,
-                   required=("date", "from", "to"))
+        check_keys(
+            {"date": "2026-12-31"},
+            "closures[0]",
+            ("date", "from", "to"),
+            error=CalendarError,
+            required=("date", "from", "to"),
+        )
     assert (missing.value.field, str(missing.value)) == ("closures[0].from", "closures[0].from: is required")
     with pytest.raises(CalendarError) as renamed:
-        check_keys({"state": "NY"}, "holidays", ("country", "subdiv"), error=CalendarError,
-                   renamed={"state": "subdiv"})
+        check_keys({"state": "NY"}, "holidays", ("country", "subdiv"), error=CalendarError, renamed={"state": "subdiv"})
     assert str(renamed.value) == 'holidays.state: unknown key "state"; write subdiv'
 
 
-@pytest.mark.parametrize(("word", "choices", "hint"), [
-    ("Tue", ["mon", "tue"], '; did you mean "tue"?'),               # case alone differs
-    ("p1", ["P1", "P2"], '; did you mean "P1"?'),                   # difflib alone scores 0.5
-    ("resolutoin", ["resolution", "first_response"], '; did you mean "resolution"?'),
-    ("zzz", ["mon", "tue"], ""),
-    ("x" * 101, ["x" * 101], ""),                                   # nothing that long is a typo
-])
+@pytest.mark.parametrize(
+    ("word", "choices", "hint"),
+    [
+        ("Tue", ["mon", "tue"], '; did you mean "tue"?'),  # case alone differs
+        ("p1", ["P1", "P2"], '; did you mean "P1"?'),  # difflib alone scores 0.5
+        ("resolutoin", ["resolution", "first_response"], '; did you mean "resolution"?'),
+        ("zzz", ["mon", "tue"], ""),
+        ("x" * 101, ["x" * 101], ""),  # nothing that long is a typo
+    ],
+)
 def test_suggest(word: str, choices: list[str], hint: str) -> None:
     assert suggest(word, choices) == hint
 
@@ -389,18 +476,21 @@ def test_policy_set_select_checks_its_instant() -> None:
 
 
 def test_require_aware_takes_the_callers_error_for_a_wrong_type() -> None:
-    assert require_aware(datetime(2026, 1, 1, tzinfo=timezone.utc), "now").year == 2026
+    assert require_aware(datetime(2026, 1, 1, tzinfo=UTC), "now").year == 2026
     with pytest.raises(EventError) as caught:
         require_aware("tomorrow", "due_at", error=EventError)
     assert caught.value.field == "due_at"
 
 
-@pytest.mark.parametrize(("at", "words"), [
-    # 0001-01-01 00:00 at +05:00 is 0000-12-31 19:00Z.
-    (datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=5))), "before year 1"),
-    # 9999-12-31 23:00 at -05:00 is 10000-01-01 04:00Z.
-    (datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-5))), "after year 9999"),
-])
+@pytest.mark.parametrize(
+    ("at", "words"),
+    [
+        # 0001-01-01 00:00 at +05:00 is 0000-12-31 19:00Z.
+        (datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=5))), "before year 1"),
+        # 9999-12-31 23:00 at -05:00 is 10000-01-01 04:00Z.
+        (datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-5))), "after year 9999"),
+    ],
+)
 def test_an_event_outside_the_years_is_an_event_error(at: datetime, words: str) -> None:
     with pytest.raises(EventError) as caught:
         TicketEvent("status", at, status="open")

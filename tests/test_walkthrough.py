@@ -61,6 +61,7 @@ def fired_at(run, at: datetime) -> list[str]:
 
 # -- configuration ---------------------------------------------------------------
 
+
 def test_every_policy_the_matrix_names_has_a_file() -> None:
     # The matrix names standard (default), sales, finance, internal (business lines),
     # executive and premium (rules); load_config passes these names to the matrix,
@@ -74,6 +75,7 @@ def test_every_policy_the_matrix_names_has_a_file() -> None:
 
 # -- classification ----------------------------------------------------------------
 
+
 def test_classifications(runs) -> None:
     # CEO's printer: department x degraded = normal; "The CEO's printer" sets urgent,
     # executive, +ceo and stops (so "Premium members" never applies to the CEO).
@@ -83,7 +85,11 @@ def test_classifications(runs) -> None:
     # +premium; no business line, so the default policy standard.
     premium = runs["T-1002"].classification
     assert (premium.base.priority, premium.priority, premium.policy, premium.tags) == (
-        "normal", "high", "standard", ("premium",))
+        "normal",
+        "high",
+        "standard",
+        ("premium",),
+    )
     # Sales booking, created Mon 2026-12-28 10:00: normal -> high (premium) -> urgent
     # (quarter end: Q4's last five business days are Thu 12-24, Mon 28, Tue 29, Wed 30,
     # Thu 31, Fri 12-25 being Christmas) -> +key-account (2,500 seats); policy from the line.
@@ -93,6 +99,7 @@ def test_classifications(runs) -> None:
 
 
 # -- due dates across closed days ------------------------------------------------------
+
 
 def test_ceo_resolution_due_crosses_thanksgiving(runs) -> None:
     # executive, urgent: resolution 4h from Wed 11-25 16:00 EST: 1h Wed (16:00-17:00),
@@ -127,13 +134,17 @@ def test_sales_ticket_reopened_resumes_its_resolution(runs) -> None:
     run = runs["T-1003"]
     reopened = moment(run, ny(12, 29, 9, 30)).states["resolution"]
     assert (reopened.status, reopened.cycle, reopened.due_at) == (
-        "running", 1, datetime(2026, 12, 29, 15, 30, tzinfo=UTC))
+        "running",
+        1,
+        datetime(2026, 12, 29, 15, 30, tzinfo=UTC),
+    )
     final = moment(run, ny(12, 29, 10, 15)).states["resolution"]
     assert (final.status, final.elapsed) == ("met", 1 * H + 2 * H + 45 * timedelta(minutes=1))
     assert run.fired == set()  # the sales policy has no ladder
 
 
 # -- escalation ------------------------------------------------------------------------
+
 
 def test_warning_step_fires_once_across_sweeps(runs) -> None:
     # executive ladder, resolution warn-half at 0.5 of 4h = 2h elapsed: 1h Wed + 1h Fri
@@ -171,7 +182,8 @@ def test_a_step_due_before_an_event_fires_though_the_event_stops_its_timer(runs)
     # at the reply's instant, before the reply is applied, still finds the step, dated 09:30.
     at_reply = moment(runs["T-1002"], ny(12, 3, 9, 40))
     assert [(s.key, s.due_at) for s in at_reply.steps] == [
-        (StepKey("T-1002", "first_response", 1, "warn-half"), datetime(2026, 12, 3, 14, 30, tzinfo=UTC))]
+        (StepKey("T-1002", "first_response", 1, "warn-half"), datetime(2026, 12, 3, 14, 30, tzinfo=UTC))
+    ]
     assert at_reply.states["first_response"].status == "met"
 
 
@@ -192,7 +204,8 @@ def test_priority_raise_moves_the_deadline_and_never_fires_again(runs) -> None:
     # raise_priority = 1: high -> urgent, as an event at the breach with an id from the key.
     assert breach.priority == "urgent"
     assert [(e.kind, e.at, e.data["priority"], e.id) for e in breach.events] == [
-        ("priority", datetime(2026, 12, 4, 22, tzinfo=UTC), "urgent", "escalation/T-1002/resolution/1/breach")]
+        ("priority", datetime(2026, 12, 4, 22, tzinfo=UTC), "urgent", "escalation/T-1002/resolution/1/breach")
+    ]
     assert sum(1 for e in run.log if e.kind == "priority") == 1
     # periodic_update cycle 2 (from Fri 14:00) had 3h of its 8h at 17:00; urgent's 4h leaves
     # 1h -> Mon 12-07 10:00 EST = 15:00Z (it was Mon 14:00 EST at high).
@@ -219,11 +232,14 @@ def test_step_after_the_due_is_not_dated_before_the_breach(runs) -> None:
 
 # -- the printed timeline ----------------------------------------------------------------
 
+
 def test_timeline_lines_show_instants_with_offsets(runs) -> None:
     lines = wt.timeline(runs["T-1001"])
     assert lines[1] == "  classified: priority urgent, policy executive, calendar us-ny-9x5, tags ceo"
-    assert "  Fri 2026-11-27 10:30 -05:00  sweep; resolution warning 0.5; step resolution/warn-half " \
-           "(fell due Fri 11-27 10:00): notify user exec-assistant, webhook pager" in lines
+    assert (
+        "  Fri 2026-11-27 10:30 -05:00  sweep; resolution warning 0.5; step resolution/warn-half "
+        "(fell due Fri 11-27 10:00): notify user exec-assistant, webhook pager" in lines
+    )
     breach = [line for line in wt.timeline(runs["T-1002"]) if line.startswith("  Fri 2026-12-04 17:00 -05:00")]
     assert len(breach) == 1 and "held to Mon 12-07 09:00; priority -> urgent" in breach[0]
 

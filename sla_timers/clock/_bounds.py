@@ -28,9 +28,7 @@ class AddBounds:
         self.last_opening = opening_days[-1] if opening_days else None
         #: Weekly open time per week, and all the openings together (each may gain a DST hour).
         self.week_open_us = sum(builder.wall_open)
-        self.openings_us = sum(
-            (e - s) * 60_000_000 + _HOUR_US for spans in builder.openings.values() for s, e in spans
-        )
+        self.openings_us = sum((e - s) * 60_000_000 + _HOUR_US for spans in builder.openings.values() for s, e in spans)
 
     def check_add(self, x: int, du: int) -> None:
         """Refuse at once an ``add`` of ``du`` from ``x`` that must land outside years 1 to 9999 (or never).
@@ -41,9 +39,7 @@ class AddBounds:
         forward = du > 0
         if not self.has_weekly:
             edge = self.last_opening if forward else self.first_opening
-            if edge is None or (
-                (edge + 2) * DAY_US <= x if forward else (edge - 2) * DAY_US >= x
-            ):
+            if edge is None or ((edge + 2) * DAY_US <= x if forward else (edge - 2) * DAY_US >= x):
                 raise NoOpenTimeError(
                     f"calendar {self.name!r} has no open time {'after' if forward else 'before'} "
                     f"this instant: no weekly hours and no {'later' if forward else 'earlier'} openings"
@@ -54,12 +50,8 @@ class AddBounds:
     def out_of_range(self, du: int) -> DurationOutOfRangeError:
         """The error for an ``add`` of ``du`` that passes the end (or the start) of the range."""
         if du > 0:
-            return DurationOutOfRangeError(
-                f"adding {timedelta(microseconds=du)} of business time would pass year 9999"
-            )
-        return DurationOutOfRangeError(
-            f"subtracting {timedelta(microseconds=-du)} of business time would pass year 1"
-        )
+            return DurationOutOfRangeError(f"adding {timedelta(microseconds=du)} of business time would pass year 9999")
+        return DurationOutOfRangeError(f"subtracting {timedelta(microseconds=-du)} of business time would pass year 1")
 
     def not_enough(self, du: int) -> Exception:
         """The error when the years left hold less open time than an ``add`` of ``du`` asks."""
@@ -78,17 +70,13 @@ class AddBounds:
             return self.openings_us
         weeks = span // WEEK_US + 2
         years = span // _YEAR_US + 2
-        return min(
-            span, weeks * self.week_open_us + years * _DST_SLACK_PER_YEAR_US + self.openings_us
-        )
+        return min(span, weeks * self.week_open_us + years * _DST_SLACK_PER_YEAR_US + self.openings_us)
 
     def too_many_days(self, days: int, owner: object) -> Exception:
         """The error when ``days`` business days from date ``owner`` leave the range (or never come)."""
         side = "after" if days > 0 else "before"
         if self.has_weekly:
-            return DurationOutOfRangeError(
-                f"{abs(days):,} business days {side} {owner} fall outside years 1 to 9999"
-            )
+            return DurationOutOfRangeError(f"{abs(days):,} business days {side} {owner} fall outside years 1 to 9999")
         return NoOpenTimeError(
             f"calendar {self.name!r} has no business day {abs(days):,} {side} {owner}: "
             "no weekly hours and not that many openings"

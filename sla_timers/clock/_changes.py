@@ -4,7 +4,7 @@ beyond what ``zoneinfo`` itself reads for a zone."""
 from __future__ import annotations
 
 import importlib
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from ._timeline import DAY_US
@@ -13,7 +13,7 @@ __all__ = ["offset_at", "probe_changes", "recorded_changes"]
 
 _EPOCH_1970_US = (date(1970, 1, 1).toordinal() - 1) * DAY_US
 _LAST_ORDINAL = date.max.toordinal()
-_EPOCH = datetime(1, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 
 
@@ -64,7 +64,7 @@ def recorded_changes(zone: ZoneInfo) -> list[int] | None:
     try:
         pure_module = importlib.import_module("zoneinfo._zoneinfo")
         pure = pure_module.ZoneInfo.no_cache(zone.key)
-        seconds = list(getattr(pure, "_trans_utc"))
+        seconds = list(pure._trans_utc)
     except (ImportError, AttributeError, OSError, ValueError, TypeError, LookupError):
         return None
     return [s * 1_000_000 + _EPOCH_1970_US for s in seconds]

@@ -48,9 +48,7 @@ class PieceBuilder:
         #: Open time of each weekday's windows as wall time (what a date far from
         #: DST changes and exceptions has), and the part of it past midnight.
         self.wall_open = tuple(sum(e - s for s, e in day) * MINUTE_US for day in self.weekly)
-        self.wall_tail = tuple(
-            sum(max(0, e - 1440) for _, e in day) * MINUTE_US for day in self.weekly
-        )
+        self.wall_tail = tuple(sum(max(0, e - 1440) for _, e in day) * MINUTE_US for day in self.weekly)
         self.has_windows = tuple(bool(day) for day in self.weekly)
         self.closed = frozenset(d.toordinal() for d in spec.closed_dates)
         self.openings = _minutes_by_day(spec.openings)
@@ -188,7 +186,5 @@ def _minutes_by_day(dated: Iterable[DatedWindow]) -> dict[int, list[tuple[int, i
     """Dated windows as date ordinal -> [(start minute, end minute)], in the given order."""
     by_day: dict[int, list[tuple[int, int]]] = {}
     for dw in dated:
-        by_day.setdefault(dw.day.toordinal(), []).append(
-            (dw.window.start_minute, dw.window.end_minute)
-        )
+        by_day.setdefault(dw.day.toordinal(), []).append((dw.window.start_minute, dw.window.end_minute))
     return by_day

@@ -8,7 +8,7 @@ night would give 2 h where 3 h of real time pass.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from ..errors import DurationOutOfRangeError, NaiveDatetimeError
@@ -24,7 +24,7 @@ __all__ = [
     "to_us",
 ]
 
-UTC = timezone.utc
+UTC = UTC
 _EPOCH = datetime(1, 1, 1, tzinfo=UTC)
 _NAIVE_EPOCH = datetime(1, 1, 1)
 _US = timedelta(microseconds=1)
@@ -81,9 +81,7 @@ def from_us(us: int, zone: tzinfo) -> datetime:
     try:
         return (_EPOCH + timedelta(microseconds=us)).astimezone(zone)
     except OverflowError:
-        raise DurationOutOfRangeError(
-            "the result falls outside the supported range (years 1 to 9999)"
-        ) from None
+        raise DurationOutOfRangeError("the result falls outside the supported range (years 1 to 9999)") from None
 
 
 def first_instant(zone: ZoneInfo, wall_us: int) -> int:

@@ -44,9 +44,7 @@ class Timeline:
 
     __slots__ = ("starts", "ends", "cum", "cum_end", "owners", "base", "lo", "hi", "y_lo", "y_hi")
 
-    def __init__(
-        self, pieces: list[Piece], cum: list[int], base: int, lo: int, hi: int, y_lo: int, y_hi: int
-    ) -> None:
+    def __init__(self, pieces: list[Piece], cum: list[int], base: int, lo: int, hi: int, y_lo: int, y_hi: int) -> None:
         self.starts = [p[0] for p in pieces]
         self.ends = [p[1] for p in pieces]
         self.owners = [p[2] for p in pieces]

@@ -26,10 +26,10 @@ from bisect import bisect_left, bisect_right
 from datetime import date
 from typing import NamedTuple
 
-from ._pieces import Piece, PieceBuilder
 from ._changes import offset_at as _offset
 from ._changes import probe_changes as _probe
 from ._changes import recorded_changes as _recorded_transitions
+from ._pieces import Piece, PieceBuilder
 from ._timeline import DAY_US, MINUTE_US
 
 __all__ = ["FIRST_YEAR", "LAST_YEAR", "YearLedger", "YearSummary"]
@@ -175,7 +175,9 @@ class YearLedger:
         specials = self._special_sorted
         for ordinal in specials[bisect_left(specials, lo) : bisect_right(specials, hi)]:
             affected.update(range(ordinal - _MARGIN + 1, ordinal + _MARGIN))
-        closed = set(self._closed_sorted[bisect_left(self._closed_sorted, first) : bisect_right(self._closed_sorted, last)])
+        closed = set(
+            self._closed_sorted[bisect_left(self._closed_sorted, first) : bisect_right(self._closed_sorted, last)]
+        )
         if self._holiday_years is not None:
             closed.update(d.toordinal() for d in b.holidays(year))
         for ordinal in closed:
@@ -244,8 +246,14 @@ class YearLedger:
         year of the same leap-ness has them at the same places."""
         first = max(1, lo // DAY_US + 1)
         day = date.fromordinal(first)
-        key = (day.month, day.day, (first - 1) % 7, _gregorian.isleap(day.year),
-               _gregorian.isleap(day.year + 1), hi - lo)
+        key = (
+            day.month,
+            day.day,
+            (first - 1) % 7,
+            _gregorian.isleap(day.year),
+            _gregorian.isleap(day.year + 1),
+            hi - lo,
+        )
         origin = (first - 1) * DAY_US
         found = self._rule_cache.get(key)
         if found is None:

@@ -125,9 +125,7 @@ class BusinessCalendar:
         return _shared(cls, parse_calendar(data))
 
     @classmethod
-    def load(
-        cls, name_or_path: str | os.PathLike[str], *, allow_path: bool = False
-    ) -> BusinessCalendar:
+    def load(cls, name_or_path: str | os.PathLike[str], *, allow_path: bool = False) -> BusinessCalendar:
         """A shipped calendar by name (``"us-ny-9x5"``); a ``.toml`` file by path
         only with ``allow_path=True``.
 
@@ -157,9 +155,7 @@ class BusinessCalendar:
         """
         all_day = ["00:00-24:00"]
         days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-        return cls.from_dict(
-            {"name": "24x7", "timezone": timezone, "hours": {day: all_day for day in days}}
-        )
+        return cls.from_dict({"name": "24x7", "timezone": timezone, "hours": {day: all_day for day in days}})
 
     def open_time(self, origin: datetime) -> OpenTime:
         """An :class:`~sla_timers.clock.OpenTime` reader of this calendar from ``origin`` on.
@@ -264,9 +260,7 @@ class BusinessCalendar:
         tl, i = self._piece_at_or_after(x)
         end = self._walker.edge(tl.ends[i], None, forward=True)
         if end > MAX_US:
-            raise DurationOutOfRangeError(
-                f"calendar {self.name!r} never closes again before year 9999"
-            )
+            raise DurationOutOfRangeError(f"calendar {self.name!r} never closes again before year 9999")
         return from_us(end, self.zone)
 
     def open_intervals(
@@ -359,8 +353,7 @@ class BusinessCalendar:
         found = self._walker.piece(x, forward=True)
         if found is None:
             raise NoOpenTimeError(
-                f"calendar {self.name!r} never opens after this instant: no weekly "
-                "hours and no later openings"
+                f"calendar {self.name!r} never opens after this instant: no weekly hours and no later openings"
             )
         return found
 

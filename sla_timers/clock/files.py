@@ -31,9 +31,7 @@ _SHIPPED_NAME = re.compile(r"[a-z0-9-]{1,64}", re.ASCII)
 MAX_FILE_BYTES = 1 << 20
 
 
-def load_calendar_spec(
-    name_or_path: str | os.PathLike[str], *, allow_path: bool = False
-) -> CalendarSpec:
+def load_calendar_spec(name_or_path: str | os.PathLike[str], *, allow_path: bool = False) -> CalendarSpec:
     """Load a shipped calendar by name (``"us-ny-9x5"``), or a ``.toml`` file by path.
 
     By default only shipped names are accepted: a name may come from data a
@@ -108,8 +106,7 @@ def _load_shipped(name: str) -> CalendarSpec:
         close = difflib.get_close_matches(name, shipped, n=3)
         hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
         raise CalendarNotFound(
-            f"calendar {name!r}: no shipped calendar has that name "
-            f"(shipped: {', '.join(shipped)}){hint}",
+            f"calendar {name!r}: no shipped calendar has that name (shipped: {', '.join(shipped)}){hint}",
             field="calendar",
         )
     spec = _parse(resource.read_bytes(), f"calendars/{name}.toml")

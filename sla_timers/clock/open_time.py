@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from .calendar import BusinessCalendar
 
 __all__ = ["OpenTime"]
 
-UTC = timezone.utc
+UTC = UTC
 _ZERO = timedelta(0)
 #: How far one reading reaches; it is lazy, so only what is walked is read.
 _SPAN = timedelta(days=64)

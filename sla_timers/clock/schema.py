@@ -153,8 +153,7 @@ def _parse_timezone(value: object) -> str:
         raise UnknownTimezoneError(f"timezone: expected a string, got {describe(value)}", field="timezone")
     if value in _NOT_PORTABLE_ZONES:
         raise UnknownTimezoneError(
-            f"timezone: {quote(value)} is not a portable IANA zone name; "
-            'write the zone itself, e.g. "Europe/Berlin"',
+            f'timezone: {quote(value)} is not a portable IANA zone name; write the zone itself, e.g. "Europe/Berlin"',
             field="timezone",
         )
     zones = _available_zones()
@@ -168,8 +167,7 @@ def _parse_timezone(value: object) -> str:
         return value
     hint = suggest(value, zones)
     raise UnknownTimezoneError(
-        f"timezone: {quote(value)} is not a known IANA zone "
-        f"(names match exactly, case included){hint}",
+        f"timezone: {quote(value)} is not a known IANA zone (names match exactly, case included){hint}",
         field="timezone",
     )
 
@@ -210,36 +208,28 @@ def _parse_window(value: object, path: str) -> Window:
     start = _parse_clock(parts[0], path, value, may_be_24=False)
     end = _parse_clock(parts[1], path, value, may_be_24=True)
     if start == end:
-        raise InvalidWindowError(
-            f'{path}: {quote(value)} is empty; write "00:00-24:00" for a whole day', field=path
-        )
+        raise InvalidWindowError(f'{path}: {quote(value)} is empty; write "00:00-24:00" for a whole day', field=path)
     return _window(start, end)
 
 
 def _parse_clock(text: str, path: str, whole: str, *, may_be_24: bool) -> int:
     """Minutes since midnight for ``HH:MM``; 1440 for ``24:00`` where allowed."""
     if _CLOCK_WITH_SECONDS.fullmatch(text):
-        raise InvalidWindowError(
-            f'{path}: {quote(whole)} has seconds; times are "HH:MM"', field=path
-        )
+        raise InvalidWindowError(f'{path}: {quote(whole)} has seconds; times are "HH:MM"', field=path)
     match = _CLOCK.fullmatch(text)
     if match is None:
         raise InvalidWindowError(
-            f'{path}: {quote(whole)} is not "HH:MM-HH:MM" '
-            '(two digits each, e.g. "09:00-17:00")',
+            f'{path}: {quote(whole)} is not "HH:MM-HH:MM" (two digits each, e.g. "09:00-17:00")',
             field=path,
         )
     hour, minute = int(match[1]), int(match[2])
     if minute > 59:
-        raise InvalidWindowError(
-            f"{path}: {quote(whole)}: minute {match[2]} is out of range (00-59)", field=path
-        )
+        raise InvalidWindowError(f"{path}: {quote(whole)}: minute {match[2]} is out of range (00-59)", field=path)
     if hour == 24 and minute == 0:
         if may_be_24:
             return _DAY
         raise InvalidWindowError(
-            f"{path}: {quote(whole)}: 24:00 can only end a window; "
-            "write 00:00 to start at midnight",
+            f"{path}: {quote(whole)}: 24:00 can only end a window; write 00:00 to start at midnight",
             field=path,
         )
     if hour > 23:
@@ -261,7 +251,7 @@ def _parse_holidays(value: object) -> tuple[str | None, str | None, set[date]]:
         subdiv = require_str(value["subdiv"], "holidays.subdiv", error=CalendarError)
         if country is None:
             raise CalendarError(
-                "holidays.subdiv: needs holidays.country (e.g. country = \"US\", subdiv = \"NY\")",
+                'holidays.subdiv: needs holidays.country (e.g. country = "US", subdiv = "NY")',
                 field="holidays.subdiv",
             )
         _check_subdiv(country, subdiv)
@@ -288,8 +278,7 @@ def _check_subdiv(country: str, subdiv: str) -> None:
         return
     if not codes:
         raise CalendarError(
-            f"holidays.subdiv: the holidays package has no subdivisions for {country}; "
-            "remove subdiv",
+            f"holidays.subdiv: the holidays package has no subdivisions for {country}; remove subdiv",
             field="holidays.subdiv",
         )
     alias = _subdivision_aliases(country).get(subdiv)
@@ -397,16 +386,14 @@ def _check_weekly_overlaps(days: list[list[tuple[Window, str]]]) -> None:
                 else ""
             )
             raise OverlappingWindowsError(
-                f'{path_b}: "{window_b}" overlaps {path_a} "{window_a}"{spill}; '
-                "windows may touch but not overlap",
+                f'{path_b}: "{window_b}" overlaps {path_a} "{window_a}"{spill}; windows may touch but not overlap',
                 field=path_b,
             )
 
 
 def _check_openings_do_not_overlap(openings: list[tuple[DatedWindow, str]]) -> None:
     spans = sorted(
-        ((_dated_start(dw), _dated_start(dw) + _window_length(dw.window), dw, path)
-         for dw, path in openings),
+        ((_dated_start(dw), _dated_start(dw) + _window_length(dw.window), dw, path) for dw, path in openings),
         key=lambda span: (span[0], span[1]),
     )
     for (_, end_a, dw_a, path_a), (start_b, _, dw_b, path_b) in zip(spans, spans[1:]):

@@ -63,8 +63,9 @@ class Row:
 
 def key_order(key: Key) -> tuple[tuple[int, Any], ...]:
     """A sort key for group keys: periods by start, names alphabetically, None last."""
-    return tuple((0, v.start_at.astimezone(UTC)) if isinstance(v, Period) else
-                 (2, "") if v is None else (1, v) for v in key)
+    return tuple(
+        (0, v.start_at.astimezone(UTC)) if isinstance(v, Period) else (2, "") if v is None else (1, v) for v in key
+    )
 
 
 class Grouping:
@@ -79,9 +80,15 @@ class Grouping:
 
     __slots__ = ("_finder", "end", "group_by", "names", "period", "start", "zone")
 
-    def __init__(self, group_by: Sequence[str] = (), period: PeriodKind | None = None, zone: tzinfo | str = "UTC",
-                 start: datetime | None = None, end: datetime | None = None,
-                 allowed: Sequence[str] = DIMENSIONS) -> None:
+    def __init__(
+        self,
+        group_by: Sequence[str] = (),
+        period: PeriodKind | None = None,
+        zone: tzinfo | str = "UTC",
+        start: datetime | None = None,
+        end: datetime | None = None,
+        allowed: Sequence[str] = DIMENSIONS,
+    ) -> None:
         if isinstance(group_by, str):
             group_by = (group_by,)
         if not isinstance(group_by, Sequence):
@@ -89,12 +96,16 @@ class Grouping:
         seen: list[str] = []
         for i, name in enumerate(group_by):
             if name == "period":
-                raise ReportError(f"group_by[{i}]: group by period with period=\"month\" (or day, week, quarter)",
-                                  field=f"group_by[{i}]")
+                raise ReportError(
+                    f'group_by[{i}]: group by period with period="month" (or day, week, quarter)',
+                    field=f"group_by[{i}]",
+                )
             if name not in allowed:
                 hint = suggest(name, allowed) if isinstance(name, str) else ""
-                raise ReportError(f"group_by[{i}]: {quote(name)} is not a dimension{hint} (expected one of: "
-                                  f"{', '.join(allowed)})", field=f"group_by[{i}]")
+                raise ReportError(
+                    f"group_by[{i}]: {quote(name)} is not a dimension{hint} (expected one of: {', '.join(allowed)})",
+                    field=f"group_by[{i}]",
+                )
             if name in seen:
                 raise ReportError(f"group_by[{i}]: {quote(name)} is listed twice", field=f"group_by[{i}]")
             seen.append(name)
@@ -147,6 +158,8 @@ def check_range(start: datetime | None, end: datetime | None) -> tuple[datetime 
     a = None if start is None else aware_utc(start, "start")
     b = None if end is None else aware_utc(end, "end")
     if a is not None and b is not None and b < a:
-        raise ReportError(f"end: {end.isoformat()} is before start {start.isoformat()}",  # type: ignore[union-attr]
-                          field="end")
+        raise ReportError(
+            f"end: {end.isoformat()} is before start {start.isoformat()}",  # type: ignore[union-attr]
+            field="end",
+        )
     return a, b

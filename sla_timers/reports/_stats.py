@@ -83,8 +83,11 @@ class DurationStats:
         """Add every duration ``other`` counted (``other`` is left as it was)."""
         self.count += other.count
         self._total += other._total
-        if self._values is not None and other._values is not None and \
-                len(self._values) + len(other._values) <= EXACT_LIMIT:
+        if (
+            self._values is not None
+            and other._values is not None
+            and len(self._values) + len(other._values) <= EXACT_LIMIT
+        ):
             self._values.extend(other._values)
             return
         if self._values is not None:
@@ -129,7 +132,7 @@ class DurationStats:
             if seen >= rank:
                 # The bucket holds (gamma^(i-1), gamma^i]; this point is within
                 # SKETCH_ACCURACY of every value in it.
-                return timedelta(microseconds=round(2 * _GAMMA ** index / (_GAMMA + 1)))
+                return timedelta(microseconds=round(2 * _GAMMA**index / (_GAMMA + 1)))
         raise AssertionError("bucket counts do not add up")  # pragma: no cover
 
 

@@ -144,17 +144,26 @@ def availability(
             spans = [(None, start_utc, end_utc)]
         else:
             in_zone = report_zone or calendar.zone
-            spans = [(p, max(p.start_at.astimezone(UTC), start_utc), min(p.end_at.astimezone(UTC), end_utc))
-                     for p in periods_between(start_utc, end_utc, kind, in_zone)]
+            spans = [
+                (p, max(p.start_at.astimezone(UTC), start_utc), min(p.end_at.astimezone(UTC), end_utc))
+                for p in periods_between(start_utc, end_utc, kind, in_zone)
+            ]
         for span_period, a, b in spans:
             scheduled = calendar.elapsed(a, b)
             downtime = _business(calendar, _clip(provider_down, a, b))
             available = scheduled - downtime
-            rows.append(AvailabilityRow(
-                service=service, period=span_period, scheduled=scheduled, downtime=downtime,
-                customer_held=_business(calendar, _clip(held_down, a, b)), available=available,
-                percent=ratio_percent(ratio(available, scheduled)),
-                outages=sum(1 for s, e in raw if s < b and e > a)))
+            rows.append(
+                AvailabilityRow(
+                    service=service,
+                    period=span_period,
+                    scheduled=scheduled,
+                    downtime=downtime,
+                    customer_held=_business(calendar, _clip(held_down, a, b)),
+                    available=available,
+                    percent=ratio_percent(ratio(available, scheduled)),
+                    outages=sum(1 for s, e in raw if s < b and e > a),
+                )
+            )
     return rows
 
 

@@ -165,10 +165,21 @@ def compliance(
     for (metric, key), tally in sorted(tallies.items(), key=lambda item: (item[0][0], key_order(item[0][1]))):
         counts = tally.counts
         decided = counts["met"] + counts["breached"]
-        rows.append(ComplianceRow(
-            metric=metric, keys=grouping.labelled(key), total=sum(counts.values()), met=counts["met"],
-            breached=counts["breached"], running=counts["running"] + counts["paused"], no_target=counts["no_target"],
-            percent_met=percent(counts["met"], decided), median=tally.stopped.quantile(_MEDIAN),
-            p90=tally.stopped.quantile(_P90), customer_wait=tally.customer_wait, excused=tally.excused,
-            quantiles_exact=tally.stopped.is_exact))
+        rows.append(
+            ComplianceRow(
+                metric=metric,
+                keys=grouping.labelled(key),
+                total=sum(counts.values()),
+                met=counts["met"],
+                breached=counts["breached"],
+                running=counts["running"] + counts["paused"],
+                no_target=counts["no_target"],
+                percent_met=percent(counts["met"], decided),
+                median=tally.stopped.quantile(_MEDIAN),
+                p90=tally.stopped.quantile(_P90),
+                customer_wait=tally.customer_wait,
+                excused=tally.excused,
+                quantiles_exact=tally.stopped.is_exact,
+            )
+        )
     return rows

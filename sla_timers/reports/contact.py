@@ -78,9 +78,18 @@ def contact_figures(
         sums[1] += ticket.customer_wait
         sums[2] += ticket.work_time
         sums[3] += ticket.solved_time
-    return [ContactRow(keys=grouping.labelled(key), tickets=count, answered=answers.count,
-                       average_speed_of_answer=answers.mean(), abandoned=abandoned,
-                       abandonment_percent=percent(abandoned, count), requester_wait=sums[0],
-                       customer_wait=sums[1], work_time=sums[2], solved_time=sums[3])
-            for key, (answers, (count, abandoned), sums) in sorted(tallies.items(),
-                                                                   key=lambda item: key_order(item[0]))]
+    return [
+        ContactRow(
+            keys=grouping.labelled(key),
+            tickets=count,
+            answered=answers.count,
+            average_speed_of_answer=answers.mean(),
+            abandoned=abandoned,
+            abandonment_percent=percent(abandoned, count),
+            requester_wait=sums[0],
+            customer_wait=sums[1],
+            work_time=sums[2],
+            solved_time=sums[3],
+        )
+        for key, (answers, (count, abandoned), sums) in sorted(tallies.items(), key=lambda item: key_order(item[0]))
+    ]

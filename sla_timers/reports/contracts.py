@@ -125,8 +125,9 @@ class Contract:
         check_keys(table, path, _KEYS, error=ReportError, required=("customer", "monthly_fee"))
         zone = None
         if "timezone" in table:
-            zone = check_zone(require_str(table["timezone"], join(path, "timezone"), error=ReportError),
-                              join(path, "timezone"))
+            zone = check_zone(
+                require_str(table["timezone"], join(path, "timezone"), error=ReportError), join(path, "timezone")
+            )
         tiers = []
         for i, item in enumerate(require_list(table.get("tiers", []), join(path, "tiers"), error=ReportError)):
             tiers.append(_tier(item, join(join(path, "tiers"), i)))
@@ -137,21 +138,29 @@ class Contract:
                 fail(ReportError, join(join(path, "tiers"), i), f"a second tier below {tier.below}% of {tier.scope}")
             seen.add(ident)
         breaches = []
-        for i, item in enumerate(require_list(table.get("per_breach", []), join(path, "per_breach"),
-                                              error=ReportError)):
+        for i, item in enumerate(
+            require_list(table.get("per_breach", []), join(path, "per_breach"), error=ReportError)
+        ):
             where = join(join(path, "per_breach"), i)
             rule = require_table(item, where, error=ReportError)
             check_keys(rule, where, _BREACH_KEYS, error=ReportError, required=("metric", "credit"))
-            breaches.append(BreachCredit(
-                require_str(rule["metric"], join(where, "metric"), error=ReportError, non_empty=True),
-                _optional_str(rule, "priority", where), parse_money(rule["credit"], join(where, "credit"))))
+            breaches.append(
+                BreachCredit(
+                    require_str(rule["metric"], join(where, "metric"), error=ReportError, non_empty=True),
+                    _optional_str(rule, "priority", where),
+                    parse_money(rule["credit"], join(where, "credit")),
+                )
+            )
         return cls(
             customer=require_str(table["customer"], join(path, "customer"), error=ReportError, non_empty=True),
             monthly_fee=parse_money(table["monthly_fee"], join(path, "monthly_fee")),
             currency=require_str(table.get("currency", ""), join(path, "currency"), error=ReportError),
             at_risk=parse_percent(table.get("at_risk", 100), join(path, "at_risk")),
             cap=parse_percent(table.get("cap", 100), join(path, "cap")),
-            timezone=zone, tiers=tuple(tiers), per_breach=tuple(breaches))
+            timezone=zone,
+            tiers=tuple(tiers),
+            per_breach=tuple(breaches),
+        )
 
     @classmethod
     def from_toml(cls, text: object) -> Contract:
@@ -170,8 +179,11 @@ def _tier(item: object, where: str) -> Tier:
     check_keys(tier, where, _TIER_KEYS, error=ReportError, required=("measure", "below", "credit"))
     measure = tier["measure"]
     if measure not in _MEASURES:
-        fail(ReportError, join(where, "measure"), f"{quote(measure)} is not a measure; write "
-                                                   '"compliance" or "availability"')
+        fail(
+            ReportError,
+            join(where, "measure"),
+            f'{quote(measure)} is not a measure; write "compliance" or "availability"',
+        )
     if measure == "availability":
         for key in ("metric", "priority"):
             if key in tier:
@@ -183,9 +195,14 @@ def _tier(item: object, where: str) -> Tier:
             fail(ReportError, join(where, "service"), "a compliance tier names a metric (and priority), not a service")
         if "metric" not in tier:
             fail(ReportError, join(where, "metric"), "is required for a compliance tier")
-    return Tier(measure, _optional_str(tier, "service", where), _optional_str(tier, "metric", where),
-                _optional_str(tier, "priority", where), parse_percent(tier["below"], join(where, "below")),
-                parse_percent(tier["credit"], join(where, "credit")))
+    return Tier(
+        measure,
+        _optional_str(tier, "service", where),
+        _optional_str(tier, "metric", where),
+        _optional_str(tier, "priority", where),
+        parse_percent(tier["below"], join(where, "below")),
+        parse_percent(tier["credit"], join(where, "credit")),
+    )
 
 
 def parse_money(value: object, path: str) -> Decimal:
@@ -196,7 +213,7 @@ def parse_money(value: object, path: str) -> Decimal:
     :raises ReportError: naming ``path``.
     """
     if isinstance(value, float):
-        fail(ReportError, path, f"{quote(value)}: write money as text so it stays exact, e.g. \"{value:.2f}\"")
+        fail(ReportError, path, f'{quote(value)}: write money as text so it stays exact, e.g. "{value:.2f}"')
     if isinstance(value, bool) or not isinstance(value, (int, str, Decimal)):
         fail(ReportError, path, f'expected an amount such as "250.00", got {describe(value)}')
     try:

@@ -127,8 +127,10 @@ def service_credits(
     for i, given in enumerate(contracts):
         require_type(given, Contract, f"contracts[{i}]")
         if given.customer in by_customer:
-            raise ReportError(f"contracts[{i}].customer: a second contract for {quote(given.customer)}",
-                              field=f"contracts[{i}].customer")
+            raise ReportError(
+                f"contracts[{i}].customer: a second contract for {quote(given.customer)}",
+                field=f"contracts[{i}].customer",
+            )
         by_customer[given.customer] = given
     # Per customer: its month finder and, per metric, the rules that read it.
     finders = {name: PeriodFinder("month", c.timezone or UTC) for name, c in by_customer.items()}
@@ -172,16 +174,31 @@ def service_credits(
             lines += _breach_lines(contract, scopes.get(slot, {}))
             earned = sum((line.amount for line in lines), Decimal("0.00"))
             cap = contract.cap_amount
-            statements.append(CreditStatement(
-                customer=customer, month=month, currency=contract.currency, monthly_fee=contract.monthly_fee,
-                fee_at_risk=contract.fee_at_risk, cap_amount=cap, earned=earned, credit=min(earned, cap),
-                capped=earned > cap, customer_wait=waits.get(slot, timedelta(0)), lines=tuple(lines)))
+            statements.append(
+                CreditStatement(
+                    customer=customer,
+                    month=month,
+                    currency=contract.currency,
+                    monthly_fee=contract.monthly_fee,
+                    fee_at_risk=contract.fee_at_risk,
+                    cap_amount=cap,
+                    earned=earned,
+                    credit=min(earned, cap),
+                    capped=earned > cap,
+                    customer_wait=waits.get(slot, timedelta(0)),
+                    lines=tuple(lines),
+                )
+            )
     return statements
 
 
-def _tier_lines(contract: Contract, month: Period, tallies: Mapping[Tier | BreachCredit, _Scope],
-                outages: list[OutageRecord],
-                calendars: Mapping[str, BusinessCalendar] | BusinessCalendar | None) -> list[CreditLine]:
+def _tier_lines(
+    contract: Contract,
+    month: Period,
+    tallies: Mapping[Tier | BreachCredit, _Scope],
+    outages: list[OutageRecord],
+    calendars: Mapping[str, BusinessCalendar] | BusinessCalendar | None,
+) -> list[CreditLine]:
     ladders: dict[tuple[str, str | None, str | None, str | None], list[Tier]] = {}
     for each in contract.tiers:
         ladders.setdefault((each.measure, each.service, each.metric, each.priority), []).append(each)
@@ -196,8 +213,13 @@ def _tier_lines(contract: Contract, month: Period, tallies: Mapping[Tier | Breac
             assert first.service is not None
             if calendars is None:
                 raise ReportError(f"calendars: needed for {first.scope}", field="calendars")
-            (row,) = availability([o for o in outages if o.service == first.service], calendars=calendars,
-                                  start=month.start_at, end=month.end_at, services=[first.service])
+            (row,) = availability(
+                [o for o in outages if o.service == first.service],
+                calendars=calendars,
+                start=month.start_at,
+                end=month.end_at,
+                services=[first.service],
+            )
             share = row.share
             scheduled, downtime, wait = row.scheduled, row.downtime, row.customer_held
         else:
@@ -212,13 +234,28 @@ def _tier_lines(contract: Contract, month: Period, tallies: Mapping[Tier | Breac
         tier = min(reached, key=lambda t: t.below) if reached else None
         amount = cents(contract.monthly_fee * tier.credit / 100) if tier is not None else Decimal("0.00")
         measured = ratio_percent(share)
-        text = (f"{first.scope}: {measured if measured is not None else 'nothing measured'}%"
-                + (f" is below {tier.below}%: {tier.credit}% of the monthly fee" if tier is not None else ""))
-        lines.append(CreditLine(
-            kind="tier", scope=first.scope, measured=measured, below=tier.below if tier else None,
-            rate=tier.credit if tier else None, amount=amount, counted=counted, met=met, breached=breached,
-            excused=excused, customer_wait=wait, scheduled=scheduled, downtime=downtime, tickets=tickets,
-            text=text))
+        text = f"{first.scope}: {measured if measured is not None else 'nothing measured'}%" + (
+            f" is below {tier.below}%: {tier.credit}% of the monthly fee" if tier is not None else ""
+        )
+        lines.append(
+            CreditLine(
+                kind="tier",
+                scope=first.scope,
+                measured=measured,
+                below=tier.below if tier else None,
+                rate=tier.credit if tier else None,
+                amount=amount,
+                counted=counted,
+                met=met,
+                breached=breached,
+                excused=excused,
+                customer_wait=wait,
+                scheduled=scheduled,
+                downtime=downtime,
+                tickets=tickets,
+                text=text,
+            )
+        )
     return lines
 
 
@@ -227,13 +264,22 @@ def _breach_lines(contract: Contract, tallies: Mapping[Tier | BreachCredit, _Sco
     for rule in contract.per_breach:
         tally = tallies.get(rule) or _Scope()
         amount = cents(rule.amount * tally.breached)
-        lines.append(CreditLine(
-            kind="per_breach", scope=rule.scope, measured=None, below=None, rate=rule.amount, amount=amount,
-            counted=tally.met + tally.breached + tally.excused, met=tally.met + tally.excused,
-            breached=tally.breached, excused=tally.excused, customer_wait=tally.customer_wait,
-            tickets=tuple(tally.tickets),
-            text=f"{rule.scope}: {tally.breached} x {rule.amount} = {amount}"
-                 + (f" ({tally.excused} excused: the customer's wait)" if tally.excused else "")))
+        lines.append(
+            CreditLine(
+                kind="per_breach",
+                scope=rule.scope,
+                measured=None,
+                below=None,
+                rate=rule.amount,
+                amount=amount,
+                counted=tally.met + tally.breached + tally.excused,
+                met=tally.met + tally.excused,
+                breached=tally.breached,
+                excused=tally.excused,
+                customer_wait=tally.customer_wait,
+                tickets=tuple(tally.tickets),
+                text=f"{rule.scope}: {tally.breached} x {rule.amount} = {amount}"
+                + (f" ({tally.excused} excused: the customer's wait)" if tally.excused else ""),
+            )
+        )
     return lines
-
-

@@ -118,8 +118,9 @@ def to_table(rows: Iterable[Row], columns: Sequence[str] | None = None) -> str:
     numeric = {name: all(_is_number(r.get(name, "-")) for r in table) and bool(table) for name in names}
 
     def line(cells: dict[str, str]) -> str:
-        return "  ".join(cells.get(n, "").rjust(widths[n]) if numeric[n] else cells.get(n, "").ljust(widths[n])
-                         for n in names).rstrip()
+        return "  ".join(
+            cells.get(n, "").rjust(widths[n]) if numeric[n] else cells.get(n, "").ljust(widths[n]) for n in names
+        ).rstrip()
 
     out = [line({n: n for n in names}), "  ".join("-" * widths[n] for n in names)]
     out.extend(line(r) for r in table)
@@ -134,5 +135,3 @@ def _is_number(text: str) -> bool:
     except ArithmeticError:
         return False
     return True
-
-

@@ -57,8 +57,9 @@ def check_kind(value: object, field: str = "period") -> PeriodKind:
     """
     if value not in PERIOD_KINDS:
         hint = suggest(value, PERIOD_KINDS) if isinstance(value, str) else ""
-        raise ReportError(f"{field}: {quote(value)} is not a period{hint} (expected one of: "
-                          f"{', '.join(PERIOD_KINDS)})", field=field)
+        raise ReportError(
+            f"{field}: {quote(value)} is not a period{hint} (expected one of: {', '.join(PERIOD_KINDS)})", field=field
+        )
     return value  # type: ignore[return-value]
 
 
@@ -74,8 +75,11 @@ def check_zone(value: object, field: str = "zone") -> tzinfo:
         raise ArgumentTypeError(f"{field}: expected an IANA zone name or a tzinfo, got {quote(value)}", field=field)
     zones = _zones()
     if value not in zones:
-        raise UnknownTimezoneError(f"{field}: {quote(value)} is not a known IANA zone (names match exactly, "
-                                   f"case included){suggest(value, zones)}", field=field)
+        raise UnknownTimezoneError(
+            f"{field}: {quote(value)} is not a known IANA zone (names match exactly, "
+            f"case included){suggest(value, zones)}",
+            field=field,
+        )
     return zoneinfo.ZoneInfo(value)
 
 
@@ -130,8 +134,9 @@ def start_of_day(day: date, zone: tzinfo) -> datetime:
 
 @cache
 def _period(first: date, kind: str, zone: tzinfo) -> Period:
-    return Period(start_of_day(first, zone), start_of_day(_next_first_date(first, kind), zone), kind,
-                  _label(first, kind))
+    return Period(
+        start_of_day(first, zone), start_of_day(_next_first_date(first, kind), zone), kind, _label(first, kind)
+    )
 
 
 def period_of(at: datetime, kind: PeriodKind, zone: tzinfo) -> Period:

@@ -147,8 +147,14 @@ class TimerRecord:
         ticket's id and attributes (``group``: the one the cycle counts for);
         :func:`timer_row_from_dict` reads it back."""
         data = self.state.to_dict()
-        data.update(ticket_id=self.ticket_id, priority=self.priority, business_line=self.business_line,
-                    policy=self.policy, group=self.group, organisation=self.organisation)
+        data.update(
+            ticket_id=self.ticket_id,
+            priority=self.priority,
+            business_line=self.business_line,
+            policy=self.policy,
+            group=self.group,
+            organisation=self.organisation,
+        )
         return data
 
     @property
@@ -214,8 +220,9 @@ class TicketRecord:
 
     def __post_init__(self) -> None:
         if self.closed_by is not None and self.closed_by not in _CLOSED_BY:
-            raise ReportError(f"closed_by: {quote(self.closed_by)} is not one of {', '.join(_CLOSED_BY)}",
-                              field="closed_by")
+            raise ReportError(
+                f"closed_by: {quote(self.closed_by)} is not one of {', '.join(_CLOSED_BY)}", field="closed_by"
+            )
         for name in ("created_at", "first_reply_at", "closed_at"):
             value = getattr(self, name)
             if value is not None:
@@ -239,8 +246,7 @@ class TicketRecord:
 
 
 #: How to read each dimension of a :class:`TicketRecord`.
-TICKET_DIMENSIONS: dict[str, Callable[[TicketRecord], str | None]] = {
-    name: attrgetter(name) for name in DIMENSIONS}
+TICKET_DIMENSIONS: dict[str, Callable[[TicketRecord], str | None]] = {name: attrgetter(name) for name in DIMENSIONS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,11 +267,13 @@ class OutageRecord:
     def __post_init__(self) -> None:
         start = aware_utc(self.start_at, "start_at", error=ReportError)
         if self.end_at is not None and aware_utc(self.end_at, "end_at", error=ReportError) < start:
-            raise ReportError(f"end_at: {self.end_at.isoformat()} is before start_at {self.start_at.isoformat()}",
-                              field="end_at")
+            raise ReportError(
+                f"end_at: {self.end_at.isoformat()} is before start_at {self.start_at.isoformat()}", field="end_at"
+            )
         for i, (held_from, held_to) in enumerate(self.customer_held):
             if aware_utc(held_to, f"customer_held[{i}]", error=ReportError) < aware_utc(
-                    held_from, f"customer_held[{i}]", error=ReportError):
+                held_from, f"customer_held[{i}]", error=ReportError
+            ):
                 raise ReportError(f"customer_held[{i}]: ends before it starts", field=f"customer_held[{i}]")
 
 
@@ -282,8 +290,9 @@ def timer_records(
     policy = evaluation.policy.name if evaluation.policy is not None else None
     for cycles in evaluation.cycles.values():
         for state in cycles:
-            yield TimerRecord(ticket_id, state, evaluation.priority, business_line, policy, assigned_group,
-                              organisation)
+            yield TimerRecord(
+                ticket_id, state, evaluation.priority, business_line, policy, assigned_group, organisation
+            )
 
 
 def ticket_record(
@@ -326,9 +335,23 @@ def ticket_record(
         if reason == "agent_reply" or (reason.startswith("status:") and reason[7:] not in stops):
             speed = first[0].elapsed
     measures = evaluation.measures
-    return TicketRecord(ticket_id, created_at, first_reply_at, closed_at, closed_by, speed, evaluation.priority,
-                        business_line, policy.name if policy is not None else None, group, organisation,
-                        measures.requester_wait, measures.customer_wait, measures.work_time, measures.solved_time)
+    return TicketRecord(
+        ticket_id,
+        created_at,
+        first_reply_at,
+        closed_at,
+        closed_by,
+        speed,
+        evaluation.priority,
+        business_line,
+        policy.name if policy is not None else None,
+        group,
+        organisation,
+        measures.requester_wait,
+        measures.customer_wait,
+        measures.work_time,
+        measures.solved_time,
+    )
 
 
 class TimerRow(NamedTuple):
@@ -354,8 +377,18 @@ class TimerRow(NamedTuple):
 _STATUSES = ("running", "paused", "met", "breached")
 # The rest of what TimerState.to_dict gives: accepted, so a state's dict plus the
 # ticket's fields is a record, and not needed by any report.
-_STATE_ONLY = ("cycle", "due_at", "remaining", "breached_at", "stop_reason", "warning_level", "paused_since",
-               "next_warning_at", "running_since", "is_open")
+_STATE_ONLY = (
+    "cycle",
+    "due_at",
+    "remaining",
+    "breached_at",
+    "stop_reason",
+    "warning_level",
+    "paused_since",
+    "next_warning_at",
+    "running_since",
+    "is_open",
+)
 _ROW_KEYS = TimerRow._fields + _STATE_ONLY
 
 
@@ -369,8 +402,9 @@ def timer_row_from_dict(data: object, path: str = "") -> TimerRow:
     :raises ReportError: naming the field (``path`` prefixes it).
     """
     table = require_table(data, path, error=ReportError, what="a timer record")
-    check_keys(table, path, _ROW_KEYS, error=ReportError,
-               required=("ticket_id", "metric", "status", "started_at", "elapsed"))
+    check_keys(
+        table, path, _ROW_KEYS, error=ReportError, required=("ticket_id", "metric", "status", "started_at", "elapsed")
+    )
     status = table["status"]
     if status not in _STATUSES:
         fail(ReportError, join(path, "status"), f"{quote(status)} is not one of {', '.join(_STATUSES)}")
@@ -381,12 +415,12 @@ def timer_row_from_dict(data: object, path: str = "") -> TimerRow:
         status=status,
         target=None if table.get("target") is None else _seconds(table["target"], join(path, "target")),
         started_at=_instant(table["started_at"], join(path, "started_at")),
-        stopped_at=None if table.get("stopped_at") is None else _instant(table["stopped_at"],
-                                                                           join(path, "stopped_at")),
+        stopped_at=None if table.get("stopped_at") is None else _instant(table["stopped_at"], join(path, "stopped_at")),
         elapsed=_seconds(table["elapsed"], join(path, "elapsed")),
         paused_for=_seconds(table.get("paused_for", 0), join(path, "paused_for")),
         customer_wait=_seconds(table.get("customer_wait", 0), join(path, "customer_wait")),
-        **optional)
+        **optional,
+    )
 
 
 def _opt_text(table: Mapping[str, Any], name: str, path: str) -> str | None:

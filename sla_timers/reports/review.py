@@ -126,11 +126,29 @@ def review(
             one.overall.merge(stats)
             met += counts[1]
             breached += counts[2]
-            trend.append(TrendPoint(p, counts[0], counts[1], counts[2], percent(counts[1], counts[1] + counts[2]),
-                                    stats.quantile(Fraction(1, 2))))
+            trend.append(
+                TrendPoint(
+                    p,
+                    counts[0],
+                    counts[1],
+                    counts[2],
+                    percent(counts[1], counts[1] + counts[2]),
+                    stats.quantile(Fraction(1, 2)),
+                )
+            )
         p90 = one.overall.quantile(Fraction(9, 10))
-        rows.append(ReviewRow(metric, priority, one.target, tuple(trend), percent(met, met + breached), p90,
-                              _verdict(one.target, p90), one.overall.is_exact))
+        rows.append(
+            ReviewRow(
+                metric,
+                priority,
+                one.target,
+                tuple(trend),
+                percent(met, met + breached),
+                p90,
+                _verdict(one.target, p90),
+                one.overall.is_exact,
+            )
+        )
     return rows
 
 
@@ -142,5 +160,3 @@ def _verdict(target: timedelta | None, p90: timedelta | None) -> Verdict | None:
     if p90 <= target * TOO_EASY.numerator / TOO_EASY.denominator:
         return "too_easy"
     return "fits"
-
-

@@ -66,7 +66,8 @@ class ServiceLevels:
     def __init__(self, goals: Mapping[str, Mapping[str, tuple[Goal, ...]]]) -> None:
         #: metric -> priority -> goals, shortest ``within`` first.
         self.goals: Mapping[str, Mapping[str, tuple[Goal, ...]]] = MappingProxyType(
-            {metric: MappingProxyType(dict(by_priority)) for metric, by_priority in goals.items()})
+            {metric: MappingProxyType(dict(by_priority)) for metric, by_priority in goals.items()}
+        )
 
     def for_cycle(self, metric: str, priority: str | None) -> tuple[Goal, ...]:
         """The goals that apply to a cycle of ``metric`` on a ticket of ``priority``."""
@@ -93,18 +94,20 @@ class ServiceLevels:
         goals: dict[str, dict[str, tuple[Goal, ...]]] = {}
         for metric, by_priority in table.items():
             metric_path = join(path, metric)
-            rows = require_table(by_priority, metric_path, error=ReportError,
-                                 what='a table of priority -> goals such as "90/10, 99/300"')
-            goals[metric] = {priority: _parse_goals(value, join(metric_path, priority))
-                             for priority, value in rows.items()}
+            rows = require_table(
+                by_priority, metric_path, error=ReportError, what='a table of priority -> goals such as "90/10, 99/300"'
+            )
+            goals[metric] = {
+                priority: _parse_goals(value, join(metric_path, priority)) for priority, value in rows.items()
+            }
         return cls(goals)
 
     @classmethod
     def from_toml(cls, text: object) -> ServiceLevels:
         """:meth:`from_dict` of TOML text, one table per metric::
 
-            [first_response]
-            high = "90/10, 99/300"
+        [first_response]
+        high = "90/10, 99/300"
         """
         return cls.from_dict(load_toml(text, error=ReportError))
 
@@ -121,9 +124,12 @@ def _parse_goals(value: object, path: str) -> tuple[Goal, ...]:
             item_path = join(path, i)
             tier = require_table(item, item_path, error=ReportError)
             check_keys(tier, item_path, _TIER_KEYS, error=ReportError, required=_TIER_KEYS)
-            goals.append(Goal(parse_percent(tier["percent"], join(item_path, "percent")),
-                              parse_duration(tier["within"], join(item_path, "within"), error=ReportError,
-                                             whole_minutes=True)))
+            goals.append(
+                Goal(
+                    parse_percent(tier["percent"], join(item_path, "percent")),
+                    parse_duration(tier["within"], join(item_path, "within"), error=ReportError, whole_minutes=True),
+                )
+            )
     if not goals:
         fail(ReportError, path, 'no goals; write e.g. "90/10, 99/300"')
     seen: dict[timedelta, int] = {}
@@ -137,12 +143,18 @@ def _parse_goals(value: object, path: str) -> tuple[Goal, ...]:
 def _parse_text_goal(part: str, path: str, whole: str) -> Goal:
     match = _GOAL.fullmatch(part)
     if match is None:
-        fail(ReportError, path, f"{quote(part)} in {quote(whole)} is not a goal; write percent/minutes, "
-                                'e.g. "90/10" (90% within 10 minutes) or "99/4h"')
+        fail(
+            ReportError,
+            path,
+            f"{quote(part)} in {quote(whole)} is not a goal; write percent/minutes, "
+            'e.g. "90/10" (90% within 10 minutes) or "99/4h"',
+        )
     within_text = match[2]
     within: object = int(within_text) if within_text.isdigit() and len(within_text) <= 12 else within_text
-    return Goal(parse_percent(match[1], f"{path}.percent"),
-                parse_duration(within, f"{path}.within", error=ReportError, whole_minutes=True))
+    return Goal(
+        parse_percent(match[1], f"{path}.percent"),
+        parse_duration(within, f"{path}.within", error=ReportError, whole_minutes=True),
+    )
 
 
 def parse_percent(value: object, path: str, *, allow_zero: bool = False) -> Decimal:
@@ -162,8 +174,11 @@ def parse_percent(value: object, path: str, *, allow_zero: bool = False) -> Deci
     except InvalidOperation:
         fail(ReportError, path, f'{quote(value)} is not a percentage; write e.g. 99.5 or "99.5%"')
     if not number.is_finite() or number > 100 or number < 0 or (number == 0 and not allow_zero):
-        fail(ReportError, path, f"{quote(value)} is out of range; a percentage is "
-                                f"{'0' if allow_zero else 'above 0'} to 100")
+        fail(
+            ReportError,
+            path,
+            f"{quote(value)} is out of range; a percentage is {'0' if allow_zero else 'above 0'} to 100",
+        )
     return number
 
 
@@ -218,8 +233,11 @@ def service_levels(
         ``levels`` is not a :class:`ServiceLevels`.
     """
     require_type(levels, ServiceLevels, "levels")
-    others = [name for name in group_by if name != "priority"] if not isinstance(group_by, str) else (
-        [] if group_by == "priority" else [group_by])
+    others = (
+        [name for name in group_by if name != "priority"]
+        if not isinstance(group_by, str)
+        else ([] if group_by == "priority" else [group_by])
+    )
     grouping = Grouping(("priority", *others), period, zone, start, end)
     key_of = grouping.keyer(dater(check_date_by(date_by)))
     counts: dict[tuple[str, Key, Goal], list[int]] = {}
@@ -244,15 +262,24 @@ def service_levels(
                 tally[2] += 1
     rows = []
     for (metric, key, goal), (counted, within, pending) in sorted(
-            counts.items(), key=lambda item: (item[0][0], key_order(item[0][1]), item[0][2].within)):
+        counts.items(), key=lambda item: (item[0][0], key_order(item[0][1]), item[0][2].within)
+    ):
         share = Fraction(within, counted) if counted else None
         goal_share = Fraction(goal.percent) / 100
-        rows.append(ServiceLevelRow(
-            metric=metric, keys=grouping.labelled(key), goal=str(goal), goal_percent=goal.percent,
-            within=goal.within, counted=counted, within_count=within, pending=pending,
-            achieved_percent=ratio_percent(share), kept=None if share is None else share >= goal_share,
-            margin=None if share is None else ratio_percent(share - goal_share),
-            short_by=max(0, math.ceil(goal_share * counted) - within)))
+        rows.append(
+            ServiceLevelRow(
+                metric=metric,
+                keys=grouping.labelled(key),
+                goal=str(goal),
+                goal_percent=goal.percent,
+                within=goal.within,
+                counted=counted,
+                within_count=within,
+                pending=pending,
+                achieved_percent=ratio_percent(share),
+                kept=None if share is None else share >= goal_share,
+                margin=None if share is None else ratio_percent(share - goal_share),
+                short_by=max(0, math.ceil(goal_share * counted) - within),
+            )
+        )
     return rows
-
-

@@ -90,8 +90,11 @@ class RuleIndex:
             tests = _conjuncts(node)
             proved: Node | None = None
             keyed = [t for t in tests if _hashable(t)]
-            any_keyed = [t for t in tests if isinstance(t, AnyOf) and t.items
-                         and all(_branch_key(b) is not None for b in t.items)]
+            any_keyed = [
+                t
+                for t in tests
+                if isinstance(t, AnyOf) and t.items and all(_branch_key(b) is not None for b in t.items)
+            ]
             ranged = [t for t in tests if isinstance(t, FieldTest) and t.op in _ORDERED and _is_number(t.value)]
             worded = [t for t in tests if substring_needle(t) is not None]
             if keyed:
@@ -155,14 +158,14 @@ class RuleIndex:
             value = get(ticket)
             if value is not MISSING and value.__class__ is not bool:
                 try:
-                    extra += ids[:bisect_right(keys, (value, 0))]
+                    extra += ids[: bisect_right(keys, (value, 0))]
                 except TypeError:  # not comparable with numbers: passes no bound
                     pass
         for get, keys, ids in self.upper:
             value = get(ticket)
             if value is not MISSING and value.__class__ is not bool:
                 try:
-                    extra += ids[bisect_right(keys, (value, 0)):]
+                    extra += ids[bisect_right(keys, (value, 0)) :]
                 except TypeError:
                     pass
         for get, pairs in self.substrings:
@@ -185,7 +188,8 @@ def _branch_key(branch: Node) -> FieldTest | None:
     return None
 
 
-def _sorted_bounds(path: tuple[str, ...], bounds: list[tuple[tuple[Any, int], int]]
-                   ) -> tuple[Getter, list[tuple[Any, int]], list[int]]:
+def _sorted_bounds(
+    path: tuple[str, ...], bounds: list[tuple[tuple[Any, int], int]]
+) -> tuple[Getter, list[tuple[Any, int]], list[int]]:
     bounds.sort()
     return getter(path), [key for key, _ in bounds], [index for _, index in bounds]

@@ -95,8 +95,11 @@ class RealTime:
         try:
             return t.astimezone(UTC) + d
         except OverflowError:
-            raise DurationOutOfRangeError(f"{'adding' if d >= _ZERO else 'subtracting'} {abs(d)} of real time to "
-                                          f"{t.isoformat()} would leave the years 1 to 9999", field="now") from None
+            raise DurationOutOfRangeError(
+                f"{'adding' if d >= _ZERO else 'subtracting'} {abs(d)} of real time to "
+                f"{t.isoformat()} would leave the years 1 to 9999",
+                field="now",
+            ) from None
 
     def is_open(self, t: datetime) -> bool:
         """Always True: real time never closes."""
@@ -117,8 +120,13 @@ def clock_runs(state: TimerLike) -> bool:
     A cycle whose priority sets no target for its metric counts as a cycle (its number
     keeps later escalation keys stable) but has no deadline to escalate on.
     """
-    return (state.stopped_at is None and state.paused_since is None and state.status in ("running", "breached")
-            and state.target is not None and state.remaining is not None)
+    return (
+        state.stopped_at is None
+        and state.paused_since is None
+        and state.status in ("running", "breached")
+        and state.target is not None
+        and state.remaining is not None
+    )
 
 
 def remaining_of(state: TimerLike) -> timedelta:
@@ -168,4 +176,3 @@ def fell_due_at(state: TimerLike, lead: timedelta, now: datetime, cal: LadderCal
         # the latest it can have been.
         fell = state.breached_at
     return fell
-

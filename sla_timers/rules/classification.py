@@ -63,8 +63,16 @@ class Classification:
     # object.__setattr__ per field would cost more than classifying with few rules.
     __slots__ = ("_priority", "_policy", "_calendar", "_tags", "_base", "_raw", "_matrix", "_trace")
 
-    def __init__(self, priority: str, policy: str, calendar: str, tags: tuple[str, ...], base: Base,
-                 raw: tuple[RawMatch, ...] = (), matrix: PriorityMatrix | None = None) -> None:
+    def __init__(
+        self,
+        priority: str,
+        policy: str,
+        calendar: str,
+        tags: tuple[str, ...],
+        base: Base,
+        raw: tuple[RawMatch, ...] = (),
+        matrix: PriorityMatrix | None = None,
+    ) -> None:
         self._priority = priority
         self._policy = policy
         self._calendar = calendar
@@ -117,8 +125,10 @@ class Classification:
         return hash(self._key())
 
     def __repr__(self) -> str:
-        return (f"Classification(priority={self.priority!r}, policy={self.policy!r}, calendar={self.calendar!r}, "
-                f"tags={self.tags!r}, base={self.base!r}, trace={self.trace!r})")
+        return (
+            f"Classification(priority={self.priority!r}, policy={self.policy!r}, calendar={self.calendar!r}, "
+            f"tags={self.tags!r}, base={self.base!r}, trace={self.trace!r})"
+        )
 
     def explain(self) -> str:
         """The classification and its reasons as plain text, one line per step, for admins."""
@@ -133,13 +143,15 @@ class Classification:
             parts = [_describe(c) for c in entry.changes]
             if entry.capped is not None:
                 assert self._matrix is not None  # a trace comes from a matrix
-                parts = [_describe_capped(entry, self._matrix)] + \
-                    [p for c, p in zip(entry.changes, parts) if c.what != "priority"]
+                parts = [_describe_capped(entry, self._matrix)] + [
+                    p for c, p in zip(entry.changes, parts) if c.what != "priority"
+                ]
             done = ", ".join(parts) or "no change"
             stop = "; stop" if entry.stopped else ""
             lines.append(f"rules[{entry.index}] {entry.name!r}: {done}{stop}")
-        lines.append(f"=> priority {self.priority}, policy {self.policy}, calendar {self.calendar}"
-                     f", tags {list(self.tags)}")
+        lines.append(
+            f"=> priority {self.priority}, policy {self.policy}, calendar {self.calendar}, tags {list(self.tags)}"
+        )
         return "\n".join(lines)
 
 

@@ -71,6 +71,7 @@ Predicate: TypeAlias = Callable[[Mapping[str, Any], Context], bool]
 
 # -- the tree ---------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class FieldTest:
     """``path op value``: one operator applied to one ticket field."""
@@ -155,6 +156,7 @@ def bool_key(value: Any) -> Any:
 
 # -- parsing ----------------------------------------------------------------
 
+
 def parse(data: object, path: str, depth: int = 0) -> Node:
     """Validate a ``when`` table and build its tree; several keys in one table all must hold.
 
@@ -170,8 +172,11 @@ def parse(data: object, path: str, depth: int = 0) -> Node:
     for key, value in when.items():
         where = s.join(path, key)
         if key in COMBINATORS and depth >= MAX_DEPTH:
-            s.fail(where, f"all, any and not nest more than {MAX_DEPTH} levels deep here; "
-                          "split the rule into several rules or flatten the condition")
+            s.fail(
+                where,
+                f"all, any and not nest more than {MAX_DEPTH} levels deep here; "
+                "split the rule into several rules or flatten the condition",
+            )
         if key in ("all", "any"):
             entries = s.array(value, where)
             parsed = tuple(parse(entry, s.join(where, i), depth + 1) for i, entry in enumerate(entries))
@@ -200,8 +205,11 @@ def _parse_field(key: str, value: object, where: str) -> list[Node]:
         # that is never there, and the rule would silently never match.
         close = difflib.get_close_matches(key, CALENDAR_TESTS, n=1, cutoff=0.8)
         if close:
-            s.fail(where, f'unknown condition "{key}"; did you mean "{close[0]}"? (a ticket field of that '
-                          f'name cannot be tested at the top level)')
+            s.fail(
+                where,
+                f'unknown condition "{key}"; did you mean "{close[0]}"? (a ticket field of that '
+                f"name cannot be tested at the top level)",
+            )
     if not isinstance(value, Mapping):
         if isinstance(value, (list, tuple)):
             s.fail(where, f"a bare array is ambiguous; write {{in = {value!r}}} or {{contains = ...}}")
@@ -332,6 +340,7 @@ def fields_named(node: Node) -> list[str]:
 
 # -- compiling --------------------------------------------------------------
 
+
 def getter(path: tuple[str, ...]) -> Callable[[Mapping[str, Any]], Any]:
     """A fast reader of a dotted path; :data:`MISSING` where a key is absent or a step is no table."""
     if len(path) == 1:
@@ -339,6 +348,7 @@ def getter(path: tuple[str, ...]) -> Callable[[Mapping[str, Any]], Any]:
 
         def get1(ticket: Mapping[str, Any]) -> Any:
             return ticket.get(k0, MISSING)
+
         return get1
     if len(path) == 2:
         k0, k1 = path
@@ -351,6 +361,7 @@ def getter(path: tuple[str, ...]) -> Callable[[Mapping[str, Any]], Any]:
                 return inner.get(k1, MISSING)
             except AttributeError:  # a string or number where a table was expected
                 return MISSING
+
         return get2
 
     def get_n(ticket: Mapping[str, Any]) -> Any:
@@ -363,6 +374,7 @@ def getter(path: tuple[str, ...]) -> Callable[[Mapping[str, Any]], Any]:
             if value is MISSING:
                 return MISSING
         return value
+
     return get_n
 
 
@@ -396,6 +408,7 @@ def compile_condition(node: Node | None, calendars: Mapping[str, Calendar]) -> P
                 if not p(t, c):
                     return False
             return True
+
         return every
     if len(preds) == 1:
         return preds[0]
@@ -408,6 +421,7 @@ def compile_condition(node: Node | None, calendars: Mapping[str, Calendar]) -> P
             if p(t, c):
                 return True
         return False
+
     return some
 
 
@@ -416,13 +430,16 @@ def _compile_field(node: FieldTest) -> Predicate:
     if op in ("eq", "ne"):
         negate = op == "ne"
         if expected.__class__ is bool:
+
             def eq(t: Mapping[str, Any], c: Context) -> bool:
                 actual = get(t)
                 return (actual.__class__ is bool and actual == expected) is not negate
         else:
+
             def eq(t: Mapping[str, Any], c: Context) -> bool:
                 actual = get(t)
                 return (actual == expected and actual.__class__ is not bool) is not negate
+
         return eq
     if op in ("in", "not_in"):
         keys = frozenset(bool_key(v) for v in expected)
@@ -435,6 +452,7 @@ def _compile_field(node: FieldTest) -> Predicate:
             except TypeError:  # unhashable (a list): equal to no scalar
                 found = False
             return found is not negate
+
         return member
     if op == "contains":
         key = bool_key(expected)
@@ -452,6 +470,7 @@ def _compile_field(node: FieldTest) -> Predicate:
                     except TypeError:
                         continue
             return False
+
         return contains
     if op == "glob":
         return _compile_glob(get, expected)
@@ -465,6 +484,7 @@ def _compile_field(node: FieldTest) -> Predicate:
             return bool(compare(actual, expected))
         except TypeError:  # "10" vs 5, aware vs naive: not comparable, so not greater
             return False
+
     return ordered
 
 
@@ -480,30 +500,38 @@ def _compile_glob(get: Callable[[Mapping[str, Any]], Any], pattern: str) -> Pred
         needle = core.casefold()
         lead, trail = pattern.startswith("*"), pattern.endswith("*")
         if lead and trail:
+
             def glob_contains(t: Mapping[str, Any], c: Context) -> bool:
                 actual = get(t)
                 return isinstance(actual, str) and needle in actual.casefold()
+
             return glob_contains
         if trail:
+
             def glob_prefix(t: Mapping[str, Any], c: Context) -> bool:
                 actual = get(t)
                 return isinstance(actual, str) and actual.casefold().startswith(needle)
+
             return glob_prefix
         if lead:
+
             def glob_suffix(t: Mapping[str, Any], c: Context) -> bool:
                 actual = get(t)
                 return isinstance(actual, str) and actual.casefold().endswith(needle)
+
             return glob_suffix
 
         def glob_equal(t: Mapping[str, Any], c: Context) -> bool:
             actual = get(t)
             return isinstance(actual, str) and actual.casefold() == needle
+
         return glob_equal
     match = re.compile(fnmatch.translate(pattern), re.IGNORECASE | re.DOTALL).match
 
     def glob(t: Mapping[str, Any], c: Context) -> bool:
         actual = get(t)
         return isinstance(actual, str) and match(actual) is not None
+
     return glob
 
 
@@ -518,19 +546,25 @@ def _local(node: CalendarTest, ctx: Context, calendars: Mapping[str, Calendar]) 
         # before year 1 or after 9999 has no date to test.
         raise DurationOutOfRangeError(
             f"now: {now.isoformat()} has no local date within the years 1 to 9999 in the zone of calendar "
-            f"{calendar.name!r} ({calendar.zone}), which {node.where} reads", field="now") from None
+            f"{calendar.name!r} ({calendar.zone}), which {node.where} reads",
+            field="now",
+        ) from None
 
 
 def _compile_calendar(node: CalendarTest, calendars: Mapping[str, Calendar]) -> Predicate:
     kind, arg = node.kind, node.arg
     if kind == "business_hours":
+
         def business_hours(t: Mapping[str, Any], c: Context) -> bool:
             calendar, local = _local(node, c, calendars)
             return calendar.is_open(local) is arg
+
         return business_hours
     if kind == "weekday":
+
         def weekday(t: Mapping[str, Any], c: Context) -> bool:
             return _local(node, c, calendars)[1].weekday() in arg
+
         return weekday
     if kind == "date_between":
         first: date
@@ -539,6 +573,7 @@ def _compile_calendar(node: CalendarTest, calendars: Mapping[str, Calendar]) -> 
 
         def date_between(t: Mapping[str, Any], c: Context) -> bool:
             return first <= _local(node, c, calendars)[1].date() <= last
+
         return date_between
     starts: dict[tuple[str, int, int], date] = {}
 
@@ -551,6 +586,7 @@ def _compile_calendar(node: CalendarTest, calendars: Mapping[str, Calendar]) -> 
         if start is None:
             start = starts[key] = last_business_days_start(calendar, day.year, quarter, arg)
         return day >= start
+
     return quarter_end
 
 

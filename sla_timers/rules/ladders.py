@@ -60,8 +60,9 @@ class EscalationLadders:
     #: Priority names, highest first, that ``raise_priority`` moves through.
     priorities: tuple[str, ...]
 
-    def __init__(self, ladders: Iterable[Ladder], priorities: Sequence[str] = (),
-                 policies: Iterable[Policy] | None = None) -> None:
+    def __init__(
+        self, ladders: Iterable[Ladder], priorities: Sequence[str] = (), policies: Iterable[Policy] | None = None
+    ) -> None:
         """Ladders as built; ``policies`` (any versions) tell which clock each metric runs on."""
         self.priorities = tuple(plain(p) for p in priorities)
         self._ladders = {(ladder.policy, ladder.metric): ladder for ladder in ladders}
@@ -211,9 +212,11 @@ class EscalationLadders:
         if not active:
             return []
         business = args.calendar
-        found = [(fell_due_at(state, lead, now, cal), key, order, step)
-                 for key, order, step, state, cal, lead in self._pending(args)
-                 if reached(state, lead)]
+        found = [
+            (fell_due_at(state, lead, now, cal), key, order, step)
+            for key, order, step, state, cal, lead in self._pending(args)
+            if reached(state, lead)
+        ]
         found.sort(key=lambda f: (f[0], f[1].metric, f[2]))
 
         due: list[DueStep] = []
@@ -225,8 +228,11 @@ class EscalationLadders:
                 # The record keeps the true instant, so reports date the step right; only
                 # delivery waits for the opening.
                 # Held to the policy's business calendar, even for a metric counted on a 24x7 clock.
-                notify_at = due_at if not step.hold_to_business_hours or business.is_open(due_at) \
+                notify_at = (
+                    due_at
+                    if not step.hold_to_business_hours or business.is_open(due_at)
                     else business.next_open(due_at).astimezone(UTC)
+                )
             new_priority: str | None = None
             events: tuple[TicketEvent, ...] = ()
             if step.raise_priority:
@@ -311,14 +317,16 @@ class EscalationLadders:
                 raise RulesError(
                     f"policy: the versions of policy {args.policy!r} run metric {metric!r} on different clocks "
                     f"(business and calendar time); pass the Policy the ticket runs under as policy=, "
-                    f"or its Evaluation as states", field="policy")
+                    f"or its Evaluation as states",
+                    field="policy",
+                )
         return REAL_TIME if clock == "calendar" else args.calendar
 
     def _level(self, priority: str | None) -> int:
         if priority is None:
             raise RulesError("priority: the ticket's current priority is needed to raise it", field="priority")
         if not self.priorities:
-            raise RulesError("priority: these ladders were built without priorities; pass priorities=",
-                             field="priority")
+            raise RulesError(
+                "priority: these ladders were built without priorities; pass priorities=", field="priority"
+            )
         return self.priorities.index(s.name_in(priority, "priority", self.priorities, "priority"))
-

@@ -18,7 +18,8 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from ..errors import ArgumentTypeError, RulesError
-from ..validation import load_toml, require_aware, python_type_name as type_name
+from ..validation import load_toml, require_aware
+from ..validation import python_type_name as type_name
 from . import _schema as s
 from ._index import RuleIndex
 from .classification import Base, Change, Classification, RawMatch, TraceEntry
@@ -28,8 +29,8 @@ from .conditions import (
     Node,
     Predicate,
     calendars_named,
-    fields_named,
     compile_condition,
+    fields_named,
     getter,
     parse,
     plain,
@@ -39,8 +40,16 @@ from .conditions import (
 #: How a caller supplies calendars: a mapping by name, or a loader such as ``BusinessCalendar.load``.
 CalendarSource = Mapping[str, Calendar] | Callable[[str], Calendar]
 
-_TOP_KEYS = ("priorities", "default_priority", "default_policy", "default_calendar",
-             "impact_urgency", "business_line_field", "business_lines", "rules")
+_TOP_KEYS = (
+    "priorities",
+    "default_priority",
+    "default_policy",
+    "default_calendar",
+    "impact_urgency",
+    "business_line_field",
+    "business_lines",
+    "rules",
+)
 _ACTIONS = ("priority", "raise", "lower", "policy", "calendar", "add_tags")
 
 # The answer's types moved to .classification; they are still importable from here.
@@ -78,9 +87,25 @@ class _Line:
 class PriorityMatrix:
     """A validated, compiled priority matrix. Build it with :meth:`from_dict` or :meth:`from_toml`."""
 
-    __slots__ = ("priorities", "default_priority", "default_policy", "default_calendar",
-                 "_level", "_impact", "_urgency", "_impacts", "_urgencies", "_cells",
-                 "_line_get", "_lines", "_rules", "_index", "_needs_now", "_bases", "_fields")
+    __slots__ = (
+        "priorities",
+        "default_priority",
+        "default_policy",
+        "default_calendar",
+        "_level",
+        "_impact",
+        "_urgency",
+        "_impacts",
+        "_urgencies",
+        "_cells",
+        "_line_get",
+        "_lines",
+        "_rules",
+        "_index",
+        "_needs_now",
+        "_bases",
+        "_fields",
+    )
 
     #: Priority names, highest first.
     priorities: tuple[str, ...]
@@ -108,8 +133,9 @@ class PriorityMatrix:
         raise TypeError("build a PriorityMatrix with PriorityMatrix.from_dict(...) or .from_toml(...)")
 
     @classmethod
-    def from_toml(cls, text: str, *, calendars: CalendarSource | None = None,
-                  policies: Collection[str] | None = None) -> PriorityMatrix:
+    def from_toml(
+        cls, text: str, *, calendars: CalendarSource | None = None, policies: Collection[str] | None = None
+    ) -> PriorityMatrix:
         """Parse TOML text (not a path: this package reads no files) and validate it like :meth:`from_dict`.
 
         :raises RulesError: on TOML syntax errors too (``field`` is None then).
@@ -118,8 +144,13 @@ class PriorityMatrix:
         return cls.from_dict(data, calendars=calendars, policies=policies)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, calendars: CalendarSource | None = None,
-                  policies: Collection[str] | None = None) -> PriorityMatrix:
+    def from_dict(
+        cls,
+        data: Mapping[str, Any],
+        *,
+        calendars: CalendarSource | None = None,
+        policies: Collection[str] | None = None,
+    ) -> PriorityMatrix:
         """Validate and compile a matrix.
 
         ``calendars`` resolves the calendar names the matrix uses: a mapping by
@@ -140,11 +171,15 @@ class PriorityMatrix:
             callable, or ``policies`` is a single string rather than a collection.
         """
         if calendars is not None and not isinstance(calendars, Mapping) and not callable(calendars):
-            raise ArgumentTypeError(f"calendars must be a mapping of calendars by name or a loader such as "
-                                    f"BusinessCalendar.load, got {type_name(calendars)}", field="calendars")
+            raise ArgumentTypeError(
+                f"calendars must be a mapping of calendars by name or a loader such as "
+                f"BusinessCalendar.load, got {type_name(calendars)}",
+                field="calendars",
+            )
         if policies is not None and (isinstance(policies, str) or not isinstance(policies, Collection)):
-            raise ArgumentTypeError(f"policies must be a collection of policy names, got {type_name(policies)}",
-                                    field="policies")
+            raise ArgumentTypeError(
+                f"policies must be a collection of policy names, got {type_name(policies)}", field="policies"
+            )
         self = object.__new__(cls)
         top = s.table(plain_data(data), "")
         s.check_keys(top, "", _TOP_KEYS)
@@ -153,8 +188,7 @@ class PriorityMatrix:
                 s.fail(key, "is required")
         self.priorities = s.strings(top["priorities"], "priorities")
         self._level = {name: i for i, name in enumerate(self.priorities)}
-        self.default_priority = s.name_in(top["default_priority"], "default_priority",
-                                          self.priorities, "priority")
+        self.default_priority = s.name_in(top["default_priority"], "default_priority", self.priorities, "priority")
         self.default_policy = s.string(top["default_policy"], "default_policy")
         self.default_calendar = s.string(top["default_calendar"], "default_calendar")
         used_calendars: dict[str, str] = {self.default_calendar: "default_calendar"}
@@ -200,15 +234,19 @@ class PriorityMatrix:
     def _check_policies(self, rules: list[_Rule], policies: Collection[str]) -> None:
         """Every policy the matrix names must be one of ``policies``."""
         named = [("default_policy", self.default_policy)]
-        named += [(f"business_lines.{name}.policy", line.policy) for name, line in self._lines.items()
-                  if line.policy is not None]
+        named += [
+            (f"business_lines.{name}.policy", line.policy)
+            for name, line in self._lines.items()
+            if line.policy is not None
+        ]
         named += [(f"rules[{rule.index}].then.policy", rule.policy) for rule in rules if rule.policy is not None]
         known = sorted(policies)
         for where, name in named:
             s.name_in(name, where, known, "policy")
 
-    def _field_getter(self, table: Mapping[str, Any], key: str, default: str,
-                      where: str) -> Callable[[Mapping[str, Any]], Any]:
+    def _field_getter(
+        self, table: Mapping[str, Any], key: str, default: str, where: str
+    ) -> Callable[[Mapping[str, Any]], Any]:
         """The reader of the dotted path ``table[key]`` names (``default`` when absent); notes the path read."""
         at = s.join(where, key)
         path = s.dotted_path(s.string(table.get(key, default), at), at)
@@ -258,12 +296,14 @@ class PriorityMatrix:
         s.check_keys(then, then_at, _ACTIONS)
         moves = [k for k in ("priority", "raise", "lower") if k in then]
         if len(moves) > 1:
-            s.fail(s.join(then_at, moves[1]), f'cannot be combined with "{moves[0]}" in one rule; '
-                                              "split it into two rules")
+            s.fail(
+                s.join(then_at, moves[1]), f'cannot be combined with "{moves[0]}" in one rule; split it into two rules'
+            )
         set_priority = None
         if "priority" in then:
-            set_priority = self._level[s.name_in(then["priority"], s.join(then_at, "priority"),
-                                                 self.priorities, "priority")]
+            set_priority = self._level[
+                s.name_in(then["priority"], s.join(then_at, "priority"), self.priorities, "priority")
+            ]
         shift = 0
         if "raise" in then:
             shift = s.positive_int(then["raise"], s.join(then_at, "raise"))
@@ -273,8 +313,7 @@ class PriorityMatrix:
         calendar = s.optional_string(then, "calendar", then_at)
         tags = s.strings(then["add_tags"], s.join(then_at, "add_tags")) if "add_tags" in then else ()
         stop = s.boolean(rule["stop"], s.join(where, "stop")) if "stop" in rule else False
-        return _Rule(i, name, compile_condition(None, {}), set_priority, shift, policy, calendar,
-                     tags, stop), node
+        return _Rule(i, name, compile_condition(None, {}), set_priority, shift, policy, calendar, tags, stop), node
 
     # -- compiling ----------------------------------------------------------
 
@@ -306,8 +345,9 @@ class PriorityMatrix:
             would read ``now`` outside the years 1 to 9999 in its calendar's zone.
         """
         if ticket.__class__ is not dict and not isinstance(ticket, Mapping):
-            raise ArgumentTypeError(f"ticket must be a mapping of the ticket's fields, got {type_name(ticket)}",
-                                    field="ticket")
+            raise ArgumentTypeError(
+                f"ticket must be a mapping of the ticket's fields, got {type_name(ticket)}", field="ticket"
+            )
         if now is not None:
             require_aware(now, "now")
         elif self._needs_now:
@@ -343,8 +383,7 @@ class PriorityMatrix:
                     tags.append(tag)
             if rule.stop:
                 break
-        return Classification(priorities[level], policy, state.calendar, tuple(tags), base,
-                              tuple(raw), self)
+        return Classification(priorities[level], policy, state.calendar, tuple(tags), base, tuple(raw), self)
 
     def _trace(self, result: Classification) -> tuple[TraceEntry, ...]:
         """Rebuild what each matched rule changed: its "after" is the next one's "before"."""
@@ -361,7 +400,7 @@ class PriorityMatrix:
             if after[2] != calendar:
                 changes.append(Change("calendar", calendar, after[2]))
             if after[3] != ntags:
-                changes.append(Change("tags", result.tags[:ntags], result.tags[:after[3]]))
+                changes.append(Change("tags", result.tags[:ntags], result.tags[: after[3]]))
             rule = self._rules[i]
             capped: Literal["top", "bottom"] | None = None
             if rule.shift:
@@ -441,8 +480,9 @@ def _shipped_calendar(name: str) -> Calendar:
     from ..clock import BusinessCalendar
 
     if not _SHIPPED_NAME.fullmatch(name):
-        raise LookupError("not a shipped calendar name (lower-case letters, digits and '-'); "
-                          "pass calendars= to use other calendars")
+        raise LookupError(
+            "not a shipped calendar name (lower-case letters, digits and '-'); pass calendars= to use other calendars"
+        )
     return BusinessCalendar.load(name)
 
 

@@ -22,6 +22,7 @@ NOTIFY_KINDS = ("user", "group", "role", "webhook")
 _STEP_KEYS = ("id", "at", "offset", "notify", "hold_to_business_hours", "raise_priority", "reassign", "add_tags")
 _ACTIONS = ("notify", "raise_priority", "reassign", "add_tags")
 
+
 @dataclass(frozen=True, slots=True)
 class Notify:
     """One recipient: ``kind`` is ``user``, ``group``, ``role`` or ``webhook``; ``name`` as the host knows it."""
@@ -107,8 +108,11 @@ def parse_step(spec: object, where: str, priorities: Sequence[str]) -> Step:
         s.fail(s.join(where, "id"), "is required: a stable name for the step (its firings are keyed by it)")
     step_id = s.string(step["id"], s.join(where, "id"))
     if ("at" in step) == ("offset" in step):
-        s.fail(where, 'give exactly one of "at" (a fraction of the target, 0.75 or "75%") '
-                      'and "offset" (from the due time, "-30m" or "1h")')
+        s.fail(
+            where,
+            'give exactly one of "at" (a fraction of the target, 0.75 or "75%") '
+            'and "offset" (from the due time, "-30m" or "1h")',
+        )
     fraction = _fraction(step["at"], s.join(where, "at")) if "at" in step else None
     offset = s.duration(step["offset"], s.join(where, "offset"), signed=True) if "offset" in step else None
     if not any(key in step for key in _ACTIONS):
@@ -124,16 +128,21 @@ def parse_step(spec: object, where: str, priorities: Sequence[str]) -> Step:
                 s.fail(entry_at, f"name exactly one recipient: one of {', '.join(NOTIFY_KINDS)}")
             ((kind, name),) = target.items()
             notify.append(Notify(kind, s.string(name, s.join(entry_at, kind))))
-    hold = s.boolean(step["hold_to_business_hours"], s.join(where, "hold_to_business_hours")) \
-        if "hold_to_business_hours" in step else False
+    hold = (
+        s.boolean(step["hold_to_business_hours"], s.join(where, "hold_to_business_hours"))
+        if "hold_to_business_hours" in step
+        else False
+    )
     if hold and not notify:
         s.fail(s.join(where, "hold_to_business_hours"), "holds notifications, but the step notifies nobody")
     raise_by = 0
     if "raise_priority" in step:
         raise_by = s.positive_int(step["raise_priority"], s.join(where, "raise_priority"))
         if not priorities:
-            s.fail(s.join(where, "raise_priority"), "needs the priority levels; build the ladders with "
-                                                    "priorities=matrix.priorities")
+            s.fail(
+                s.join(where, "raise_priority"),
+                "needs the priority levels; build the ladders with priorities=matrix.priorities",
+            )
     reassign = s.optional_string(step, "reassign", where)
     tags = s.strings(step["add_tags"], s.join(where, "add_tags")) if "add_tags" in step else ()
     return Step(step_id, fraction, offset, tuple(notify), hold, raise_by, reassign, tags)

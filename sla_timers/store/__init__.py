@@ -8,5 +8,12 @@ from .store import RecordResult as RecordResult
 from .store import Store as Store
 from .store import SweepResult as SweepResult
 
-__all__ = ["ConfigChangeError", "EventConflict", "EventInFutureError", "RecordResult", "Store", "SweepResult",
-           "UnknownPolicyError"]
+__all__ = [
+    "ConfigChangeError",
+    "EventConflict",
+    "EventInFutureError",
+    "RecordResult",
+    "Store",
+    "SweepResult",
+    "UnknownPolicyError",
+]

@@ -163,7 +163,8 @@ def load_config(connection: Connection, stamp: int) -> Config:
     calendars: dict[str, list[tuple[datetime, int, BusinessCalendar]]] = {}
     for row in cal_rows:
         calendars.setdefault(row.name, []).append(
-            (row.effective_from, row.version, BusinessCalendar.from_dict(row.definition)))
+            (row.effective_from, row.version, BusinessCalendar.from_dict(row.definition))
+        )
     versions: dict[str, CalendarVersions] = {}
     for name, rows in calendars.items():
         try:
@@ -187,10 +188,24 @@ def load_config(connection: Connection, stamp: int) -> Config:
     ladders = []
     priorities = matrices[-1][2].priorities if matrices else ()
     for lr in connection.execute(select(LadderRow).order_by(LadderRow.effective_from, LadderRow.version)):
-        ladders.append((lr.effective_from, lr.version,
-                        EscalationLadders.from_dict(lr.definition, priorities=priorities, policies=policies or None)))
+        ladders.append(
+            (
+                lr.effective_from,
+                lr.version,
+                EscalationLadders.from_dict(lr.definition, priorities=priorities, policies=policies or None),
+            )
+        )
     return Config(stamp, policy_set, active, tuple(matrices), tuple(ladders), versions)
 
 
-__all__ = ["Config", "CalendarVersions", "ConfigChangeError", "EPOCH", "SLAError", "as_data", "load_config",
-           "same_data", "stamp_of"]
+__all__ = [
+    "Config",
+    "CalendarVersions",
+    "ConfigChangeError",
+    "EPOCH",
+    "SLAError",
+    "as_data",
+    "load_config",
+    "same_data",
+    "stamp_of",
+]

@@ -93,12 +93,13 @@ class Webhook:
         if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
             raise DeliveryConfigError(f"webhook.url: {self.url!r} is not an absolute http(s) URL", field="webhook.url")
         if not isinstance(self.secret, str) or not self.secret:
-            raise DeliveryConfigError("webhook.secret: a webhook needs a non-empty secret to sign with",
-                                      field="webhook.secret")
-        if isinstance(self.timeout, bool) or not isinstance(self.timeout, int | float) \
-                or not 0 < self.timeout <= 300:
-            raise DeliveryConfigError(f"webhook.timeout: {self.timeout!r} must be seconds in (0, 300]",
-                                      field="webhook.timeout")
+            raise DeliveryConfigError(
+                "webhook.secret: a webhook needs a non-empty secret to sign with", field="webhook.secret"
+            )
+        if isinstance(self.timeout, bool) or not isinstance(self.timeout, int | float) or not 0 < self.timeout <= 300:
+            raise DeliveryConfigError(
+                f"webhook.timeout: {self.timeout!r} must be seconds in (0, 300]", field="webhook.timeout"
+            )
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -107,8 +108,15 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return "sha256=" + mac.hexdigest()
 
 
-def verify_signature(secret: str, timestamp: str | int, body: bytes, signature: str, *,
-                     tolerance: timedelta = timedelta(minutes=5), now: datetime | None = None) -> bool:
+def verify_signature(
+    secret: str,
+    timestamp: str | int,
+    body: bytes,
+    signature: str,
+    *,
+    tolerance: timedelta = timedelta(minutes=5),
+    now: datetime | None = None,
+) -> bool:
     """Whether a received webhook is ours: the signature matches and the timestamp is within ``tolerance``.
 
     For the receiving host: pass the raw body bytes and the ``X-SLA-Timestamp``
@@ -135,7 +143,8 @@ def database_now(connection: Connection) -> datetime:
         value = connection.execute(text("SELECT UTC_TIMESTAMP(6)")).scalar_one()
     else:
         value = datetime.fromisoformat(
-            connection.execute(text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')")).scalar_one())
+            connection.execute(text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')")).scalar_one()
+        )
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
@@ -155,9 +164,13 @@ class DeliveryResult:
     released: int = 0
 
     def __add__(self, other: DeliveryResult) -> DeliveryResult:
-        return DeliveryResult(self.claimed + other.claimed, self.delivered + other.delivered,
-                              self.retried + other.retried, self.dead + other.dead,
-                              self.released + other.released)
+        return DeliveryResult(
+            self.claimed + other.claimed,
+            self.delivered + other.delivered,
+            self.retried + other.retried,
+            self.dead + other.dead,
+            self.released + other.released,
+        )
 
 
 @dataclass(frozen=True)
@@ -182,10 +195,18 @@ class Deliverer:
     :raises DeliveryConfigError: for a setting out of range.
     """
 
-    def __init__(self, engine: Engine, *, webhooks: Iterable[Webhook] = (), signals: bool = True,
-                 max_attempts: int = 8, backoff: timedelta = timedelta(seconds=30),
-                 backoff_cap: timedelta = timedelta(hours=1), batch_size: int = 20,
-                 rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        webhooks: Iterable[Webhook] = (),
+        signals: bool = True,
+        max_attempts: int = 8,
+        backoff: timedelta = timedelta(seconds=30),
+        backoff_cap: timedelta = timedelta(hours=1),
+        batch_size: int = 20,
+        rng: random.Random | None = None,
+    ) -> None:
         self.engine = engine
         self.webhooks: tuple[Webhook, ...] = tuple(webhooks)
         for hook in self.webhooks:
@@ -242,17 +263,24 @@ class Deliverer:
         with self.engine.begin() as connection:
             db_now = database_now(connection)
             lease_until = db_now + self.lease
-            free = or_(OutboxRow.leased_until.is_(None), OutboxRow.leased_until <= db_now,
-                       OutboxRow.leased_until > db_now + MAX_LEASE)
-            query = (select(OutboxRow.id, OutboxRow.key, OutboxRow.kind, OutboxRow.payload, OutboxRow.attempts)
-                     .where(OutboxRow.status == "pending", OutboxRow.next_attempt_at <= now, free)
-                     .order_by(OutboxRow.next_attempt_at, OutboxRow.id).limit(self.batch_size))
+            free = or_(
+                OutboxRow.leased_until.is_(None),
+                OutboxRow.leased_until <= db_now,
+                OutboxRow.leased_until > db_now + MAX_LEASE,
+            )
+            query = (
+                select(OutboxRow.id, OutboxRow.key, OutboxRow.kind, OutboxRow.payload, OutboxRow.attempts)
+                .where(OutboxRow.status == "pending", OutboxRow.next_attempt_at <= now, free)
+                .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
+                .limit(self.batch_size)
+            )
             if connection.dialect.name in ("postgresql", "mysql", "mariadb"):
                 query = query.with_for_update(skip_locked=True)
             rows = [_Claimed(*row) for row in connection.execute(query)]
             if rows:
-                connection.execute(update(OutboxRow).where(OutboxRow.id.in_([r.id for r in rows]))
-                                   .values(leased_until=lease_until))
+                connection.execute(
+                    update(OutboxRow).where(OutboxRow.id.in_([r.id for r in rows])).values(leased_until=lease_until)
+                )
         return rows, lease_until
 
     # -- sending ------------------------------------------------------------------------
@@ -285,8 +313,12 @@ class Deliverer:
                     log.warning("outbox %s: %s receiver failed: %r", row.key, name, exc)
                     errors.append(f"signal {name}: {type(exc).__name__}: {exc}")
         if self.webhooks:
-            body = json.dumps({"key": row.key, "kind": row.kind, "attempt": attempt, "payload": row.payload},
-                              sort_keys=True, separators=(",", ":"), default=str).encode()
+            body = json.dumps(
+                {"key": row.key, "kind": row.kind, "attempt": attempt, "payload": row.payload},
+                sort_keys=True,
+                separators=(",", ":"),
+                default=str,
+            ).encode()
             for hook, error in zip(self.webhooks, asyncio.run(self._post_all(row.key, body)), strict=True):
                 if error is not None:
                     log.warning("outbox %s: webhook %s failed: %s", row.key, hook.url, error)
@@ -299,8 +331,13 @@ class Deliverer:
 
     async def _post(self, client: httpx.AsyncClient, hook: Webhook, key: str, body: bytes) -> str | None:
         stamp = int(time.time())
-        headers = {"Content-Type": "application/json", "User-Agent": "sla-timers", IDEMPOTENCY_HEADER: key,
-                   TIMESTAMP_HEADER: str(stamp), SIGNATURE_HEADER: sign(hook.secret, stamp, body)}
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "sla-timers",
+            IDEMPOTENCY_HEADER: key,
+            TIMESTAMP_HEADER: str(stamp),
+            SIGNATURE_HEADER: sign(hook.secret, stamp, body),
+        }
         try:
             # wait_for bounds the whole exchange: httpx's own timeouts are per read, so a server
             # that dribbles a byte at a time would otherwise hold the deliverer indefinitely.
@@ -310,10 +347,12 @@ class Deliverer:
         except httpx.HTTPError as exc:
             return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
-    async def _exchange(self, client: httpx.AsyncClient, hook: Webhook, headers: Mapping[str, str],
-                        body: bytes) -> str | None:
-        request = client.build_request("POST", hook.url, content=body, headers=headers,
-                                       timeout=httpx.Timeout(hook.timeout))
+    async def _exchange(
+        self, client: httpx.AsyncClient, hook: Webhook, headers: Mapping[str, str], body: bytes
+    ) -> str | None:
+        request = client.build_request(
+            "POST", hook.url, content=body, headers=headers, timeout=httpx.Timeout(hook.timeout)
+        )
         response = await client.send(request, stream=True)
         try:
             if 200 <= response.status_code < 300:
@@ -336,17 +375,30 @@ class Deliverer:
         attempt = row.attempts + 1
         mine = (OutboxRow.id == row.id) & (OutboxRow.leased_until == lease_until) & (OutboxRow.status == "pending")
         if error is None:
-            values: dict[str, Any] = {"status": "delivered", "delivered_at": now, "attempts": attempt,
-                                      "leased_until": None, "last_error": None}
+            values: dict[str, Any] = {
+                "status": "delivered",
+                "delivered_at": now,
+                "attempts": attempt,
+                "leased_until": None,
+                "last_error": None,
+            }
             outcome = DeliveryResult(delivered=1)
         elif attempt >= self.max_attempts:
-            values = {"status": "dead", "attempts": attempt, "leased_until": None,
-                      "last_error": error[:MAX_ERROR_CHARS]}
+            values = {
+                "status": "dead",
+                "attempts": attempt,
+                "leased_until": None,
+                "last_error": error[:MAX_ERROR_CHARS],
+            }
             outcome = DeliveryResult(dead=1)
             log.error("outbox %s: dead after %d attempts: %s", row.key, attempt, error[:MAX_ERROR_CHARS])
         else:
-            values = {"attempts": attempt, "leased_until": None, "last_error": error[:MAX_ERROR_CHARS],
-                      "next_attempt_at": now + self.backoff_for(attempt)}
+            values = {
+                "attempts": attempt,
+                "leased_until": None,
+                "last_error": error[:MAX_ERROR_CHARS],
+                "next_attempt_at": now + self.backoff_for(attempt),
+            }
             outcome = DeliveryResult(retried=1)
         with self.engine.begin() as connection:
             written = connection.execute(update(OutboxRow).where(mine).values(**values)).rowcount
@@ -360,9 +412,11 @@ class Deliverer:
 
     def _release(self, rows: Sequence[_Claimed], lease_until: datetime) -> DeliveryResult:
         with self.engine.begin() as connection:
-            connection.execute(update(OutboxRow)
-                               .where(OutboxRow.id.in_([r.id for r in rows]), OutboxRow.leased_until == lease_until)
-                               .values(leased_until=None))
+            connection.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id.in_([r.id for r in rows]), OutboxRow.leased_until == lease_until)
+                .values(leased_until=None)
+            )
         return DeliveryResult(released=len(rows))
 
 

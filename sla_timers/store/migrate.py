@@ -111,10 +111,14 @@ def check(bind: Engine | Connection | str) -> None:
 
     with _config(bind) as config:
         connection: Connection = config.attributes["connection"]
-        context = MigrationContext.configure(connection, opts={
-            "version_table": VERSION_TABLE, "compare_type": True,
-            "include_name": lambda name, type_, parents: type_ != "table" or (name or "").startswith("sla_"),
-        })
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "version_table": VERSION_TABLE,
+                "compare_type": True,
+                "include_name": lambda name, type_, parents: type_ != "table" or (name or "").startswith("sla_"),
+            },
+        )
         diff = compare_metadata(context, Base.metadata)
     if diff:
         raise MigrationError("the database differs from the models: " + "; ".join(repr(d) for d in diff))

@@ -26,14 +26,28 @@ _MOVED = ("due_at", "next_warning_at", "next_check_at")
 
 
 def _open_timers(name: str) -> Any:
-    return (select(TimerRow.id, TimerRow.due_at, TimerRow.next_warning_at, TimerRow.next_check_at)
-            .join(TicketRow, TicketRow.id == TimerRow.ticket_id)
-            .where(TicketRow.calendar == name, TimerRow.stopped_at.is_(None), TimerRow.paused_since.is_(None),
-                   TimerRow.clock == "business"))
+    return (
+        select(TimerRow.id, TimerRow.due_at, TimerRow.next_warning_at, TimerRow.next_check_at)
+        .join(TicketRow, TicketRow.id == TimerRow.ticket_id)
+        .where(
+            TicketRow.calendar == name,
+            TimerRow.stopped_at.is_(None),
+            TimerRow.paused_since.is_(None),
+            TimerRow.clock == "business",
+        )
+    )
 
 
-def redate(engine: Engine, name: str, old: BusinessCalendar, new: BusinessCalendar, change: datetime, *,
-           batch_size: int = 10_000, progress: Callable[[int, int], None] | None = None) -> int:
+def redate(
+    engine: Engine,
+    name: str,
+    old: BusinessCalendar,
+    new: BusinessCalendar,
+    change: datetime,
+    *,
+    batch_size: int = 10_000,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
     """Move the deadlines of every running timer on calendar ``name`` for the change
     from ``old`` to ``new`` at ``change``. Returns the number of timers looked at.
 
@@ -50,8 +64,9 @@ def redate(engine: Engine, name: str, old: BusinessCalendar, new: BusinessCalend
 
     while True:
         with engine.begin() as connection:
-            rows = connection.execute(_open_timers(name).where(TimerRow.id > last).order_by(TimerRow.id)
-                                      .limit(batch_size)).all()
+            rows = connection.execute(
+                _open_timers(name).where(TimerRow.id > last).order_by(TimerRow.id).limit(batch_size)
+            ).all()
             if not rows:
                 break
             changes = []
@@ -84,12 +99,12 @@ def _write(connection: Connection, changes: list[dict[str, Any]]) -> None:
     if not changes:
         return
     if connection.dialect.name == "postgresql":
-        connection.execute(_UNNEST, {"ids": [c["id"] for c in changes],
-                                     **{f: [c[f] for c in changes] for f in _MOVED}})
+        connection.execute(_UNNEST, {"ids": [c["id"] for c in changes], **{f: [c[f] for c in changes] for f in _MOVED}})
         return
-    connection.execute(update(TimerRow).where(TimerRow.id == bindparam("b_id"))
-                       .values({f: bindparam(f"b_{f}") for f in _MOVED}),
-                       [{"b_id": c["id"], **{f"b_{f}": c[f] for f in _MOVED}} for c in changes])
+    connection.execute(
+        update(TimerRow).where(TimerRow.id == bindparam("b_id")).values({f: bindparam(f"b_{f}") for f in _MOVED}),
+        [{"b_id": c["id"], **{f"b_{f}": c[f] for f in _MOVED}} for c in changes],
+    )
 
 
 _UNNEST = text(

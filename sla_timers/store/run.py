@@ -80,10 +80,18 @@ def classify(config: Config, ticket: Ticket, created: TicketEvent) -> None:
     policy = config.policies.select(policy_name, created.at)
     if policy is None:
         wanted = repr(policy_name) if policy_name else "(none named, and not exactly one stored)"
-        raise UnknownPolicyError(f"ticket {ticket.host_id!r}: no version of policy {wanted} is in force at "
-                                 f"{created.at.isoformat()}; store one with put_policy", field="policy")
-    ticket.classification = {"priority": priority, "policy": policy.name, "calendar": calendar or policy.calendar,
-                             "tags": tags, "matrix_version": matrix_version}
+        raise UnknownPolicyError(
+            f"ticket {ticket.host_id!r}: no version of policy {wanted} is in force at "
+            f"{created.at.isoformat()}; store one with put_policy",
+            field="policy",
+        )
+    ticket.classification = {
+        "priority": priority,
+        "policy": policy.name,
+        "calendar": calendar or policy.calendar,
+        "tags": tags,
+        "matrix_version": matrix_version,
+    }
     ticket.trace = trace
     ticket.policy_version = policy.version
     ticket.created_at = created.at
@@ -97,9 +105,16 @@ def engine_log(config: Config, ticket: Ticket, log: Sequence[TicketEvent], until
     out: list[TicketEvent] = []
     for event in log:
         if event.kind == "created":
-            event = TicketEvent("created", event.at, **{**({"id": event.id} if event.id else {}),
-                                                       **event.data, "policy": c["policy"],
-                                                       "priority": c["priority"]})
+            event = TicketEvent(
+                "created",
+                event.at,
+                **{
+                    **({"id": event.id} if event.id else {}),
+                    **event.data,
+                    "policy": c["policy"],
+                    "priority": c["priority"],
+                },
+            )
         out.append(event)
     versions = config.calendar_versions(c["calendar"])
     for at, version in versions.changes_after(ticket.created_at, until):
@@ -107,8 +122,15 @@ def engine_log(config: Config, ticket: Ticket, log: Sequence[TicketEvent], until
         for event in log:  # the policy in force at the change: the latest switch before it
             if event.kind == "policy" and event.at <= at:
                 policy = event.data["policy"]
-        out.append(TicketEvent("policy", at, id=f"calendar/{c['calendar']}{VERSION_MARK}{version}", policy=policy,
-                               calendar=f"{c['calendar']}{VERSION_MARK}{version}"))
+        out.append(
+            TicketEvent(
+                "policy",
+                at,
+                id=f"calendar/{c['calendar']}{VERSION_MARK}{version}",
+                policy=policy,
+                calendar=f"{c['calendar']}{VERSION_MARK}{version}",
+            )
+        )
     out.sort(key=TicketEvent.sort_key)
     return out
 
@@ -132,8 +154,13 @@ class TicketRun:
         log = [e for e in self.log if e.at < now] if before else self.log
         events = engine_log(self.config, self.ticket, log, now)
         assert self.ticket.created_at is not None
-        return evaluate_ticket(self.policies, events, now=now, calendar=self.versions.at(self.ticket.created_at)[1],
-                               calendars=self.config.calendar)
+        return evaluate_ticket(
+            self.policies,
+            events,
+            now=now,
+            calendar=self.versions.at(self.ticket.created_at)[1],
+            calendars=self.config.calendar,
+        )
 
     def sweep(self, now: datetime, before: bool = False) -> Evaluation:
         """Fire every step due at ``now`` (again after each raise) and return the final evaluation."""
@@ -144,9 +171,16 @@ class TicketRun:
         calendar = self.versions.at(now)[1]
         active = self.config.is_active(evaluation.policy)
         while True:
-            due = ladders.due_steps(self.ticket.host_id, evaluation, now=now, policy=evaluation.policy,
-                                    calendar=calendar, priority=evaluation.priority, fired=self.fired,
-                                    active=active)
+            due = ladders.due_steps(
+                self.ticket.host_id,
+                evaluation,
+                now=now,
+                policy=evaluation.policy,
+                calendar=calendar,
+                priority=evaluation.priority,
+                fired=self.fired,
+                active=active,
+            )
             if not due:
                 return evaluation
             for step in due:
@@ -212,31 +246,53 @@ class TicketRun:
                 if state is cycles[-1] and state.is_open and policy is not None:
                     check = next_change([state])
                     if ladders is not None:
-                        step_at = ladders.next_due_at(self.ticket.host_id, {metric: state}, now=now, policy=policy,
-                                                      calendar=calendar, fired=self.fired, active=active)
+                        step_at = ladders.next_due_at(
+                            self.ticket.host_id,
+                            {metric: state},
+                            now=now,
+                            policy=policy,
+                            calendar=calendar,
+                            fired=self.fired,
+                            active=active,
+                        )
                         if step_at is not None and (check is None or step_at < check):
                             check = step_at
                 self.turn.timers.append(timer_row(self.ticket.id, state, clock, check, now))
 
 
-def timer_row(ticket_id: int, state: TimerState, clock: str, check: datetime | None,
-              now: datetime) -> dict[str, Any]:
+def timer_row(ticket_id: int, state: TimerState, clock: str, check: datetime | None, now: datetime) -> dict[str, Any]:
     """A ``sla_timers`` row for ``state``."""
     return {
-        "ticket_id": ticket_id, "metric": state.metric, "cycle": state.cycle, "status": state.status,
-        "clock": clock, "target_us": None if state.target is None else state.target // _US,
-        "elapsed_us": state.elapsed // _US, "remaining_us": None if state.remaining is None else state.remaining // _US,
-        "started_at": state.started_at, "due_at": state.due_at, "breached_at": state.breached_at,
-        "stopped_at": state.stopped_at, "stop_reason": state.stop_reason, "paused_since": state.paused_since,
-        "running_since": state.running_since, "next_warning_at": state.next_warning_at,
+        "ticket_id": ticket_id,
+        "metric": state.metric,
+        "cycle": state.cycle,
+        "status": state.status,
+        "clock": clock,
+        "target_us": None if state.target is None else state.target // _US,
+        "elapsed_us": state.elapsed // _US,
+        "remaining_us": None if state.remaining is None else state.remaining // _US,
+        "started_at": state.started_at,
+        "due_at": state.due_at,
+        "breached_at": state.breached_at,
+        "stopped_at": state.stopped_at,
+        "stop_reason": state.stop_reason,
+        "paused_since": state.paused_since,
+        "running_since": state.running_since,
+        "next_warning_at": state.next_warning_at,
         "warning_level": None if state.warning_level is None else json.dumps(state.warning_level),
-        "next_check_at": check, "evaluated_at": now,
+        "next_check_at": check,
+        "evaluated_at": now,
     }
 
 
 def step_actions(step: DueStep) -> dict[str, Any]:
     """What a fired step asks for, as stored with it and sent in its notification."""
     s = step.step
-    return {"notify": [{"kind": n.kind, "name": n.name} for n in s.notify],
-            "hold_to_business_hours": s.hold_to_business_hours, "raise_priority": s.raise_priority,
-            "priority": step.priority, "reassign": s.reassign, "add_tags": list(s.add_tags)}
+    return {
+        "notify": [{"kind": n.kind, "name": n.name} for n in s.notify],
+        "hold_to_business_hours": s.hold_to_business_hours,
+        "raise_priority": s.raise_priority,
+        "priority": step.priority,
+        "reassign": s.reassign,
+        "add_tags": list(s.add_tags),
+    }

@@ -55,5 +55,6 @@ def signal_for(kind: str) -> Signal:
     try:
         return KINDS[kind]
     except KeyError:
-        raise DeliveryConfigError(f"kind: no signal for outbox kind {kind!r}; known: {sorted(KINDS)}",
-                                  field="kind") from None
+        raise DeliveryConfigError(
+            f"kind: no signal for outbox kind {kind!r}; known: {sorted(KINDS)}", field="kind"
+        ) from None

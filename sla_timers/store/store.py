@@ -153,8 +153,9 @@ class Store:
         else:
             for i, e in enumerate(events):
                 if not isinstance(e, Mapping) or "ticket" not in e:
-                    raise EventError(f"events[{i}]: needs a 'ticket' key naming the host's ticket",
-                                     field=f"events[{i}].ticket")
+                    raise EventError(
+                        f"events[{i}]: needs a 'ticket' key naming the host's ticket", field=f"events[{i}].ticket"
+                    )
                 fields = dict(e)
                 items.append((str(fields.pop("ticket")), fields, f"events[{i}]"))
         out = []
@@ -164,24 +165,34 @@ class Store:
             try:
                 event = parse_events([item])[0]
             except (EventError, NaiveDatetimeError) as exc:
-                path = where + (exc.field[len("events[0]"):] if exc.field else "")
+                path = where + (exc.field[len("events[0]") :] if exc.field else "")
                 raise type(exc)(f"{path}: {exc.message.split(': ', 1)[-1]}", field=path) from None
             if event.at > limit:
-                raise EventInFutureError(f"{where}.at: {event.at.isoformat()} is later than now "
-                                         f"({now.isoformat()}) plus {self.skew}", field=f"{where}.at")
+                raise EventInFutureError(
+                    f"{where}.at: {event.at.isoformat()} is later than now ({now.isoformat()}) plus {self.skew}",
+                    field=f"{where}.at",
+                )
             payload = event.to_dict()
             d = digest(payload)
             event_id = event.id or f"sha256:{d}"
             previous = seen.get((host, event_id))
             if previous is not None and previous[0] != d:
-                raise EventConflict(f"{where}: event {event_id!r} of ticket {host!r} is also {previous[1]} with "
-                                    "another payload", field=where)
+                raise EventConflict(
+                    f"{where}: event {event_id!r} of ticket {host!r} is also {previous[1]} with another payload",
+                    field=where,
+                )
             seen[(host, event_id)] = (d, where)
             out.append((host, event, event_id, d, payload, where))
         return out
 
-    def _record(self, connection: Connection, batch: list[tuple[str, TicketEvent, str, str, dict[str, Any], str]],
-                inputs: dict[str, dict[str, Any]], host_ids: list[str], now: datetime) -> RecordResult:
+    def _record(
+        self,
+        connection: Connection,
+        batch: list[tuple[str, TicketEvent, str, str, dict[str, Any], str]],
+        inputs: dict[str, dict[str, Any]],
+        host_ids: list[str],
+        now: datetime,
+    ) -> RecordResult:
         config = self.config(connection)
         tickets = self._tickets(connection, host_ids, inputs, now)
         by_host = {t.host_id: t for t in tickets.values()}
@@ -199,13 +210,23 @@ class Store:
                 raise EventConflict(
                     f"{where}: event {event_id!r} of ticket {host!r} was stored with another payload "
                     f"({json.dumps(stored[1], sort_keys=True)}); this one is {json.dumps(payload, sort_keys=True)}",
-                    field=where)
+                    field=where,
+                )
             logs[ticket.id][event_id] = (d, payload)
             fresh.setdefault(ticket.id, []).append(event)
             recorded.append((host, event_id))
-            new_rows.append({"ticket_id": ticket.id, "event_id": event_id, "kind": event.kind,
-                             "occurred_at": event.at, "payload": payload, "digest": d, "received_at": now,
-                             "source": "host"})
+            new_rows.append(
+                {
+                    "ticket_id": ticket.id,
+                    "event_id": event_id,
+                    "kind": event.kind,
+                    "occurred_at": event.at,
+                    "payload": payload,
+                    "digest": d,
+                    "received_at": now,
+                    "source": "host",
+                }
+            )
         if new_rows:
             connection.execute(insert(EventRow), new_rows)
         fired = load_fired(connection, tickets)
@@ -232,14 +253,16 @@ class Store:
         steps, _ = write_turns(connection, turns, now, digest)
         return RecordResult(tuple(recorded), tuple(duplicates), tuple(held), steps)
 
-    def _tickets(self, connection: Connection, host_ids: list[str], inputs: dict[str, dict[str, Any]],
-                 now: datetime) -> dict[int, Ticket]:
+    def _tickets(
+        self, connection: Connection, host_ids: list[str], inputs: dict[str, dict[str, Any]], now: datetime
+    ) -> dict[int, Ticket]:
         tickets = load_tickets(connection, host_ids=host_ids, lock=True)
         known = {t.host_id for t in tickets.values()}
         missing = [h for h in host_ids if h not in known]
         if missing:
-            connection.execute(insert(TicketRow), [{"host_id": h, "inputs": inputs.get(h, {}), "updated_at": now}
-                                                   for h in missing])
+            connection.execute(
+                insert(TicketRow), [{"host_id": h, "inputs": inputs.get(h, {}), "updated_at": now} for h in missing]
+            )
             tickets = load_tickets(connection, host_ids=host_ids, lock=True)
         for ticket in tickets.values():
             if ticket.classification is None and ticket.host_id in inputs:
@@ -258,20 +281,24 @@ class Store:
         result = found[1].classify(inputs, now=now)
         stamp = now.strftime("%Y%m%dT%H%M%S.%fZ")
         if result.policy != old.get("current_policy", old["policy"]):
-            added.append(TicketEvent("policy", now, id=f"classification/{stamp}/policy",
-                                                 policy=result.policy))
+            added.append(TicketEvent("policy", now, id=f"classification/{stamp}/policy", policy=result.policy))
         if result.priority != old.get("current_priority", old["priority"]):
-            added.append(TicketEvent("priority", now, id=f"classification/{stamp}/priority",
-                                                 priority=result.priority))
+            added.append(TicketEvent("priority", now, id=f"classification/{stamp}/priority", priority=result.priority))
         ticket.trace = result.explain().splitlines()
-        ticket.classification = {**old, "tags": list(result.tags), "matrix_version": found[0],
-                                 "current_priority": result.priority, "current_policy": result.policy}
+        ticket.classification = {
+            **old,
+            "tags": list(result.tags),
+            "matrix_version": found[0],
+            "current_priority": result.priority,
+            "current_policy": result.policy,
+        }
         return added
 
     # -- the sweep ----------------------------------------------------------------
 
-    def sweep(self, now: datetime | None = None, *, batch_size: int = 500,
-              max_batches: int | None = None) -> SweepResult:
+    def sweep(
+        self, now: datetime | None = None, *, batch_size: int = 500, max_batches: int | None = None
+    ) -> SweepResult:
         """Fire every escalation step due at ``now`` and schedule each timer's next look.
 
         Claims timers with ``next_check_at <= now`` in batches of ``batch_size``
@@ -289,16 +316,22 @@ class Store:
             with self.engine.begin() as connection:
                 claimed, turns, steps, notes = sweep_batch(self, connection, now, batch_size)
             keys += [str(s.key) for t in turns for s in t.steps]
-            total = SweepResult(total.tickets + len(turns), total.steps + steps, total.notifications + notes,
-                                total.batches + 1, tuple(keys))
+            total = SweepResult(
+                total.tickets + len(turns),
+                total.steps + steps,
+                total.notifications + notes,
+                total.batches + 1,
+                tuple(keys),
+            )
             if claimed < batch_size:
                 break
         return total
 
     # -- configuration --------------------------------------------------------------
 
-    def put_policy(self, definition: Mapping[str, Any] | str, *, actor: str | None = None,
-                   now: datetime | None = None) -> Policy:
+    def put_policy(
+        self, definition: Mapping[str, Any] | str, *, actor: str | None = None, now: datetime | None = None
+    ) -> Policy:
         """Store a policy version (TOML text or a dict; its ``version`` and
         ``effective_from`` say which tickets get it: those created from then on).
 
@@ -325,8 +358,15 @@ class Store:
 
         set_policy_active(self, name, True, actor=actor, now=self.now(now))
 
-    def put_matrix(self, definition: Mapping[str, Any] | str, *, effective_from: datetime | None = None,
-                   name: str = "default", actor: str | None = None, now: datetime | None = None) -> int:
+    def put_matrix(
+        self,
+        definition: Mapping[str, Any] | str,
+        *,
+        effective_from: datetime | None = None,
+        name: str = "default",
+        actor: str | None = None,
+        now: datetime | None = None,
+    ) -> int:
         """Store a new priority matrix version for tickets created from ``effective_from``
         (default: now); older tickets keep their classification. Returns the version.
 
@@ -338,8 +378,15 @@ class Store:
         start = aware_utc(effective_from, "effective_from") if effective_from is not None else now
         return put_matrix(self, definition, effective_from=start, name=name, actor=actor, now=now)
 
-    def put_ladders(self, definition: Mapping[str, Any] | str, *, effective_from: datetime | None = None,
-                    name: str = "default", actor: str | None = None, now: datetime | None = None) -> int:
+    def put_ladders(
+        self,
+        definition: Mapping[str, Any] | str,
+        *,
+        effective_from: datetime | None = None,
+        name: str = "default",
+        actor: str | None = None,
+        now: datetime | None = None,
+    ) -> int:
         """Store a new escalation ladders version, used by sweeps from ``effective_from``
         (default: now). Returns the version.
 
@@ -351,9 +398,16 @@ class Store:
         start = aware_utc(effective_from, "effective_from") if effective_from is not None else now
         return put_ladders(self, definition, effective_from=start, name=name, actor=actor, now=now)
 
-    def put_calendar(self, definition: Mapping[str, Any] | str, *, effective_from: datetime | None = None,
-                     actor: str | None = None, now: datetime | None = None, batch_size: int = 10_000,
-                     progress: Callable[[int, int], None] | None = None) -> int:
+    def put_calendar(
+        self,
+        definition: Mapping[str, Any] | str,
+        *,
+        effective_from: datetime | None = None,
+        actor: str | None = None,
+        now: datetime | None = None,
+        batch_size: int = 10_000,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> int:
         """Store a new version of a calendar (its ``name`` is in the definition), in force
         from ``effective_from`` (default: now) onward, and re-date the running timers
         on it in batches of ``batch_size``, calling ``progress(done, total)`` after each.
@@ -370,9 +424,11 @@ class Store:
         now = self.now(now)
         start = aware_utc(effective_from, "effective_from") if effective_from is not None else now
         if start < now:
-            raise ConfigChangeError(f"effective_from: {start.isoformat()} is before now ({now.isoformat()}); a calendar "
-                              "change applies from now on, since time already counted is never recounted",
-                              field="effective_from")
+            raise ConfigChangeError(
+                f"effective_from: {start.isoformat()} is before now ({now.isoformat()}); a calendar "
+                "change applies from now on, since time already counted is never recounted",
+                field="effective_from",
+            )
         data, cal = validate_calendar(definition)
         with self.engine.begin() as connection:
             config = self.config(connection)
@@ -390,16 +446,28 @@ class Store:
     def timers(self, ticket: str) -> list[dict[str, Any]]:
         """The ticket's timer rows (every cycle of every metric), as dicts, by metric then cycle."""
         with self.engine.connect() as connection:
-            rows = connection.execute(
-                select(TimerRow).join(TicketRow, TicketRow.id == TimerRow.ticket_id)
-                .where(TicketRow.host_id == ticket).order_by(TimerRow.metric, TimerRow.cycle)).mappings().all()
+            rows = (
+                connection.execute(
+                    select(TimerRow)
+                    .join(TicketRow, TicketRow.id == TimerRow.ticket_id)
+                    .where(TicketRow.host_id == ticket)
+                    .order_by(TimerRow.metric, TimerRow.cycle)
+                )
+                .mappings()
+                .all()
+            )
         return [dict(row) for row in rows]
 
     def events(self, ticket: str) -> list[TicketEvent]:
         """The ticket's stored log (the host's events and the store's), in log order."""
         with self.engine.connect() as connection:
-            rows = connection.execute(
-                select(EventRow.payload).join(TicketRow, TicketRow.id == EventRow.ticket_id)
-                .where(TicketRow.host_id == ticket)).scalars().all()
+            rows = (
+                connection.execute(
+                    select(EventRow.payload)
+                    .join(TicketRow, TicketRow.id == EventRow.ticket_id)
+                    .where(TicketRow.host_id == ticket)
+                )
+                .scalars()
+                .all()
+            )
         return sorted((event_from_payload(p) for p in rows), key=TicketEvent.sort_key)
-

@@ -15,7 +15,9 @@ if TYPE_CHECKING:
     from .store import Store
 
 
-def sweep_batch(store: Store, connection: Connection, now: datetime, batch_size: int) -> tuple[int, list[Turn], int, int]:
+def sweep_batch(
+    store: Store, connection: Connection, now: datetime, batch_size: int
+) -> tuple[int, list[Turn], int, int]:
     """Claim up to ``batch_size`` due timers, run their tickets at ``now``, write the results.
 
     Returns (timers claimed, turns, steps written, notifications written). The
@@ -24,8 +26,12 @@ def sweep_batch(store: Store, connection: Connection, now: datetime, batch_size:
     their tickets are locked with ``SKIP LOCKED``: a ticket another sweeper or an
     ingestion holds is left to it.
     """
-    query = (select(TimerRow.ticket_id).where(TimerRow.next_check_at <= now)
-             .order_by(TimerRow.next_check_at).limit(batch_size))
+    query = (
+        select(TimerRow.ticket_id)
+        .where(TimerRow.next_check_at <= now)
+        .order_by(TimerRow.next_check_at)
+        .limit(batch_size)
+    )
     if lock_clause(connection):
         query = query.with_for_update(skip_locked=True)
     claimed = connection.execute(query).scalars().all()

@@ -75,16 +75,25 @@ class Worker:
     :raises DeliveryConfigError: for a setting out of range.
     """
 
-    def __init__(self, store: Store, deliverer: Deliverer | None = None, *,
-                 interval: timedelta = timedelta(seconds=5), batch_size: int = 500,
-                 backoff: timedelta = timedelta(seconds=1), backoff_cap: timedelta = timedelta(minutes=1),
-                 clock: Callable[[], datetime] | None = None, rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        deliverer: Deliverer | None = None,
+        *,
+        interval: timedelta = timedelta(seconds=5),
+        batch_size: int = 500,
+        backoff: timedelta = timedelta(seconds=1),
+        backoff_cap: timedelta = timedelta(minutes=1),
+        clock: Callable[[], datetime] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
         for name, value in (("interval", interval), ("backoff", backoff), ("backoff_cap", backoff_cap)):
             if not isinstance(value, timedelta) or value <= timedelta(0):
                 raise DeliveryConfigError(f"{name}: {value!r} must be a positive timedelta", field=name)
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or not 1 <= batch_size <= 100_000:
-            raise DeliveryConfigError(f"batch_size: {batch_size!r} must be a whole number from 1 to 100000",
-                                      field="batch_size")
+            raise DeliveryConfigError(
+                f"batch_size: {batch_size!r} must be a whole number from 1 to 100000", field="batch_size"
+            )
         self.store = store
         self.deliverer = deliverer
         self.interval = interval
@@ -130,8 +139,12 @@ class Worker:
         # Bounded, so a round always reaches the delivery even while the sweep has work left.
         while not self.stopping and batches < MAX_SWEEP_BATCHES:
             swept = self.store.sweep(now, batch_size=self.batch_size, max_batches=1)
-            tickets, steps, notes, batches = (tickets + swept.tickets, steps + swept.steps,
-                                              notes + swept.notifications, batches + 1)
+            tickets, steps, notes, batches = (
+                tickets + swept.tickets,
+                steps + swept.steps,
+                notes + swept.notifications,
+                batches + 1,
+            )
             if not swept.tickets and not swept.steps:
                 # An empty batch, or one whose tickets another sweeper held: look again next round.
                 break
@@ -144,8 +157,15 @@ class Worker:
                     break
         result = Round(tickets, steps, notes, batches, delivered)
         if result.did_work:
-            log.info("swept %d tickets: %d steps recorded, %d notifications queued; delivered %d, retrying %d, "
-                     "dead %d", tickets, steps, notes, delivered.delivered, delivered.retried, delivered.dead)
+            log.info(
+                "swept %d tickets: %d steps recorded, %d notifications queued; delivered %d, retrying %d, dead %d",
+                tickets,
+                steps,
+                notes,
+                delivered.delivered,
+                delivered.retried,
+                delivered.dead,
+            )
         return result
 
     # -- the loop -----------------------------------------------------------------------
@@ -158,8 +178,12 @@ class Worker:
         logged and retried after the backoff; any other error propagates.
         """
         rounds = 0
-        log.info("worker started (interval %ss, batch %d%s)", self.interval.total_seconds(), self.batch_size,
-                 "" if self.deliverer else ", sweep only")
+        log.info(
+            "worker started (interval %ss, batch %d%s)",
+            self.interval.total_seconds(),
+            self.batch_size,
+            "" if self.deliverer else ", sweep only",
+        )
         while not self.stopping and (max_rounds is None or rounds < max_rounds):
             try:
                 result = self.run_once()
@@ -168,8 +192,12 @@ class Worker:
                     raise
                 self.failures += 1
                 wait = self.backoff_for(self.failures)
-                log.warning("database unavailable (%s); retrying in %.1fs (failure %d in a row)",
-                            _first_line(exc), wait.total_seconds(), self.failures)
+                log.warning(
+                    "database unavailable (%s); retrying in %.1fs (failure %d in a row)",
+                    _first_line(exc),
+                    wait.total_seconds(),
+                    self.failures,
+                )
                 self._stop.wait(wait.total_seconds())
                 continue
             if self.failures:

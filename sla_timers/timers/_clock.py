@@ -26,16 +26,30 @@ def all_day(zone: str) -> BusinessCalendar:
     """Calendar time for a metric with ``time = "calendar"``: always open, in the
     business calendar's zone ``zone``, so an ``eod`` target still means local midnight."""
     return BusinessCalendar.from_dict(
-        {"name": f"24x7 {zone}", "timezone": zone,
-         "hours": {day: ["00:00-24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}}
+        {
+            "name": f"24x7 {zone}",
+            "timezone": zone,
+            "hours": {day: ["00:00-24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+        }
     )
 
 
 class Clock:
     """Running totals on one time scale since ``created``, advanced lazily."""
 
-    __slots__ = ("cal", "open_time", "wall", "t", "total", "paused", "work", "solved", "requester", "category",
-                 "awaiting")
+    __slots__ = (
+        "cal",
+        "open_time",
+        "wall",
+        "t",
+        "total",
+        "paused",
+        "work",
+        "solved",
+        "requester",
+        "category",
+        "awaiting",
+    )
 
     def __init__(self, cal: BusinessCalendar, wall: bool, t: datetime) -> None:
         #: Real time: elapsed is plain subtraction (both ends are UTC).

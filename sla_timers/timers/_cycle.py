@@ -19,10 +19,34 @@ class Cycle:
     """One cycle of one metric while the log is replayed."""
 
     __slots__ = (
-        "settings", "clock", "group", "started_at", "target", "mode", "elapsed", "seg_at", "seg_total",
-        "watch", "due", "last_due", "last_spec", "pin", "pin_rem", "breached_at", "stopped_at", "stop_reason",
-        "by_status", "paused_since", "pause_total", "paused_for", "wait_acc", "wait_base", "since",
-        "ran_from", "ran_elapsed", "ran_to",
+        "settings",
+        "clock",
+        "group",
+        "started_at",
+        "target",
+        "mode",
+        "elapsed",
+        "seg_at",
+        "seg_total",
+        "watch",
+        "due",
+        "last_due",
+        "last_spec",
+        "pin",
+        "pin_rem",
+        "breached_at",
+        "stopped_at",
+        "stop_reason",
+        "by_status",
+        "paused_since",
+        "pause_total",
+        "paused_for",
+        "wait_acc",
+        "wait_base",
+        "since",
+        "ran_from",
+        "ran_elapsed",
+        "ran_to",
     )
 
     def __init__(self, settings: MetricSettings, clock: Clock, group: str | None, t: datetime) -> None:

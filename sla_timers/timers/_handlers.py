@@ -34,7 +34,9 @@ def on_created(run: Replay, event: TicketEvent) -> None:
     try:
         cal = run.calendar_arg if run.calendar_arg is not None else run.calendar_named(policy.calendar)
     except CalendarNotFound as exc:
-        run.problem(f"calendar {policy.calendar!r} of policy {policy.name!r} is not known ({exc.message}); no timers run")
+        run.problem(
+            f"calendar {policy.calendar!r} of policy {policy.name!r} is not known ({exc.message}); no timers run"
+        )
         return
     run.policy = policy
     run.business = Clock(cal, False, t)
@@ -172,8 +174,7 @@ def on_customer_reply(run: Replay, event: TicketEvent) -> None:
     elif not run.replied:
         starts = []
     else:
-        starts = [settings for settings in run.policy.of_kind("next_response")
-                  if run.open_of(settings.name) is None]
+        starts = [settings for settings in run.policy.of_kind("next_response") if run.open_of(settings.name) is None]
     if run.awaiting and not starts:
         return
     run.advance(t)
@@ -212,8 +213,11 @@ def on_assigned(run: Replay, event: TicketEvent) -> None:
         if settings.scope != "group":
             continue
         kind = settings.kind
-        if (kind in ("first_response", "resolution") or (kind == "periodic_update" and run.replied)
-                or (kind == "next_response" and run.replied and run.awaiting)):
+        if (
+            kind in ("first_response", "resolution")
+            or (kind == "periodic_update" and run.replied)
+            or (kind == "next_response" and run.replied and run.awaiting)
+        ):
             run.start(settings, t)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Union
 
 from ..clock import BusinessCalendar
 from ._clock import Clock, amount
@@ -23,7 +22,7 @@ from .state import Evaluation, Measures, Problem, TimerState
 _ZERO = timedelta(0)
 
 #: Where calendars named by policies come from: a mapping or a function of the name.
-CalendarSource = Union[Mapping[str, BusinessCalendar], Callable[[str], BusinessCalendar]]
+CalendarSource = Mapping[str, BusinessCalendar] | Callable[[str], BusinessCalendar]
 #: An event handler: applies one event of its kind to the replay.
 Handler = Callable[["Replay", TicketEvent], None]
 
@@ -224,6 +223,12 @@ class Replay:
         def latest() -> dict[str, TimerState]:
             return {m: state(cs[-1], len(cs)) for m, cs in shown.items()}
 
-        return Evaluation(measures=measures, problems=tuple(self.problems), policy=policy, now=now,
-                          cycles=all_cycles, states=latest, priority=self.priority)
-
+        return Evaluation(
+            measures=measures,
+            problems=tuple(self.problems),
+            policy=policy,
+            now=now,
+            cycles=all_cycles,
+            states=latest,
+            priority=self.priority,
+        )

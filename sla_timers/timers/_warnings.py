@@ -45,7 +45,11 @@ def marks(policy: Policy | None) -> Marks:
 
 
 def warning(
-    thresholds: Thresholds, cycle: Cycle, elapsed: timedelta, due: datetime | None, now: datetime,
+    thresholds: Thresholds,
+    cycle: Cycle,
+    elapsed: timedelta,
+    due: datetime | None,
+    now: datetime,
 ) -> tuple[float | str | int | None, datetime | None]:
     """The highest warning crossed (as the policy wrote it) and, while the clock
     runs, when the next one falls.

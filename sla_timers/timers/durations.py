@@ -65,7 +65,8 @@ def parse_target(value: object, field: str) -> Target:
             digits = match["n"] or "0"
             if len(digits.lstrip("0")) > _EOD_DIGITS or int(digits) > MAX_TARGET.days:
                 raise InvalidTargetError(
-                    f"{field}: {quote(value)} is over five years (at most eod+{MAX_TARGET.days})", field=field)
+                    f"{field}: {quote(value)} is over five years (at most eod+{MAX_TARGET.days})", field=field
+                )
             return EndOfDay(int(digits))
     return parse_duration(value, field)
 

@@ -11,7 +11,7 @@ and :mod:`._handlers` what each kind of event does.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ..clock import BusinessCalendar
 from ..errors import EventError, NaiveDatetimeError
@@ -22,7 +22,7 @@ from .events import TicketEvent
 from .policy import Policy, PolicySet
 from .state import Evaluation, TimerState
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def evaluate(

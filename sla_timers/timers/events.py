@@ -16,8 +16,12 @@ from ..validation import aware_utc
 #: Replies may carry ``channel`` and ``author``: every channel counts the same (a
 #: customer's reply by mail opens next_response just as one on the portal does).
 _SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
-    "created": {"priority": ((str,), True), "status": ((str,), False), "policy": ((str,), False),
-                "group": ((str, type(None)), False)},
+    "created": {
+        "priority": ((str,), True),
+        "status": ((str,), False),
+        "policy": ((str,), False),
+        "group": ((str, type(None)), False),
+    },
     "status": {"status": ((str,), True)},
     "priority": {"priority": ((str,), True)},
     "agent_reply": {"public": ((bool,), True), "channel": ((str,), False), "author": ((str,), False)},
@@ -33,8 +37,18 @@ _SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
 #: changes of policy, priority, group and fields before what they govern; a
 #: customer's message before the agent's answer to it; a reply before the status
 #: set with it ("reply and solve" meets first_response by the reply).
-KINDS = ("created", "policy", "priority", "assigned", "field", "pin", "unpin",
-         "customer_reply", "agent_reply", "status")
+KINDS = (
+    "created",
+    "policy",
+    "priority",
+    "assigned",
+    "field",
+    "pin",
+    "unpin",
+    "customer_reply",
+    "agent_reply",
+    "status",
+)
 _KIND_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
 
 
@@ -224,5 +238,4 @@ def _check_calendar_name(name: str) -> None:
 def _strip_field(exc: EventError | NaiveDatetimeError) -> str:
     message = exc.message
     prefix = f"{exc.field}: "
-    return message[len(prefix):] if exc.field and message.startswith(prefix) else message
-
+    return message[len(prefix) :] if exc.field and message.startswith(prefix) else message

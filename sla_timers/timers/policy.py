@@ -7,7 +7,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -52,8 +52,19 @@ DEFAULT_STOP_STATUSES = ("solved", "closed")
 StatusCategory = Literal["work", "pause", "stop"]
 
 _TOP_KEYS = (
-    "name", "version", "effective_from", "calendar", "description", "statuses", "pause_statuses",
-    "stop_statuses", "first_response_statuses", "warn_at", "warn_before", "metrics", "targets",
+    "name",
+    "version",
+    "effective_from",
+    "calendar",
+    "description",
+    "statuses",
+    "pause_statuses",
+    "stop_statuses",
+    "first_response_statuses",
+    "warn_at",
+    "warn_before",
+    "metrics",
+    "targets",
 )
 _METRIC_KEYS = ("kind", "pauses", "reopen", "time", "scope")
 
@@ -120,7 +131,8 @@ class Policy:
     _kinds: dict[str, tuple[MetricSettings, ...]] = field(default_factory=dict, repr=False)
     #: Warning thresholds per target, filled by the engine (a cache, not part of the value).
     _thresholds: dict[timedelta, tuple[tuple[timedelta, timedelta | None, float | str | int], ...]] = field(
-        default_factory=dict, repr=False)
+        default_factory=dict, repr=False
+    )
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Policy) and (self.name, self.version) == (other.name, other.version)
@@ -196,17 +208,27 @@ class Policy:
         assert pause is not None and stop is not None and first is not None
         both = sorted(set(pause) & set(stop))
         if both:
-            fail(PolicyError, "pause_statuses",
-                 f"{quote(both[0])} is also in stop_statuses; a status either pauses or stops")
+            fail(
+                PolicyError,
+                "pause_statuses",
+                f"{quote(both[0])} is also in stop_statuses; a status either pauses or stops",
+            )
         if statuses is not None:
             for key, listed in (("pause_statuses", pause), ("stop_statuses", stop), ("first_response_statuses", first)):
                 for i, status in enumerate(listed):
                     if status not in statuses:
-                        fail(PolicyError, join(key, i), f"{quote(status)} is not in statuses; add it there or remove it here")
+                        fail(
+                            PolicyError,
+                            join(key, i),
+                            f"{quote(status)} is not in statuses; add it there or remove it here",
+                        )
         for i, status in enumerate(first):
             if status in stop or status in pause:
-                fail(PolicyError, join("first_response_statuses", i),
-                     f"{quote(status)} is a pause or stop status; only working statuses can count as a first response")
+                fail(
+                    PolicyError,
+                    join("first_response_statuses", i),
+                    f"{quote(status)} is a pause or stop status; only working statuses can count as a first response",
+                )
 
         warnings = _warnings(data)
         metrics = _metrics(data.get("metrics", {}))
@@ -250,9 +272,7 @@ class PolicySet:
             policy = require_type(item, Policy, join("policies", i))
             versions = by_name.setdefault(policy.name, [])
             if any(p.version == policy.version for p in versions):
-                raise PolicyError(
-                    f"policy {policy.name!r} version {policy.version} is given twice", field="version"
-                )
+                raise PolicyError(f"policy {policy.name!r} version {policy.version} is given twice", field="version")
             versions.append(policy)
         for versions in by_name.values():
             versions.sort(key=_sort_key)
@@ -295,7 +315,7 @@ def select_policy(policies: Iterable[Policy], created_at: datetime, name: str | 
     return PolicySet(policies).select(name, created_at)
 
 
-_EPOCH = datetime(1, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1, 1, 1, tzinfo=UTC)
 _MAX_VERSION = 2**63
 
 
@@ -317,7 +337,7 @@ def _instant(value: object, path: str) -> datetime | None:
         # Near year 1 or 9999 an offset can push the instant out of range in UTC.
         return aware_utc(value, path, error=PolicyError, out_of_range=PolicyError)
     if isinstance(value, date):
-        return datetime.combine(value, time(0), tzinfo=timezone.utc)
+        return datetime.combine(value, time(0), tzinfo=UTC)
     fail(PolicyError, path, f"expected a date, got {describe(value)}")
 
 
@@ -362,8 +382,12 @@ def _metric(name: str, settings: object, path: str) -> MetricSettings:
     kind = settings.get("kind", name)
     if kind not in METRIC_KINDS:
         where = join(path, "kind") if "kind" in settings else path
-        fail(PolicyError, where, f"{quote(kind)} is not a metric kind; use one of {', '.join(METRIC_KINDS)}"
-             + ("" if "kind" in settings else ', or set kind = "..." for a custom name'))
+        fail(
+            PolicyError,
+            where,
+            f"{quote(kind)} is not a metric kind; use one of {', '.join(METRIC_KINDS)}"
+            + ("" if "kind" in settings else ', or set kind = "..." for a custom name'),
+        )
     pauses = settings.get("pauses", DEFAULT_PAUSES[kind])
     if not isinstance(pauses, bool):
         fail(PolicyError, join(path, "pauses"), f"{quote(pauses)} must be true or false")
@@ -374,8 +398,11 @@ def _metric(name: str, settings: object, path: str) -> MetricSettings:
         fail(PolicyError, join(path, "reopen"), f'{quote(reopen)} must be "resume" or "new_cycle"')
     clock = settings.get("time", "business")
     if clock not in ("business", "calendar"):
-        fail(PolicyError, join(path, "time"),
-             f'{quote(clock)} must be "business" (the policy\'s calendar) or "calendar" (24x7)')
+        fail(
+            PolicyError,
+            join(path, "time"),
+            f'{quote(clock)} must be "business" (the policy\'s calendar) or "calendar" (24x7)',
+        )
     scope = settings.get("scope", "ticket")
     if scope not in ("ticket", "group"):
         fail(PolicyError, join(path, "scope"), f'{quote(scope)} must be "ticket" or "group"')
@@ -390,9 +417,12 @@ def _targets(table: object, metrics: dict[str, MetricSettings]) -> dict[str, dic
         for metric, value in require_table(row, path, error=PolicyError, what="a table of metric targets").items():
             if metric not in metrics:
                 if metric not in METRIC_KINDS:
-                    fail(PolicyError, join(path, metric),
-                         f"unknown metric; declare [metrics.{metric}] with a kind, or use one of "
-                         f"{', '.join(METRIC_KINDS)}{suggest(metric, [*metrics, *METRIC_KINDS])}")
+                    fail(
+                        PolicyError,
+                        join(path, metric),
+                        f"unknown metric; declare [metrics.{metric}] with a kind, or use one of "
+                        f"{', '.join(METRIC_KINDS)}{suggest(metric, [*metrics, *METRIC_KINDS])}",
+                    )
                 metrics[metric] = _metric(metric, {}, join("metrics", metric))
             parsed[metric] = parse_target(value, join(path, metric))
         targets[priority] = parsed

@@ -121,8 +121,13 @@ class Problem:
 
     def to_dict(self) -> dict[str, Any]:
         """The problem as JSON-ready data (``at`` as ISO 8601)."""
-        return {"index": self.index, "event_id": self.event_id, "kind": self.kind, "at": iso(self.at),
-                "message": self.message}
+        return {
+            "index": self.index,
+            "event_id": self.event_id,
+            "kind": self.kind,
+            "at": iso(self.at),
+            "message": self.message,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,8 +148,12 @@ class Measures:
 
     def to_dict(self) -> dict[str, Any]:
         """The measures as JSON-ready data, in seconds (see :meth:`TimerState.to_dict`)."""
-        return {"requester_wait": seconds(self.requester_wait), "customer_wait": seconds(self.customer_wait),
-                "work_time": seconds(self.work_time), "solved_time": seconds(self.solved_time)}
+        return {
+            "requester_wait": seconds(self.requester_wait),
+            "customer_wait": seconds(self.customer_wait),
+            "work_time": seconds(self.work_time),
+            "solved_time": seconds(self.solved_time),
+        }
 
 
 class Evaluation:
@@ -154,8 +163,17 @@ class Evaluation:
     latest cycles), then kept.
     """
 
-    __slots__ = ("measures", "problems", "policy", "now", "priority", "_cycles", "_states", "_build_cycles",
-                 "_build_states")
+    __slots__ = (
+        "measures",
+        "problems",
+        "policy",
+        "now",
+        "priority",
+        "_cycles",
+        "_states",
+        "_build_cycles",
+        "_build_states",
+    )
 
     measures: Measures
     problems: tuple[Problem, ...]
@@ -226,14 +244,22 @@ class Evaluation:
         if not isinstance(other, Evaluation):
             return NotImplemented
         return (self.measures, self.problems, self.policy, self.now, self.priority, dict(self.cycles)) == (
-            other.measures, other.problems, other.policy, other.now, other.priority, dict(other.cycles))
+            other.measures,
+            other.problems,
+            other.policy,
+            other.now,
+            other.priority,
+            dict(other.cycles),
+        )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return (f"Evaluation(now={self.now.isoformat()}, policy={self.policy.name if self.policy else None!r}, "
-                f"priority={self.priority!r}, "
-                f"cycles={dict(self.cycles)!r}, measures={self.measures!r}, problems={self.problems!r})")
+        return (
+            f"Evaluation(now={self.now.isoformat()}, policy={self.policy.name if self.policy else None!r}, "
+            f"priority={self.priority!r}, "
+            f"cycles={dict(self.cycles)!r}, measures={self.measures!r}, problems={self.problems!r})"
+        )
 
 
 def iso(at: datetime | None) -> str | None:

@@ -22,36 +22,83 @@ MAX_TICKETS = 500
 
 _ID = Str(max_length=100)
 _INSTANT = DateTime()
-_BADGE_TIMER = Object({
-    "metric": Prop(Str(), True), "label": Prop(Str(), True), "cycle": Prop(JSONValue(), True),
-    "status": Prop(Str(enum=("running", "paused", "met", "breached")), True),
-    "clock": Prop(Str(enum=("business", "wall")), True),
-    "due_at": Prop(Nullable(_INSTANT), True), "remaining_seconds": Prop(JSONValue(), True),
-    "breached_at": Prop(Nullable(_INSTANT), True), "stopped_at": Prop(Nullable(_INSTANT), True),
-    "stop_reason": Prop(Nullable(Str()), True), "paused_since": Prop(Nullable(_INSTANT), True),
-    "warning_level": Prop(JSONValue(), True), "next_warning_at": Prop(Nullable(_INSTANT), True),
-    "remaining_at_from": Prop(JSONValue(), True),
-}, name="BadgeTimer")
+_BADGE_TIMER = Object(
+    {
+        "metric": Prop(Str(), True),
+        "label": Prop(Str(), True),
+        "cycle": Prop(JSONValue(), True),
+        "status": Prop(Str(enum=("running", "paused", "met", "breached")), True),
+        "clock": Prop(Str(enum=("business", "wall")), True),
+        "due_at": Prop(Nullable(_INSTANT), True),
+        "remaining_seconds": Prop(JSONValue(), True),
+        "breached_at": Prop(Nullable(_INSTANT), True),
+        "stopped_at": Prop(Nullable(_INSTANT), True),
+        "stop_reason": Prop(Nullable(Str()), True),
+        "paused_since": Prop(Nullable(_INSTANT), True),
+        "warning_level": Prop(JSONValue(), True),
+        "next_warning_at": Prop(Nullable(_INSTANT), True),
+        "remaining_at_from": Prop(JSONValue(), True),
+    },
+    name="BadgeTimer",
+)
 
-_QUERY = Object({"ticket": Prop(Array(_ID, min_items=1, max_items=MAX_TICKETS, unique=True,
-                                      description="a ticket id; repeat for more (?ticket=1&ticket=2)"), True)})
+_QUERY = Object(
+    {
+        "ticket": Prop(
+            Array(
+                _ID,
+                min_items=1,
+                max_items=MAX_TICKETS,
+                unique=True,
+                description="a ticket id; repeat for more (?ticket=1&ticket=2)",
+            ),
+            True,
+        )
+    }
+)
 
-_RESPONSE = Object({
-    "calendars": Prop(Object(extra=Object({
-        "timezone": Prop(Str(), True), "from": Prop(_INSTANT, True),
-        "intervals": Prop(Array(Array(_INSTANT, min_items=2, max_items=2), max_items=100_000), True),
-    })), True),
-    "tickets": Prop(Object(extra=Object({
-        "calendar": Prop(Str(), True), "status": Prop(Nullable(Str()), True),
-        "timers": Prop(Array(_BADGE_TIMER, max_items=1000), True),
-    }), max_properties=MAX_TICKETS), True),
-    "missing": Prop(Array(_ID, max_items=MAX_TICKETS), True),
-}, name="Badges")
+_RESPONSE = Object(
+    {
+        "calendars": Prop(
+            Object(
+                extra=Object(
+                    {
+                        "timezone": Prop(Str(), True),
+                        "from": Prop(_INSTANT, True),
+                        "intervals": Prop(Array(Array(_INSTANT, min_items=2, max_items=2), max_items=100_000), True),
+                    }
+                )
+            ),
+            True,
+        ),
+        "tickets": Prop(
+            Object(
+                extra=Object(
+                    {
+                        "calendar": Prop(Str(), True),
+                        "status": Prop(Nullable(Str()), True),
+                        "timers": Prop(Array(_BADGE_TIMER, max_items=1000), True),
+                    }
+                ),
+                max_properties=MAX_TICKETS,
+            ),
+            True,
+        ),
+        "missing": Prop(Array(_ID, max_items=MAX_TICKETS), True),
+    },
+    name="Badges",
+)
 
 
-@api_route("/api/badges", method="GET", access="agent", query=_QUERY, response=_RESPONSE,
-           errors=("not_configured",),
-           summary="Badges of up to 500 tickets: their timers and their calendars' open intervals")
+@api_route(
+    "/api/badges",
+    method="GET",
+    access="agent",
+    query=_QUERY,
+    response=_RESPONSE,
+    errors=("not_configured",),
+    summary="Badges of up to 500 tickets: their timers and their calendars' open intervals",
+)
 def badge_batch(body: None, query: dict[str, Any]) -> Response:
     """Badges of the tickets asked for; ``ETag`` / ``If-None-Match`` answer 304 when nothing changed."""
     state = app_state()

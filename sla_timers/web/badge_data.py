@@ -89,12 +89,18 @@ def badges(found: Mapping[str, TicketTimers], now: datetime) -> dict[str, Any]:
             due = timer.pop("_due")
             # Business time from the start of the intervals to due (negative once overdue
             # then), so the script counts an overdue timer from before the intervals too.
-            timer["remaining_at_from"] = (calendar.elapsed(day, due).total_seconds()
-                                          if due is not None and timer["remaining_seconds"] is None else None)
+            timer["remaining_at_from"] = (
+                calendar.elapsed(day, due).total_seconds()
+                if due is not None and timer["remaining_seconds"] is None
+                else None
+            )
     return {
         "calendars": {
-            name: {"timezone": calendar.zone.key, "from": iso(day),
-                   "intervals": [[iso(a), iso(b)] for a, b in calendar.open_intervals(day, reach[name])]}
+            name: {
+                "timezone": calendar.zone.key,
+                "from": iso(day),
+                "intervals": [[iso(a), iso(b)] for a, b in calendar.open_intervals(day, reach[name])],
+            }
             for name, calendar in calendars.items()
         },
         "tickets": tickets,
@@ -111,8 +117,11 @@ def _timer(metric: str, state: TimerState, item: TicketTimers) -> dict[str, Any]
         "clock": "wall" if settings is not None and settings.time == "calendar" else "business",
         "due_at": iso(state.due_at),
         # Frozen while paused and after a stop; a running timer is counted from due_at instead.
-        "remaining_seconds": (state.remaining.total_seconds()
-                              if state.remaining is not None and (state.stopped_at or state.paused_since) else None),
+        "remaining_seconds": (
+            state.remaining.total_seconds()
+            if state.remaining is not None and (state.stopped_at or state.paused_since)
+            else None
+        ),
         "breached_at": iso(state.breached_at),
         "stopped_at": iso(state.stopped_at),
         "stop_reason": state.stop_reason,

@@ -28,8 +28,9 @@ _VERSION = hashlib.sha256(resources.files(__package__).joinpath("static", _SCRIP
 _BODY_END = re.compile(r"</body\s*>", re.IGNORECASE)
 
 
-def sla_badge(ticket_id: object, mode: Literal["nearest", "all"] = "nearest",
-              timers: TicketTimers | None = None) -> Markup:
+def sla_badge(
+    ticket_id: object, mode: Literal["nearest", "all"] = "nearest", timers: TicketTimers | None = None
+) -> Markup:
     """A badge placeholder for ``ticket_id`` that the badge script fills and keeps counting.
 
     ``mode="nearest"`` (a ticket list) shows the timer nearest its deadline;
@@ -42,8 +43,10 @@ def sla_badge(ticket_id: object, mode: Literal["nearest", "all"] = "nearest",
     if timers is not None:
         data = badges({str(ticket_id): timers}, datetime.now(UTC))
         inline = Markup(' data-sla-data="{}"').format(json.dumps(data, separators=(",", ":")))
-    return Markup('<span class="sla-badge" data-sla-badge="{}" data-sla-mode="{}"{} role="status" '
-                  'aria-label="SLA timers loading">SLA</span>').format(str(ticket_id), mode, inline)
+    return Markup(
+        '<span class="sla-badge" data-sla-badge="{}" data-sla-mode="{}"{} role="status" '
+        'aria-label="SLA timers loading">SLA</span>'
+    ).format(str(ticket_id), mode, inline)
 
 
 def sla_badge_script(place: bool = False) -> Markup:
@@ -55,10 +58,12 @@ def sla_badge_script(place: bool = False) -> Markup:
     settings = app_state().settings
     src = url_for("sla.static", filename=_SCRIPT, v=_VERSION)
     attributes = Markup(' data-sla-api="{}" data-sla-refresh="{}"').format(
-        settings.url_prefix + "/api", settings.badge_refresh_seconds)
+        settings.url_prefix + "/api", settings.badge_refresh_seconds
+    )
     if place:
         attributes += Markup(' data-sla-selector="{}" data-sla-id-source="{}" data-sla-id-pattern="{}"').format(
-            settings.badge_selector, settings.badge_id_source, settings.badge_id_pattern)
+            settings.badge_selector, settings.badge_id_source, settings.badge_id_pattern
+        )
     return Markup('<script src="{}" defer data-sla-script{}></script>').format(src, attributes)
 
 
@@ -74,9 +79,14 @@ def inject_badges(response: Response) -> Response:
     Leaves alone: our own routes, anything but a complete ``200 text/html``
     answer (streamed, compressed, a download), and pages that already have it.
     """
-    if (response.status_code != 200 or response.mimetype != "text/html" or response.is_streamed
-            or response.direct_passthrough or "Content-Encoding" in response.headers
-            or "attachment" in response.headers.get("Content-Disposition", "")):
+    if (
+        response.status_code != 200
+        or response.mimetype != "text/html"
+        or response.is_streamed
+        or response.direct_passthrough
+        or "Content-Encoding" in response.headers
+        or "attachment" in response.headers.get("Content-Disposition", "")
+    ):
         return response
     settings = app_state().settings
     path = request.path

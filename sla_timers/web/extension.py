@@ -53,7 +53,8 @@ class SLATimers:
             warnings.warn(
                 "SLA_ADMIN_AUTHORIZER is not set: every admin write of the SLA plugin is refused (403) "
                 "until the host says who may (SLA_ADMIN_AUTHORIZER or @sla.admin_authorizer)",
-                SLAConfigWarning, stacklevel=2,
+                SLAConfigWarning,
+                stacklevel=2,
             )
         app.extensions["sla_timers"] = AppState(settings, registry, self)
         app.register_blueprint(blueprint, url_prefix=settings.url_prefix)

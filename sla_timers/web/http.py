@@ -82,8 +82,12 @@ def api_route(
     value (or a finished :class:`Response`); it may raise :class:`SLAError` for
     an error response.
     """
-    every = (("forbidden",) if access != "public" else ()) + (BODY_ERRORS if body is not None else ()) + \
-        (("invalid_request",) if query is not None else ()) + errors
+    every = (
+        (("forbidden",) if access != "public" else ())
+        + (BODY_ERRORS if body is not None else ())
+        + (("invalid_request",) if query is not None else ())
+        + errors
+    )
     codes = tuple(dict.fromkeys(every))
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Response]:
@@ -91,8 +95,9 @@ def api_route(
         def handle(**values: Any) -> Response:
             try:
                 if not allowed(access):
-                    raise ForbiddenError("this user may not do this (the host's authorization callback said no, "
-                                         "or none is configured)")
+                    raise ForbiddenError(
+                        "this user may not do this (the host's authorization callback said no, or none is configured)"
+                    )
                 checked_body = body.check(read_json(), "") if body is not None else None
                 checked_query = query.check(_query_args(query), "") if query is not None else None
                 result = view(body=checked_body, query=checked_query, **values)
@@ -142,12 +147,19 @@ def error_response(exc: SLAError) -> Response:
 
 def http_error_response(exc: HTTPException) -> Response:
     """A werkzeug HTTP error (routing, the host's ``MAX_CONTENT_LENGTH``) as our JSON error."""
-    codes = {400: "invalid_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-             413: "payload_too_large", 415: "unsupported_media_type"}
+    codes = {
+        400: "invalid_request",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        413: "payload_too_large",
+        415: "unsupported_media_type",
+    }
     status = exc.code or 500
     code = codes.get(status, "internal_error" if status >= 500 else "invalid_request")
     message = {404: "no such route", 405: f"method {request.method} is not allowed here"}.get(
-        status, exc.description or exc.name)
+        status, exc.description or exc.name
+    )
     response = jsonify(error_body(code, message, None))
     response.status_code = status
     if status == 405:

@@ -17,16 +17,18 @@ _ERROR = {
     "type": "object",
     "required": ["error"],
     "additionalProperties": False,
-    "properties": {"error": {
-        "type": "object",
-        "required": ["code", "message", "field"],
-        "additionalProperties": False,
-        "properties": {
-            "code": {"type": "string", "description": "stable machine-readable code"},
-            "message": {"type": "string"},
-            "field": {"type": ["string", "null"], "description": "the input at fault, as a path"},
-        },
-    }},
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "field"],
+            "additionalProperties": False,
+            "properties": {
+                "code": {"type": "string", "description": "stable machine-readable code"},
+                "message": {"type": "string"},
+                "field": {"type": ["string", "null"], "description": "the input at fault, as a path"},
+            },
+        }
+    },
 }
 
 _ACCESS = {
@@ -46,25 +48,35 @@ def openapi_document(prefix: str) -> dict[str, Any]:
             "summary": route.summary,
             "description": _ACCESS[route.access],
             "x-sla-access": route.access,
-            "responses": {str(route.status): {
-                "description": "success",
-                "content": {"application/json": {"schema": route.response.json_schema()}},
-            }},
+            "responses": {
+                str(route.status): {
+                    "description": "success",
+                    "content": {"application/json": {"schema": route.response.json_schema()}},
+                }
+            },
         }
-        parameters = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-                      for name in re.findall(r"<(?:[a-z]+:)?([a-z_]+)>", route.rule)]
+        parameters = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in re.findall(r"<(?:[a-z]+:)?([a-z_]+)>", route.rule)
+        ]
         if route.query is not None:
             for name, prop in route.query.props.items():
-                parameter = {"name": name, "in": "query", "required": prop.required,
-                             "schema": prop.schema.json_schema()}
+                parameter = {
+                    "name": name,
+                    "in": "query",
+                    "required": prop.required,
+                    "schema": prop.schema.json_schema(),
+                }
                 if prop.schema.description:
                     parameter["description"] = prop.schema.description
                 parameters.append(parameter)
         if parameters:
             operation["parameters"] = parameters
         if route.body is not None:
-            operation["requestBody"] = {"required": True, "content": {
-                "application/json": {"schema": route.body.json_schema()}}}
+            operation["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": route.body.json_schema()}},
+            }
         by_status: dict[int, list[str]] = {}
         for code in route.errors:
             by_status.setdefault(status_of(code), []).append(code)
@@ -77,8 +89,11 @@ def openapi_document(prefix: str) -> dict[str, Any]:
         paths.setdefault(path, {})[route.method.lower()] = operation
     return {
         "openapi": "3.1.0",
-        "info": {"title": "sla_timers", "version": "1",
-                 "description": "SLA timers for a helpdesk: dry runs, calendars, timers and badges. "
-                                "Errors are JSON: {\"error\": {\"code\", \"message\", \"field\"}}."},
+        "info": {
+            "title": "sla_timers",
+            "version": "1",
+            "description": "SLA timers for a helpdesk: dry runs, calendars, timers and badges. "
+            'Errors are JSON: {"error": {"code", "message", "field"}}.',
+        },
         "paths": paths,
     }

@@ -30,8 +30,9 @@ class Registry:
     loaded on first use and kept).
     """
 
-    def __init__(self, calendars: Mapping[str, BusinessCalendar], policies: PolicySet,
-                 matrix: PriorityMatrix | None) -> None:
+    def __init__(
+        self, calendars: Mapping[str, BusinessCalendar], policies: PolicySet, matrix: PriorityMatrix | None
+    ) -> None:
         self._calendars = dict(calendars)
         self._shipped = frozenset(list_shipped_calendars())
         self._lock = threading.Lock()
@@ -50,8 +51,9 @@ class Registry:
         for name, item in calendars.items():
             key = f"SLA_CALENDARS[{name!r}]"
             if not isinstance(name, str) or not name:
-                raise ConfigError(f"SLA_CALENDARS: names must be non-empty strings, got {quote(name)}",
-                                  field="SLA_CALENDARS")
+                raise ConfigError(
+                    f"SLA_CALENDARS: names must be non-empty strings, got {quote(name)}", field="SLA_CALENDARS"
+                )
             loaded[name] = _configured(key, lambda item=item: _calendar(item))
         policy_list: list[Policy] = []
         for i, item in enumerate(policies):
@@ -98,8 +100,9 @@ class Registry:
             return found
         names = self.policies.names
         if name in names:
-            raise PolicyNotFound(f"{field}: no version of policy {quote(name)} is in force at {at.isoformat()}",
-                                 field=field)
+            raise PolicyNotFound(
+                f"{field}: no version of policy {quote(name)} is in force at {at.isoformat()}", field=field
+            )
         raise PolicyNotFound(f"{field}: no policy is named {quote(name)}{suggest(name, names)}", field=field)
 
     def require_matrix(self) -> PriorityMatrix:

@@ -135,8 +135,9 @@ class DateTime(Schema):
         """The instant, in UTC."""
         if not isinstance(value, str):
             raise _fail(path, f"must be a date-time string, got {type_name(value)}")
-        if len(value) > 40 or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9:.]+([Zz]|[+-][0-9:]+)",
-                                                value, re.ASCII):
+        if len(value) > 40 or not re.fullmatch(
+            r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9:.]+([Zz]|[+-][0-9:]+)", value, re.ASCII
+        ):
             raise _fail(path, f"{quote(value)} is not a date-time with an offset, such as 2026-11-25T16:30:00-05:00")
         try:
             parsed = datetime.fromisoformat(value.replace("z", "Z"))
@@ -206,8 +207,12 @@ class Array(Schema):
 
     def json_schema(self) -> dict[str, Any]:
         """``{"type": "array", ...}``."""
-        schema = {"type": "array", "items": self.items.json_schema(), "minItems": self.min_items,
-                  "maxItems": self.max_items}
+        schema = {
+            "type": "array",
+            "items": self.items.json_schema(),
+            "minItems": self.min_items,
+            "maxItems": self.max_items,
+        }
         if self.unique:
             schema["uniqueItems"] = True
         return self._described(schema)

@@ -92,42 +92,58 @@ class Settings:
             url = f"sqlite:///{Path(instance_path, 'sla.db')}"
         prefix = _text(value, "SLA_URL_PREFIX")
         if not _PREFIX.fullmatch(prefix):
-            raise ConfigError(f'SLA_URL_PREFIX: {quote(prefix)} is not a path such as "/sla" '
-                              "(starts with /, no trailing slash, letters, digits, . _ ~ -)", field="SLA_URL_PREFIX")
+            raise ConfigError(
+                f'SLA_URL_PREFIX: {quote(prefix)} is not a path such as "/sla" '
+                "(starts with /, no trailing slash, letters, digits, . _ ~ -)",
+                field="SLA_URL_PREFIX",
+            )
         secret = value["SLA_WEBHOOK_SECRET"]
         if secret is not None and (not isinstance(secret, str) or len(secret) < 16):
-            raise ConfigError("SLA_WEBHOOK_SECRET: must be a string of at least 16 characters "
-                              f"(got {type_name(secret) if not isinstance(secret, str) else f'{len(secret)} characters'})",
-                              field="SLA_WEBHOOK_SECRET")
+            raise ConfigError(
+                "SLA_WEBHOOK_SECRET: must be a string of at least 16 characters "
+                f"(got {type_name(secret) if not isinstance(secret, str) else f'{len(secret)} characters'})",
+                field="SLA_WEBHOOK_SECRET",
+            )
         zone_name = _text(value, "SLA_HOST_TIMEZONE")
         try:
             zone = ZoneInfo(zone_name)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(f"SLA_HOST_TIMEZONE: {quote(zone_name)} is not a known IANA zone",
-                              field="SLA_HOST_TIMEZONE") from None
+            raise ConfigError(
+                f"SLA_HOST_TIMEZONE: {quote(zone_name)} is not a known IANA zone", field="SLA_HOST_TIMEZONE"
+            ) from None
         source = _text(value, "SLA_BADGE_ID_SOURCE")
         if not _SOURCE.fullmatch(source):
-            raise ConfigError(f'SLA_BADGE_ID_SOURCE: {quote(source)} is not "attribute:<name>", "text" or "url"',
-                              field="SLA_BADGE_ID_SOURCE")
+            raise ConfigError(
+                f'SLA_BADGE_ID_SOURCE: {quote(source)} is not "attribute:<name>", "text" or "url"',
+                field="SLA_BADGE_ID_SOURCE",
+            )
         pattern = _text(value, "SLA_BADGE_ID_PATTERN")
         try:
             groups = re.compile(pattern).groups
         except re.error as exc:
-            raise ConfigError(f"SLA_BADGE_ID_PATTERN: {quote(pattern)} is not a regular expression: {exc}",
-                              field="SLA_BADGE_ID_PATTERN") from None
+            raise ConfigError(
+                f"SLA_BADGE_ID_PATTERN: {quote(pattern)} is not a regular expression: {exc}",
+                field="SLA_BADGE_ID_PATTERN",
+            ) from None
         if groups != 1:
-            raise ConfigError(f"SLA_BADGE_ID_PATTERN: {quote(pattern)} must have exactly one group (the ticket id), "
-                              f"has {groups}", field="SLA_BADGE_ID_PATTERN")
+            raise ConfigError(
+                f"SLA_BADGE_ID_PATTERN: {quote(pattern)} must have exactly one group (the ticket id), has {groups}",
+                field="SLA_BADGE_ID_PATTERN",
+            )
         calendars = value["SLA_CALENDARS"]
         if not isinstance(calendars, Mapping):
-            raise ConfigError(f"SLA_CALENDARS: must be a mapping of calendars by name, got {type_name(calendars)}",
-                              field="SLA_CALENDARS")
+            raise ConfigError(
+                f"SLA_CALENDARS: must be a mapping of calendars by name, got {type_name(calendars)}",
+                field="SLA_CALENDARS",
+            )
         policies = value["SLA_POLICIES"]
         if isinstance(policies, (str, os.PathLike)):
             policies = (policies,)
         if isinstance(policies, Mapping) or not isinstance(policies, (list, tuple, set, frozenset)):
-            raise ConfigError(f"SLA_POLICIES: must be a list of policies, dicts or paths, or a directory, "
-                              f"got {type_name(policies)}", field="SLA_POLICIES")
+            raise ConfigError(
+                f"SLA_POLICIES: must be a list of policies, dicts or paths, or a directory, got {type_name(policies)}",
+                field="SLA_POLICIES",
+            )
         return cls(
             database_url=_str(url, "SLA_DATABASE_URL"),
             engine=value["SLA_ENGINE"],

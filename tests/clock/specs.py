@@ -39,9 +39,7 @@ def make_spec(
 ) -> CalendarSpec:
     """A :class:`CalendarSpec` built directly (no schema): ``hours`` maps
     ``"mon"``..``"sun"`` (or ``"daily"``) to ``"HH:MM-HH:MM"`` windows."""
-    days = tuple(
-        tuple(parse_window(w) for w in hours.get(day, hours.get("daily", []))) for day in WEEKDAYS
-    )
+    days = tuple(tuple(parse_window(w) for w in hours.get(day, hours.get("daily", []))) for day in WEEKDAYS)
     return CalendarSpec(
         name=name,
         timezone=timezone_name,

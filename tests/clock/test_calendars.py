@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -29,7 +29,7 @@ from sla_timers.errors import (
     SLAError,
 )
 
-UTC = timezone.utc
+UTC = UTC
 NY = ZoneInfo("America/New_York")
 LONDON = ZoneInfo("Europe/London")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -113,9 +113,7 @@ def test_us_ny_9x5_election_day_and_dst() -> None:
     assert cal.elapsed(start, datetime(2026, 11, 4, 9, tzinfo=NY)) == timedelta(hours=8)
     # RELIABILITY B1 (the us-ny hours, no holiday in between): 4h from Fri 2026-10-30
     # 16:00 EDT: 1h Fri, 3h Mon 11-02 from 09:00 EST -> 12:00 EST = 17:00Z.
-    assert cal.add(datetime(2026, 10, 30, 16, tzinfo=NY), timedelta(hours=4)) == utc(
-        2026, 11, 2, 17
-    )
+    assert cal.add(datetime(2026, 10, 30, 16, tzinfo=NY), timedelta(hours=4)) == utc(2026, 11, 2, 17)
 
 
 def test_gb_eng_9x5_christmas_substitute_day() -> None:
@@ -178,9 +176,7 @@ def test_24x7_business_time_is_real_time() -> None:
     # Fri 2026-11-27 12:00Z to Mon 11-30 12:00Z: 3 days = 72h.
     assert cal.elapsed(utc(2026, 11, 27, 12), utc(2026, 11, 30, 12)) == timedelta(hours=72)
     # Across New York's spring-forward night: 01:00 EST (06:00Z) to 04:00 EDT (08:00Z) = 2h.
-    assert cal.elapsed(
-        datetime(2026, 3, 8, 1, tzinfo=NY), datetime(2026, 3, 8, 4, tzinfo=NY)
-    ) == timedelta(hours=2)
+    assert cal.elapsed(datetime(2026, 3, 8, 1, tzinfo=NY), datetime(2026, 3, 8, 4, tzinfo=NY)) == timedelta(hours=2)
     assert cal.add(utc(2026, 12, 31, 23), timedelta(hours=2)) == utc(2027, 1, 1, 1)
 
 
@@ -215,18 +211,14 @@ def test_load_by_path_str_and_pathlike(tmp_path: Path) -> None:
     assert load_calendar_spec(path, allow_path=True).hours[0] == (Window(time(9), time(17)),)
 
 
-def test_relative_path_is_read_from_the_working_directory(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_relative_path_is_read_from_the_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "small.toml").write_text(SMALL, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     assert load_calendar_spec("small.toml", allow_path=True).name == "small"
     assert load_calendar_spec("./small.toml", allow_path=True).name == "small"
 
 
-def test_a_shipped_name_never_reads_the_working_directory(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_shipped_name_never_reads_the_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # A decoy us-ny-9x5.toml (and calendars/us-ny-9x5.toml) in the working directory.
     decoy = SMALL.replace('"small"', '"us-ny-9x5"')
     (tmp_path / "us-ny-9x5.toml").write_text(decoy, encoding="utf-8")
@@ -251,9 +243,7 @@ def test_schema_errors_from_a_file_keep_class_and_field_and_name_the_file(tmp_pa
     with pytest.raises(InvalidWindowError) as caught:
         load_calendar_spec(path, allow_path=True)
     assert caught.value.field == "hours.mon[0]"
-    assert str(caught.value) == (
-        f'{path}: hours.mon[0]: "09:00-09:00" is empty; write "00:00-24:00" for a whole day'
-    )
+    assert str(caught.value) == (f'{path}: hours.mon[0]: "09:00-09:00" is empty; write "00:00-24:00" for a whole day')
 
 
 def test_not_utf8(tmp_path: Path) -> None:
@@ -267,27 +257,38 @@ def test_not_utf8(tmp_path: Path) -> None:
     ("name_or_path", "error", "message"),
     [
         pytest.param(
-            "us-ny-9x6", CalendarNotFound,
-            "calendar 'us-ny-9x6': no shipped calendar has that name", id="unknown-name",
+            "us-ny-9x6",
+            CalendarNotFound,
+            "calendar 'us-ny-9x6': no shipped calendar has that name",
+            id="unknown-name",
         ),
         pytest.param(
-            "US-NY-9x5", CalendarNotFound,
-            "calendar 'US-NY-9x5': neither a shipped calendar name", id="upper-case",
+            "US-NY-9x5",
+            CalendarNotFound,
+            "calendar 'US-NY-9x5': neither a shipped calendar name",
+            id="upper-case",
         ),
         pytest.param(
-            "us ny", CalendarNotFound,
-            "calendar 'us ny': neither a shipped calendar name", id="space",
+            "us ny",
+            CalendarNotFound,
+            "calendar 'us ny': neither a shipped calendar name",
+            id="space",
         ),
         pytest.param(
-            "../calendars/us-ny-9x5", CalendarError,
-            "../calendars/us-ny-9x5: expected a .toml calendar file", id="traversal-no-suffix",
+            "../calendars/us-ny-9x5",
+            CalendarError,
+            "../calendars/us-ny-9x5: expected a .toml calendar file",
+            id="traversal-no-suffix",
         ),
         pytest.param(
-            "/nonexistent/cal.toml", CalendarNotFound,
-            "/nonexistent/cal.toml: no such calendar file", id="missing-file",
+            "/nonexistent/cal.toml",
+            CalendarNotFound,
+            "/nonexistent/cal.toml: no such calendar file",
+            id="missing-file",
         ),
         pytest.param(
-            "a\x00.toml", CalendarError,
+            "a\x00.toml",
+            CalendarError,
             "calendar 'a\\x00.toml': a calendar name or path cannot contain a NUL character",
             id="nul",
         ),
@@ -367,8 +368,8 @@ def test_a_file_over_one_mebibyte_is_refused(tmp_path: Path) -> None:
 def test_the_always_open_calendar_counts_real_time() -> None:
     cal = BusinessCalendar.always_open()
     assert cal is BusinessCalendar.load("24x7")  # the shipped one is this definition
-    a = datetime(2026, 3, 1, tzinfo=timezone.utc)
-    b = datetime(2026, 4, 1, tzinfo=timezone.utc)
+    a = datetime(2026, 3, 1, tzinfo=UTC)
+    b = datetime(2026, 4, 1, tzinfo=UTC)
     # 31 days of March, all open: 31 x 24 h = 744 h.
     assert cal.elapsed(a, b) == timedelta(hours=744)
     ny = BusinessCalendar.always_open("America/New_York")
@@ -383,9 +384,7 @@ def test_unknown_name_suggests_the_closest() -> None:
         load_calendar_spec("us-ny-9x6")
 
 
-def test_shipped_file_name_must_match_its_name(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_shipped_file_name_must_match_its_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Stand a directory in for the installed sla_timers.calendars package.
     (tmp_path / "renamed.toml").write_text(SMALL, encoding="utf-8")
     monkeypatch.setattr(files_module, "files", lambda package: tmp_path)
@@ -393,9 +392,7 @@ def test_shipped_file_name_must_match_its_name(
     with pytest.raises(CalendarError) as caught:
         load_calendar_spec("renamed")
     assert caught.value.field == "name"
-    assert str(caught.value) == (
-        "calendars/renamed.toml: name 'small' does not match the file name 'renamed'"
-    )
+    assert str(caught.value) == ("calendars/renamed.toml: name 'small' does not match the file name 'renamed'")
 
 
 # --- a plain (non-editable) install carries the calendars ---------------------------------------
@@ -411,8 +408,17 @@ def test_plain_install_loads_a_shipped_calendar_from_another_directory(tmp_path:
         REPO,
         source,
         ignore=shutil.ignore_patterns(
-            ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache",
-            ".hypothesis", "tests", "bench", "examples",
+            ".git",
+            ".venv",
+            "build",
+            "dist",
+            "*.egg-info",
+            "__pycache__",
+            ".pytest_cache",
+            ".hypothesis",
+            "tests",
+            "bench",
+            "examples",
         ),
     )
     venv = tmp_path / "venv"
@@ -420,7 +426,9 @@ def test_plain_install_loads_a_shipped_calendar_from_another_directory(tmp_path:
     python = venv / "bin" / "python"
     install = subprocess.run(
         [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(source)],
-        capture_output=True, text=True, timeout=540,
+        capture_output=True,
+        text=True,
+        timeout=540,
     )
     assert install.returncode == 0, install.stdout[-3000:] + install.stderr[-3000:]
     elsewhere = tmp_path / "elsewhere"
@@ -440,8 +448,12 @@ def test_plain_install_loads_a_shipped_calendar_from_another_directory(tmp_path:
     )
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
     run = subprocess.run(
-        [str(python), "-c", script], cwd=elsewhere, capture_output=True, text=True,
-        timeout=60, env=env,
+        [str(python), "-c", script],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
     )
     assert run.returncode == 0, run.stderr
     installed_at, due = run.stdout.split()
@@ -470,14 +482,19 @@ def test_equal_definitions_share_one_calendar_and_an_edited_file_does_not(tmp_pa
     nine_to_five = {"name": "x", "timezone": "UTC", "hours": {"mon": ["09:00-17:00"]}}
     assert BusinessCalendar.from_dict(nine_to_five) is BusinessCalendar.from_dict(dict(nine_to_five))
     assert BusinessCalendar.from_dict(nine_to_five) is not BusinessCalendar.from_dict(
-        {**nine_to_five, "hours": {"mon": ["09:00-16:00"]}})
+        {**nine_to_five, "hours": {"mon": ["09:00-16:00"]}}
+    )
     # A file is read at every load: after an edit, the new hours apply.
     path = tmp_path / "office.toml"
     path.write_text('name = "office"\ntimezone = "UTC"\n[hours]\nmon = ["09:00-17:00"]\n', encoding="utf-8")
-    monday = datetime(2026, 11, 23, tzinfo=timezone.utc)
-    assert BusinessCalendar.load(path, allow_path=True).elapsed(monday, monday + timedelta(days=1)) == timedelta(hours=8)
+    monday = datetime(2026, 11, 23, tzinfo=UTC)
+    assert BusinessCalendar.load(path, allow_path=True).elapsed(monday, monday + timedelta(days=1)) == timedelta(
+        hours=8
+    )
     path.write_text('name = "office"\ntimezone = "UTC"\n[hours]\nmon = ["09:00-12:00"]\n', encoding="utf-8")
-    assert BusinessCalendar.load(path, allow_path=True).elapsed(monday, monday + timedelta(days=1)) == timedelta(hours=3)
+    assert BusinessCalendar.load(path, allow_path=True).elapsed(monday, monday + timedelta(days=1)) == timedelta(
+        hours=3
+    )
 
 
 def test_from_toml_reads_a_calendar_files_text() -> None:

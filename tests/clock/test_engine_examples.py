@@ -9,7 +9,7 @@ two datetimes sharing a ``ZoneInfo`` compare and subtract as wall time.
 from __future__ import annotations
 
 import time as clock
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,7 +23,7 @@ from sla_timers.errors import (
     SLAError,
 )
 
-UTC = timezone.utc
+UTC = UTC
 NY = ZoneInfo("America/New_York")
 BERLIN = ZoneInfo("Europe/Berlin")
 LORD_HOWE = ZoneInfo("Australia/Lord_Howe")
@@ -125,9 +125,7 @@ def test_c9_gap_and_fold_inputs_denote_their_pep495_instants(ny_24x7: BusinessCa
     # 02:30 on 2026-03-08 (in the gap, fold=0) reads with EST: 07:30Z, 30 min before 08:00Z.
     assert ny_24x7.elapsed(ny(2026, 3, 8, 2, 30), utc(2026, 3, 8, 8)) == timedelta(minutes=30)
     # 01:30 fold=1 on 2026-11-01 is 01:30 EST = 06:30Z; fold=0 is 05:30Z.
-    assert ny_24x7.elapsed(ny(2026, 11, 1, 1, 30, fold=1), utc(2026, 11, 1, 7)) == timedelta(
-        minutes=30
-    )
+    assert ny_24x7.elapsed(ny(2026, 11, 1, 1, 30, fold=1), utc(2026, 11, 1, 7)) == timedelta(minutes=30)
     assert ny_24x7.elapsed(ny(2026, 11, 1, 1, 30), ny(2026, 11, 1, 1, 30, fold=1)) == H
 
 
@@ -189,9 +187,7 @@ def test_b21_lunch_break_is_just_a_gap_between_windows() -> None:
 
 
 def test_b22_overnight_window_belongs_to_the_day_it_starts() -> None:
-    cal = BusinessCalendar(
-        make_spec("America/New_York", {"daily": ["22:00-06:00"]}, closed=[date(2026, 12, 24)])
-    )
+    cal = BusinessCalendar(make_spec("America/New_York", {"daily": ["22:00-06:00"]}, closed=[date(2026, 12, 24)]))
     # Wed 12-23 22:00 -> Thu 06:00 runs; Thu 12-24's 22:00 -> Fri 06:00 is closed;
     # Fri 12-25's starts at 22:00, after the range. Thu 00:00-06:00 = 6 h.
     assert cal.elapsed(ny(2026, 12, 24, 0), ny(2026, 12, 25, 12)) == 6 * H
@@ -215,9 +211,7 @@ def test_b23_no_weekly_hours_raises_no_open_time() -> None:
 
 
 def test_b23_openings_only_calendar_runs_out() -> None:
-    cal = BusinessCalendar(
-        make_spec("America/New_York", {}, openings=[(date(2026, 11, 28), "10:00-14:00")])
-    )
+    cal = BusinessCalendar(make_spec("America/New_York", {}, openings=[(date(2026, 11, 28), "10:00-14:00")]))
     # Fri 11-27: the only open time is Sat 11-28 10:00-14:00; + 2 h = 12:00 EST = 17:00Z.
     assert same_instant(cal.add(ny(2026, 11, 27, 9), 2 * H), utc(2026, 11, 28, 17))
     # From 13:00 only 1 h is left, ever.
@@ -253,9 +247,7 @@ def test_windows_are_half_open(ny95: BusinessCalendar) -> None:
     assert same_instant(ny95.next_close(ny(2026, 11, 23, 17)), ny(2026, 11, 24, 17))
     assert ny95.elapsed(ny(2026, 11, 23, 17), ny(2026, 11, 23, 17)) == timedelta(0)
     # One microsecond before close is open for exactly that microsecond.
-    assert ny95.elapsed(ny(2026, 11, 23, 16, 59, 59, 999999), ny(2026, 11, 23, 18)) == timedelta(
-        microseconds=1
-    )
+    assert ny95.elapsed(ny(2026, 11, 23, 16, 59, 59, 999999), ny(2026, 11, 23, 18)) == timedelta(microseconds=1)
 
 
 def test_deadline_lands_exactly_on_a_closing_time(ny95: BusinessCalendar) -> None:
@@ -303,9 +295,7 @@ def test_24x7_without_closures_never_closes(ny_24x7: BusinessCalendar) -> None:
 
 
 def test_24x7_closes_at_a_closed_date_and_touching_days_merge() -> None:
-    cal = BusinessCalendar(
-        make_spec("America/New_York", {"daily": ["00:00-24:00"]}, closed=[date(2026, 12, 25)])
-    )
+    cal = BusinessCalendar(make_spec("America/New_York", {"daily": ["00:00-24:00"]}, closed=[date(2026, 12, 25)]))
     # Dec 24's window ends at Dec 25 00:00 EST = 05:00Z; Dec 25 is closed.
     assert same_instant(cal.next_close(ny(2026, 12, 20, 10)), utc(2026, 12, 25, 5))
     stretches = list(cal.open_intervals(ny(2026, 12, 20), ny(2026, 12, 28)))
@@ -319,9 +309,7 @@ def test_24x7_closes_at_a_closed_date_and_touching_days_merge() -> None:
 
 
 def test_split_day() -> None:
-    cal = BusinessCalendar(
-        make_spec("America/New_York", {"mon": ["09:00-12:00", "13:00-17:00"]})
-    )
+    cal = BusinessCalendar(make_spec("America/New_York", {"mon": ["09:00-12:00", "13:00-17:00"]}))
     # Mon 2026-11-23 08:00 .. 18:00: 3 h + 4 h = 7 h.
     assert cal.elapsed(ny(2026, 11, 23, 8), ny(2026, 11, 23, 18)) == 7 * H
     # 11:00 + 2 h: 11-12 = 1 h, 13-14 = 1 h -> 14:00.
@@ -332,13 +320,9 @@ def test_split_day() -> None:
 
 
 def test_touching_windows_merge_for_next_close() -> None:
-    cal = BusinessCalendar(
-        make_spec("America/New_York", {"mon": ["09:00-12:00", "12:00-17:00"]})
-    )
+    cal = BusinessCalendar(make_spec("America/New_York", {"mon": ["09:00-12:00", "12:00-17:00"]}))
     assert same_instant(cal.next_close(ny(2026, 11, 23, 10)), ny(2026, 11, 23, 17))
-    assert list(cal.open_intervals(ny(2026, 11, 23), ny(2026, 11, 24))) == [
-        (ny(2026, 11, 23, 9), ny(2026, 11, 23, 17))
-    ]
+    assert list(cal.open_intervals(ny(2026, 11, 23), ny(2026, 11, 24))) == [(ny(2026, 11, 23, 9), ny(2026, 11, 23, 17))]
 
 
 @pytest.mark.parametrize(
@@ -398,9 +382,7 @@ def test_business_days_and_end_of_business_day(ny95: BusinessCalendar) -> None:
 
 def test_us_holidays_close_the_day_and_are_listed() -> None:
     cal = BusinessCalendar(
-        make_spec(
-            "America/New_York", WEEKDAYS_9_17, country="US", subdiv="NY", closed=[date(2026, 12, 24)]
-        )
+        make_spec("America/New_York", WEEKDAYS_9_17, country="US", subdiv="NY", closed=[date(2026, 12, 24)])
     )
     # Christmas Day 2026 is Friday 12-25 (federal holiday); 12-24 is a closed date.
     # Wed 12-23 16:00: 1 h; Thu, Fri closed; Mon 12-28 09:00 + 1 h = 10:00 EST = 15:00Z.
@@ -413,9 +395,7 @@ def test_us_holidays_close_the_day_and_are_listed() -> None:
         (date(2026, 12, 25), "Christmas Day"),
     ]
     # 2027-01-01 is a Friday: New Year's Day, the next year's data, fetched on demand.
-    assert cal.holidays_between(date(2026, 12, 31), date(2027, 1, 1)) == [
-        (date(2027, 1, 1), "New Year's Day")
-    ]
+    assert cal.holidays_between(date(2026, 12, 31), date(2027, 1, 1)) == [(date(2027, 1, 1), "New Year's Day")]
 
 
 def test_opening_on_a_holiday_and_closure_subtracting() -> None:
@@ -532,9 +512,7 @@ def test_open_intervals_reverse_walks_back_from_the_end(ny95: BusinessCalendar) 
 
 
 def test_from_dict_and_load_delegate_to_the_schema_and_files() -> None:
-    cal = BusinessCalendar.from_dict(
-        {"name": "ny", "timezone": "America/New_York", "hours": {"mon": ["09:00-17:00"]}}
-    )
+    cal = BusinessCalendar.from_dict({"name": "ny", "timezone": "America/New_York", "hours": {"mon": ["09:00-17:00"]}})
     assert (cal.name, cal.zone) == ("ny", NY)
     # Mon 2026-11-23 16:00 + 2 h: 1 h Monday, 1 h the next Monday (11-30) -> 10:00 EST = 15:00Z.
     assert same_instant(cal.add(ny(2026, 11, 23, 16), 2 * H), utc(2026, 11, 30, 15))
@@ -557,9 +535,7 @@ def test_c13_years_past_the_holiday_data_never_raise() -> None:
     assert cal.holidays_between(date(2150, 1, 1), date(2150, 12, 31)) == []
     assert cal.is_business_day(date(2150, 7, 6))
     # Fri 2150-07-03 16:00 EDT + 2 h: 1 h Friday, Mon 07-06 09:00 + 1 h = 10:00 EDT = 14:00Z.
-    assert same_instant(
-        cal.add(datetime(2150, 7, 3, 16, tzinfo=NY), 2 * H), utc(2150, 7, 6, 14)
-    )
+    assert same_instant(cal.add(datetime(2150, 7, 3, 16, tzinfo=NY), 2 * H), utc(2150, 7, 6, 14))
 
 
 def test_concurrent_first_use_from_threads_gives_the_single_thread_answers() -> None:

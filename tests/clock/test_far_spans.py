@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 from zoneinfo import ZoneInfo
 
@@ -25,7 +25,7 @@ from sla_timers import BusinessCalendar
 from sla_timers.clock.calendar import BusinessCalendar as _Calendar
 from sla_timers.errors import DurationOutOfRangeError, NoOpenTimeError
 
-UTC = timezone.utc
+UTC = UTC
 NY = ZoneInfo("America/New_York")
 H = timedelta(hours=1)
 FIRST = datetime.min.replace(tzinfo=UTC)
@@ -142,9 +142,7 @@ def test_a_24x7_calendar_whose_only_holiday_is_in_year_9990() -> None:
     assert first == (now, closes)
     last = next(cal.open_intervals(FIRST, now, reverse=True))
     assert last == (FIRST, now)
-    assert list(islice(cal.open_intervals(FIRST, LAST), 3)) == [
-        (FIRST, closes), (closes + timedelta(days=1), LAST)
-    ]
+    assert list(islice(cal.open_intervals(FIRST, LAST), 3)) == [(FIRST, closes), (closes + timedelta(days=1), LAST)]
 
 
 @pytest.mark.timeout(3)
@@ -204,8 +202,16 @@ def test_each_years_total_matches_its_built_pieces(zone: str, seed: int, country
         spec = dataclasses.replace(spec, holiday_country=code, holiday_subdiv=subdiv)
     cal = fresh(spec)
     ledger, builder = cal._walker.ledger, cal._builder
-    years = {2025, 2026, 2027, rng.randint(1, 4), rng.randint(1850, 1990), rng.randint(2030, 2110),
-             rng.randint(2200, 9000), rng.randint(9995, 9999)}
+    years = {
+        2025,
+        2026,
+        2027,
+        rng.randint(1, 4),
+        rng.randint(1850, 1990),
+        rng.randint(2030, 2110),
+        rng.randint(2200, 9000),
+        rng.randint(9995, 9999),
+    }
     for year in sorted(years):
         built = ledger.summarize_pieces(year, builder.build_year(year))
         assert ledger.summary(year) == built, year

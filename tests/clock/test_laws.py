@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import timeit
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from hypothesis import assume, given, settings
@@ -18,12 +18,11 @@ from hypothesis import strategies as st
 from specs import make_spec
 
 from bench._reference import reference_add, reference_elapsed, reference_is_open
-
 from sla_timers.clock.calendar import BusinessCalendar
 from sla_timers.clock.spec import WEEKDAYS, CalendarSpec, DatedWindow, Window
 from sla_timers.errors import DurationOutOfRangeError
 
-UTC = timezone.utc
+UTC = UTC
 KATHMANDU = ZoneInfo("Asia/Kathmandu")
 ZONES = [
     "America/New_York",
@@ -142,9 +141,7 @@ def random_spec(rng: random.Random, zone: str) -> CalendarSpec:
 
 
 @st.composite
-def cases(
-    draw: st.DrawFn, count: int, *, minute_only: bool = False
-) -> tuple[CalendarSpec, tuple[datetime, ...]]:
+def cases(draw: st.DrawFn, count: int, *, minute_only: bool = False) -> tuple[CalendarSpec, tuple[datetime, ...]]:
     """A random calendar and ``count`` instants (UTC) within two days of one of
     its zone's DST nights (or a quiet day, or the turn of the year).
 
@@ -171,8 +168,9 @@ def instants(minute_only: bool = False) -> st.SearchStrategy[datetime]:
     """Aware instants within four days of an anchor, in UTC."""
     micro = st.just(0) if minute_only else st.integers(0, 59_999_999)
     return st.builds(
-        lambda anchor, minutes, us: datetime(anchor.year, anchor.month, anchor.day, tzinfo=UTC)
-        + timedelta(minutes=minutes, microseconds=us),
+        lambda anchor, minutes, us: (
+            datetime(anchor.year, anchor.month, anchor.day, tzinfo=UTC) + timedelta(minutes=minutes, microseconds=us)
+        ),
         st.sampled_from(ANCHORS),
         st.integers(-4 * 1440, 4 * 1440),
         micro,
@@ -304,9 +302,7 @@ def test_open_intervals_measure_elapsed_and_reverse(case: Case) -> None:
 
 
 @given(cases(2), durations)
-def test_law7_the_same_instant_in_any_zone_gives_the_same_answers(
-    case: Case, d: timedelta
-) -> None:
+def test_law7_the_same_instant_in_any_zone_gives_the_same_answers(case: Case, d: timedelta) -> None:
     spec, (a, b) = case
     assume(has_open_time(spec))
     cal = BusinessCalendar(spec)
@@ -320,9 +316,7 @@ def test_law7_the_same_instant_in_any_zone_gives_the_same_answers(
 
 
 @given(cases(3), durations)
-def test_law8_a_new_holiday_never_adds_time_nor_brings_a_due_date_forward(
-    case: Case, d: timedelta
-) -> None:
+def test_law8_a_new_holiday_never_adds_time_nor_brings_a_due_date_forward(case: Case, d: timedelta) -> None:
     spec, (a, b, day) = case
     assume(has_open_time(spec))
     holiday = day.astimezone(ZoneInfo(spec.timezone)).date()
@@ -343,9 +337,7 @@ def test_law8_a_new_holiday_never_adds_time_nor_brings_a_due_date_forward(
 
 
 @given(st.sampled_from(WEEKDAYS), instants(), durations)
-def test_b20_single_weekday_due_dates_fall_on_that_weekday(
-    day: str, t: datetime, d: timedelta
-) -> None:
+def test_b20_single_weekday_due_dates_fall_on_that_weekday(day: str, t: datetime, d: timedelta) -> None:
     assume(d > ZERO)  # add(t, 0) is t itself, any day
     spec = make_spec("America/New_York", {day: ["08:00-17:00"]})
     due = BusinessCalendar(spec).add(t, d)
@@ -396,7 +388,5 @@ def test_law10_a_five_year_span_costs_about_what_an_hour_does() -> None:
     long = min(timeit.repeat(lambda: cal.elapsed(start, years), number=2000, repeat=5))
     assert long <= 10 * short
     due_short = min(timeit.repeat(lambda: cal.add(start, timedelta(hours=1)), number=2000, repeat=5))
-    due_long = min(
-        timeit.repeat(lambda: cal.add(start, timedelta(hours=9000)), number=2000, repeat=5)
-    )
+    due_long = min(timeit.repeat(lambda: cal.add(start, timedelta(hours=9000)), number=2000, repeat=5))
     assert due_long <= 10 * due_short

@@ -8,7 +8,7 @@ holidays, an overnight window, DST nights and long closures.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -16,11 +16,12 @@ from hypothesis import strategies as st
 from sla_timers import BusinessCalendar
 from sla_timers.clock import OpenTime
 
-UTC = timezone.utc
+UTC = UTC
 
 
-def weekly(name: str, window: str, days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri"),
-           zone: str = "America/New_York") -> BusinessCalendar:
+def weekly(
+    name: str, window: str, days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri"), zone: str = "America/New_York"
+) -> BusinessCalendar:
     """A calendar with the same window on ``days`` and no holidays."""
     return BusinessCalendar.from_dict({"name": name, "timezone": zone, "hours": {d: [window] for d in days}})
 
@@ -31,11 +32,14 @@ CALENDARS = {
     "24x7": BusinessCalendar.always_open(),
     # Crosses midnight and both DST nights; merges into Friday night's close.
     "nights": weekly("nights", "22:00-06:00", ("mon", "tue", "wed", "thu", "fri"), "Europe/London"),
-    "closed-winter": BusinessCalendar.from_dict({
-        "name": "closed-winter", "timezone": "America/New_York",
-        "hours": {d: ["09:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
-        "holidays": {"dates": [f"2026-12-{day:02d}" for day in range(1, 32)]},
-    }),
+    "closed-winter": BusinessCalendar.from_dict(
+        {
+            "name": "closed-winter",
+            "timezone": "America/New_York",
+            "hours": {d: ["09:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
+            "holidays": {"dates": [f"2026-12-{day:02d}" for day in range(1, 32)]},
+        }
+    ),
 }
 # Late October 2026 to early 2027: both fall-back nights, Thanksgiving, a closed December.
 START = datetime(2026, 10, 20, tzinfo=UTC)

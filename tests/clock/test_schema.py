@@ -209,8 +209,11 @@ ROUND_TRIP = [
         id="everything",
     ),
     pytest.param(
-        {"name": "openings only", "timezone": "Asia/Kathmandu",
-         "openings": [{"date": "2026-01-01", "from": "09:00", "to": "17:00"}]},
+        {
+            "name": "openings only",
+            "timezone": "Asia/Kathmandu",
+            "openings": [{"date": "2026-01-01", "from": "09:00", "to": "17:00"}],
+        },
         id="openings-only",
     ),
 ]
@@ -235,7 +238,12 @@ def test_spec_to_dict_writes_the_schema() -> None:
         "timezone": "America/New_York",
         "hours": {
             "mon": ["09:00-12:00", "13:00-17:00", "22:00-24:00"],
-            "tue": [], "wed": [], "thu": [], "fri": [], "sat": [], "sun": [],
+            "tue": [],
+            "wed": [],
+            "thu": [],
+            "fri": [],
+            "sat": [],
+            "sun": [],
         },
         "holidays": {"country": "US", "dates": ["2026-12-24"]},
         "openings": [{"date": "2026-11-28", "from": "22:00", "to": "02:00"}],
@@ -248,327 +256,414 @@ ERRORS = [
     # (data, error class, code, field, the whole message)
     pytest.param(
         cal(hours={"mon": ["09:00-12:00", "09:00-09:00"]}),
-        InvalidWindowError, "invalid_window", "hours.mon[1]",
+        InvalidWindowError,
+        "invalid_window",
+        "hours.mon[1]",
         'hours.mon[1]: "09:00-09:00" is empty; write "00:00-24:00" for a whole day',
         id="C3-empty-window",
     ),
     pytest.param(
         cal(hours={"tue": ["00:00-00:00"]}),
-        InvalidWindowError, "invalid_window", "hours.tue[0]",
+        InvalidWindowError,
+        "invalid_window",
+        "hours.tue[0]",
         'hours.tue[0]: "00:00-00:00" is empty; write "00:00-24:00" for a whole day',
         id="C3-midnight-to-midnight",
     ),
     pytest.param(
         cal(hours={"mon": ["25:00-26:00"]}),
-        InvalidWindowError, "invalid_window", "hours.mon[0]",
+        InvalidWindowError,
+        "invalid_window",
+        "hours.mon[0]",
         'hours.mon[0]: "25:00-26:00": hour 25 is out of range (00-23, or 24:00 as an end)',
         id="C4-hour-25",
     ),
     pytest.param(
         cal(hours={"mon": ["24:00-02:00"]}),
-        InvalidWindowError, "invalid_window", "hours.mon[0]",
-        'hours.mon[0]: "24:00-02:00": 24:00 can only end a window; '
-        "write 00:00 to start at midnight",
+        InvalidWindowError,
+        "invalid_window",
+        "hours.mon[0]",
+        'hours.mon[0]: "24:00-02:00": 24:00 can only end a window; write 00:00 to start at midnight',
         id="C4-24-as-start",
     ),
     pytest.param(
         cal(hours={"mon": ["09:00-24:30"]}),
-        InvalidWindowError, "invalid_window", "hours.mon[0]",
+        InvalidWindowError,
+        "invalid_window",
+        "hours.mon[0]",
         'hours.mon[0]: "09:00-24:30": hour 24 is out of range (00-23, or 24:00 as an end)',
         id="C4-24-30",
     ),
     pytest.param(
         cal(hours={"fri": ["09:00-17:00", "9-17"]}),
-        InvalidWindowError, "invalid_window", "hours.fri[1]",
+        InvalidWindowError,
+        "invalid_window",
+        "hours.fri[1]",
         'hours.fri[1]: "9-17" is not "HH:MM-HH:MM" (two digits each, e.g. "09:00-17:00")',
         id="C4-bare-hours",
     ),
     pytest.param(
         cal(hours={"mon": ["09:60-17:00"]}),
-        InvalidWindowError, "invalid_window", "hours.mon[0]",
+        InvalidWindowError,
+        "invalid_window",
+        "hours.mon[0]",
         'hours.mon[0]: "09:60-17:00": minute 60 is out of range (00-59)',
         id="C4-minute-60",
     ),
     pytest.param(
         cal(hours={"mon": ["09:00:00-17:00:00"]}),
-        InvalidWindowError, "invalid_window", "hours.mon[0]",
+        InvalidWindowError,
+        "invalid_window",
+        "hours.mon[0]",
         'hours.mon[0]: "09:00:00-17:00:00" has seconds; times are "HH:MM"',
         id="C4-seconds",
     ),
     pytest.param(
         cal(hours={"mon": ["09:00 to 17:00"]}),
-        InvalidWindowError, "invalid_window", "hours.mon[0]",
+        InvalidWindowError,
+        "invalid_window",
+        "hours.mon[0]",
         'hours.mon[0]: "09:00 to 17:00" is not a window; write "HH:MM-HH:MM", e.g. "09:00-17:00"',
         id="C4-no-dash",
     ),
     pytest.param(
         cal(hours={"mon": ["\u0669\u0660:00-17:00"]}),  # Arabic-Indic digits: not ASCII
-        InvalidWindowError, "invalid_window", "hours.mon[0]",
-        'hours.mon[0]: "\u0669\u0660:00-17:00" is not "HH:MM-HH:MM" '
-        '(two digits each, e.g. "09:00-17:00")',
+        InvalidWindowError,
+        "invalid_window",
+        "hours.mon[0]",
+        'hours.mon[0]: "\u0669\u0660:00-17:00" is not "HH:MM-HH:MM" (two digits each, e.g. "09:00-17:00")',
         id="C4-non-ascii-digits",
     ),
     pytest.param(
         cal(hours={"mon": [900]}),
-        InvalidWindowError, "invalid_window", "hours.mon[0]",
+        InvalidWindowError,
+        "invalid_window",
+        "hours.mon[0]",
         'hours.mon[0]: expected a string like "09:00-17:00", got integer 900',
         id="window-not-a-string",
     ),
     pytest.param(
         cal(hours={"mon": ["09:00-12:00", "11:00-13:00"]}),
-        OverlappingWindowsError, "overlapping_windows", "hours.mon[1]",
-        'hours.mon[1]: "11:00-13:00" overlaps hours.mon[0] "09:00-12:00"; '
-        "windows may touch but not overlap",
+        OverlappingWindowsError,
+        "overlapping_windows",
+        "hours.mon[1]",
+        'hours.mon[1]: "11:00-13:00" overlaps hours.mon[0] "09:00-12:00"; windows may touch but not overlap',
         id="C5-same-day",
     ),
     pytest.param(
         cal(hours={"mon": ["09:00-17:00", "09:00-17:00"]}),
-        OverlappingWindowsError, "overlapping_windows", "hours.mon[1]",
-        'hours.mon[1]: "09:00-17:00" overlaps hours.mon[0] "09:00-17:00"; '
-        "windows may touch but not overlap",
+        OverlappingWindowsError,
+        "overlapping_windows",
+        "hours.mon[1]",
+        'hours.mon[1]: "09:00-17:00" overlaps hours.mon[0] "09:00-17:00"; windows may touch but not overlap',
         id="C5-duplicate",
     ),
     pytest.param(
         cal(hours={"mon": ["22:00-05:00"], "tue": ["04:00-09:00"]}),
-        OverlappingWindowsError, "overlapping_windows", "hours.tue[0]",
+        OverlappingWindowsError,
+        "overlapping_windows",
+        "hours.tue[0]",
         'hours.tue[0]: "04:00-09:00" overlaps hours.mon[0] "22:00-05:00" '
         "(it runs past midnight to 05:00); windows may touch but not overlap",
         id="C5-overnight-into-next-day",
     ),
     pytest.param(
         cal(hours={"sun": ["20:00-08:00"], "mon": ["07:00-17:00"]}),
-        OverlappingWindowsError, "overlapping_windows", "hours.mon[0]",
+        OverlappingWindowsError,
+        "overlapping_windows",
+        "hours.mon[0]",
         'hours.mon[0]: "07:00-17:00" overlaps hours.sun[0] "20:00-08:00" '
         "(it runs past midnight to 08:00); windows may touch but not overlap",
         id="C5-sunday-overnight-into-monday",
     ),
     pytest.param(
         cal(hours={"mon": ["23:00-22:00", "22:30-23:30"]}),
-        OverlappingWindowsError, "overlapping_windows", "hours.mon[0]",
-        'hours.mon[0]: "23:00-22:00" overlaps hours.mon[1] "22:30-23:30"; '
-        "windows may touch but not overlap",
+        OverlappingWindowsError,
+        "overlapping_windows",
+        "hours.mon[0]",
+        'hours.mon[0]: "23:00-22:00" overlaps hours.mon[1] "22:30-23:30"; windows may touch but not overlap',
         id="C5-23h-window-vs-same-day",
     ),
     pytest.param(
         {"name": "closed", "timezone": "UTC", "hours": {"sat": [], "sun": []}},
-        NoOpenTimeError, "no_open_time", "hours",
+        NoOpenTimeError,
+        "no_open_time",
+        "hours",
         "hours: the calendar is never open (no weekly hours and no openings); "
         'add e.g. mon = ["09:00-17:00"] under [hours]',
         id="C6-no-open-time",
     ),
     pytest.param(
         {"name": "closed", "timezone": "UTC"},
-        NoOpenTimeError, "no_open_time", "hours",
+        NoOpenTimeError,
+        "no_open_time",
+        "hours",
         "hours: the calendar is never open (no weekly hours and no openings); "
         'add e.g. mon = ["09:00-17:00"] under [hours]',
         id="C6-no-hours-at-all",
     ),
     pytest.param(
         cal(hour={"mon": ["09:00-17:00"]}),
-        CalendarError, "invalid_calendar", "hour",
+        CalendarError,
+        "invalid_calendar",
+        "hour",
         'hour: unknown key "hour"; did you mean "hours"? '
         "(expected one of: name, timezone, hours, holidays, closures, openings)",
         id="unknown-top-level-key",
     ),
     pytest.param(
         cal(hours={"monday": ["09:00-17:00"]}),
-        CalendarError, "invalid_calendar", "hours.monday",
-        'hours.monday: unknown key "monday"; did you mean "mon"? '
-        "(expected one of: mon, tue, wed, thu, fri, sat, sun)",
+        CalendarError,
+        "invalid_calendar",
+        "hours.monday",
+        'hours.monday: unknown key "monday"; did you mean "mon"? (expected one of: mon, tue, wed, thu, fri, sat, sun)',
         id="unknown-weekday",
     ),
     pytest.param(
         cal(hours={"Tue": ["09:00-17:00"]}),
-        CalendarError, "invalid_calendar", "hours.Tue",
-        'hours.Tue: unknown key "Tue"; did you mean "tue"? '
-        "(expected one of: mon, tue, wed, thu, fri, sat, sun)",
+        CalendarError,
+        "invalid_calendar",
+        "hours.Tue",
+        'hours.Tue: unknown key "Tue"; did you mean "tue"? (expected one of: mon, tue, wed, thu, fri, sat, sun)',
         id="weekday-case",
     ),
     pytest.param(
         cal(hours={"mon": "09:00-17:00"}),
-        CalendarError, "invalid_calendar", "hours.mon",
+        CalendarError,
+        "invalid_calendar",
+        "hours.mon",
         'hours.mon: expected an array, got string "09:00-17:00"; write e.g. ["09:00-17:00"]',
         id="string-for-list",
     ),
     pytest.param(
         cal(hours=["09:00-17:00"]),
-        CalendarError, "invalid_calendar", "hours",
+        CalendarError,
+        "invalid_calendar",
+        "hours",
         "hours: expected a table of weekday -> windows, got array ['09:00-17:00']",
         id="list-for-table",
     ),
     pytest.param(
         {"timezone": "UTC", "hours": {"mon": ["09:00-17:00"]}},
-        CalendarError, "invalid_calendar", "name",
+        CalendarError,
+        "invalid_calendar",
+        "name",
         "name: is required",
         id="name-missing",
     ),
     pytest.param(
         cal(name=7),
-        CalendarError, "invalid_calendar", "name",
+        CalendarError,
+        "invalid_calendar",
+        "name",
         "name: expected a string, got integer 7",
         id="name-not-a-string",
     ),
     pytest.param(
         cal(name="  "),
-        CalendarError, "invalid_calendar", "name",
+        CalendarError,
+        "invalid_calendar",
+        "name",
         "name: must not be empty",
         id="name-blank",
     ),
     pytest.param(
         cal(holidays={"country": "XX"}),
-        CalendarError, "invalid_calendar", "holidays.country",
-        'holidays.country: "XX" is not a country code the holidays package supports '
-        "(ISO 3166-1 alpha-2, upper case)",
+        CalendarError,
+        "invalid_calendar",
+        "holidays.country",
+        'holidays.country: "XX" is not a country code the holidays package supports (ISO 3166-1 alpha-2, upper case)',
         id="unknown-country",
     ),
     pytest.param(
         cal(holidays={"country": "us"}),
-        CalendarError, "invalid_calendar", "holidays.country",
+        CalendarError,
+        "invalid_calendar",
+        "holidays.country",
         'holidays.country: "us" is not a country code the holidays package supports '
         '(ISO 3166-1 alpha-2, upper case); did you mean "US"?',
         id="country-lower-case",
     ),
     pytest.param(
         cal(holidays={"country": "US", "subdiv": "ZZ"}),
-        CalendarError, "invalid_calendar", "holidays.subdiv",
+        CalendarError,
+        "invalid_calendar",
+        "holidays.subdiv",
         None,
         id="unknown-subdiv",
     ),
     pytest.param(
         cal(holidays={"country": "GB", "subdiv": "England"}),
-        CalendarError, "invalid_calendar", "holidays.subdiv",
+        CalendarError,
+        "invalid_calendar",
+        "holidays.subdiv",
         'holidays.subdiv: "England" is not a subdivision of GB in the holidays package '
         '(codes: ENG, NIR, SCT, WLS); did you mean "ENG"?',
         id="subdiv-alias-name",
     ),
     pytest.param(
         cal(holidays={"country": "GB", "subdiv": "eng"}),
-        CalendarError, "invalid_calendar", "holidays.subdiv",
+        CalendarError,
+        "invalid_calendar",
+        "holidays.subdiv",
         'holidays.subdiv: "eng" is not a subdivision of GB in the holidays package '
         '(codes: ENG, NIR, SCT, WLS); did you mean "ENG"?',
         id="subdiv-lower-case",
     ),
     pytest.param(
         cal(holidays={"country": "IS", "subdiv": "1"}),
-        CalendarError, "invalid_calendar", "holidays.subdiv",
+        CalendarError,
+        "invalid_calendar",
+        "holidays.subdiv",
         "holidays.subdiv: the holidays package has no subdivisions for IS; remove subdiv",
         id="subdiv-of-country-without-any",
     ),
     pytest.param(
         cal(holidays={"subdiv": "NY"}),
-        CalendarError, "invalid_calendar", "holidays.subdiv",
+        CalendarError,
+        "invalid_calendar",
+        "holidays.subdiv",
         'holidays.subdiv: needs holidays.country (e.g. country = "US", subdiv = "NY")',
         id="subdiv-without-country",
     ),
     pytest.param(
         cal(holidays={"country": "US", "state": "NY"}),
-        CalendarError, "invalid_calendar", "holidays.state",
-        'holidays.state: unknown key "state"; '
-        "write subdiv (the holidays package's name for a state or province)",
+        CalendarError,
+        "invalid_calendar",
+        "holidays.state",
+        'holidays.state: unknown key "state"; write subdiv (the holidays package\'s name for a state or province)',
         id="holidays-state-for-subdiv",
     ),
     pytest.param(
         cal(holidays={"country": "US", "year": 2026}),
-        CalendarError, "invalid_calendar", "holidays.year",
-        "holidays.year: unknown key \"year\" (expected one of: country, subdiv, dates)",
+        CalendarError,
+        "invalid_calendar",
+        "holidays.year",
+        'holidays.year: unknown key "year" (expected one of: country, subdiv, dates)',
         id="unknown-holidays-key",
     ),
     pytest.param(
         cal(holidays={"dates": ["2026-02-30"]}),
-        CalendarError, "invalid_calendar", "holidays.dates[0]",
+        CalendarError,
+        "invalid_calendar",
+        "holidays.dates[0]",
         'holidays.dates[0]: "2026-02-30" is not a valid date (day is out of range for month)',
         id="date-february-30",
     ),
     pytest.param(
         cal(holidays={"dates": ["2026-12-24", "24/12/2026"]}),
-        CalendarError, "invalid_calendar", "holidays.dates[1]",
+        CalendarError,
+        "invalid_calendar",
+        "holidays.dates[1]",
         'holidays.dates[1]: "24/12/2026" is not a date "YYYY-MM-DD"',
         id="date-wrong-format",
     ),
     pytest.param(
         cal(holidays={"dates": [datetime(2026, 12, 24, 9)]}),
-        CalendarError, "invalid_calendar", "holidays.dates[0]",
+        CalendarError,
+        "invalid_calendar",
+        "holidays.dates[0]",
         'holidays.dates[0]: expected a date "YYYY-MM-DD", got datetime 2026-12-24T09:00:00',
         id="datetime-for-date",
     ),
     pytest.param(
         cal(holidays={"dates": "2026-12-24"}),
-        CalendarError, "invalid_calendar", "holidays.dates",
+        CalendarError,
+        "invalid_calendar",
+        "holidays.dates",
         'holidays.dates: expected an array, got string "2026-12-24"; write e.g. ["2026-12-24"]',
         id="dates-not-a-list",
     ),
     pytest.param(
         cal(closures=[{"date": "2026-12-31", "from": "13:00"}]),
-        CalendarError, "invalid_calendar", "closures[0].to",
+        CalendarError,
+        "invalid_calendar",
+        "closures[0].to",
         "closures[0].to: is required",
         id="closure-missing-to",
     ),
     pytest.param(
         cal(closures=[{"date": "2026-12-31", "from": "13:00", "to": "17:00", "until": "x"}]),
-        CalendarError, "invalid_calendar", "closures[0].until",
-        "closures[0].until: unknown key \"until\" (expected one of: date, from, to)",
+        CalendarError,
+        "invalid_calendar",
+        "closures[0].until",
+        'closures[0].until: unknown key "until" (expected one of: date, from, to)',
         id="closure-unknown-key",
     ),
     pytest.param(
         cal(closures={"date": "2026-12-31", "from": "13:00", "to": "17:00"}),
-        CalendarError, "invalid_calendar", "closures",
+        CalendarError,
+        "invalid_calendar",
+        "closures",
         "closures: expected an array, got table {'date': '2026-12-31', 'from': '13:00', 'to': '17:00'}; "
-        'write e.g. '
+        "write e.g. "
         '[{date = "2026-12-31", from = "13:00", to = "17:00"}]',
         id="closures-table-not-list",
     ),
     pytest.param(
         cal(closures=["2026-12-31"]),
-        CalendarError, "invalid_calendar", "closures[0]",
+        CalendarError,
+        "invalid_calendar",
+        "closures[0]",
         'closures[0]: expected a table with date, from, to, got string "2026-12-31"',
         id="closure-not-a-table",
     ),
     pytest.param(
         cal(closures=[{"date": "2026-12-31", "from": "24:00", "to": "17:00"}]),
-        InvalidWindowError, "invalid_window", "closures[0].from",
+        InvalidWindowError,
+        "invalid_window",
+        "closures[0].from",
         'closures[0].from: "24:00": 24:00 can only end a window; write 00:00 to start at midnight',
         id="closure-from-24",
     ),
     pytest.param(
         cal(closures=[{"date": "2026-12-31", "from": "13:00", "to": 17}]),
-        InvalidWindowError, "invalid_window", "closures[0].to",
+        InvalidWindowError,
+        "invalid_window",
+        "closures[0].to",
         'closures[0].to: expected a time "HH:MM", got integer 17',
         id="closure-to-not-a-string",
     ),
     pytest.param(
         cal(closures=[{"date": "2026-12-31", "from": "13:00", "to": "13:00"}]),
-        InvalidWindowError, "invalid_window", "closures[0].to",
-        'closures[0]: from "13:00" to "13:00" is empty; '
-        'write from = "00:00", to = "24:00" for a whole day',
+        InvalidWindowError,
+        "invalid_window",
+        "closures[0].to",
+        'closures[0]: from "13:00" to "13:00" is empty; write from = "00:00", to = "24:00" for a whole day',
         id="closure-empty",
     ),
     pytest.param(
         cal(closures=[{"date": "2026-12-31", "from": "16:00", "to": "01:00"}]),
-        InvalidWindowError, "invalid_window", "closures[0].to",
-        "closures[0]: a closure cannot cross midnight (16:00 to 01:00); "
-        "split it into one closure per date",
+        InvalidWindowError,
+        "invalid_window",
+        "closures[0].to",
+        "closures[0]: a closure cannot cross midnight (16:00 to 01:00); split it into one closure per date",
         id="closure-across-midnight",
     ),
     pytest.param(
         cal(closures=[{"date": "2026-31-12", "from": "13:00", "to": "17:00"}]),
-        CalendarError, "invalid_calendar", "closures[0].date",
+        CalendarError,
+        "invalid_calendar",
+        "closures[0].date",
         'closures[0].date: "2026-31-12" is not a valid date (month must be in 1..12)',
         id="closure-bad-date",
     ),
     pytest.param(
         # Thu 2026-12-31 is open 09:00-17:00; 18:00-20:00 meets nothing.
         cal(closures=[{"date": "2026-12-31", "from": "18:00", "to": "20:00"}]),
-        CalendarError, "invalid_calendar", "closures[0]",
-        "closures[0]: 2026-12-31 18:00-20:00 is outside every open window of that date (Thu), "
-        "so it closes nothing",
+        CalendarError,
+        "invalid_calendar",
+        "closures[0]",
+        "closures[0]: 2026-12-31 18:00-20:00 is outside every open window of that date (Thu), so it closes nothing",
         id="closure-outside-hours",
     ),
     pytest.param(
         # Sat 2026-11-28: no weekly hours; Fri's 09:00-17:00 does not spill.
         cal(closures=[{"date": "2026-11-28", "from": "00:00", "to": "24:00"}]),
-        CalendarError, "invalid_calendar", "closures[0]",
-        "closures[0]: 2026-11-28 00:00-24:00 is outside every open window of that date (Sat), "
-        "so it closes nothing",
+        CalendarError,
+        "invalid_calendar",
+        "closures[0]",
+        "closures[0]: 2026-11-28 00:00-24:00 is outside every open window of that date (Sat), so it closes nothing",
         id="closure-on-closed-weekday",
     ),
     pytest.param(
@@ -577,9 +672,10 @@ ERRORS = [
             holidays={"dates": ["2026-11-23"]},
             closures=[{"date": "2026-11-23", "from": "10:00", "to": "11:00"}],
         ),
-        CalendarError, "invalid_calendar", "closures[0]",
-        "closures[0]: 2026-11-23 10:00-11:00 is outside every open window of that date (Mon), "
-        "so it closes nothing",
+        CalendarError,
+        "invalid_calendar",
+        "closures[0]",
+        "closures[0]: 2026-11-23 10:00-11:00 is outside every open window of that date (Mon), so it closes nothing",
         id="closure-on-closed-date",
     ),
     pytest.param(
@@ -588,16 +684,18 @@ ERRORS = [
             hours={"mon": ["22:00-05:00"]},
             closures=[{"date": "2026-11-24", "from": "05:00", "to": "07:00"}],
         ),
-        CalendarError, "invalid_calendar", "closures[0]",
-        "closures[0]: 2026-11-24 05:00-07:00 is outside every open window of that date (Tue), "
-        "so it closes nothing",
+        CalendarError,
+        "invalid_calendar",
+        "closures[0]",
+        "closures[0]: 2026-11-24 05:00-07:00 is outside every open window of that date (Tue), so it closes nothing",
         id="closure-just-after-the-spill",
     ),
     pytest.param(
         cal(openings=[{"date": "2026-11-28", "from": "10:00", "to": "10:00"}]),
-        InvalidWindowError, "invalid_window", "openings[0].to",
-        'openings[0]: from "10:00" to "10:00" is empty; '
-        'write from = "00:00", to = "24:00" for a whole day',
+        InvalidWindowError,
+        "invalid_window",
+        "openings[0].to",
+        'openings[0]: from "10:00" to "10:00" is empty; write from = "00:00", to = "24:00" for a whole day',
         id="opening-empty",
     ),
     pytest.param(
@@ -607,7 +705,9 @@ ERRORS = [
                 {"date": "2026-11-29", "from": "01:00", "to": "03:00"},
             ]
         ),
-        OverlappingWindowsError, "overlapping_windows", "openings[1]",
+        OverlappingWindowsError,
+        "overlapping_windows",
+        "openings[1]",
         "openings[1]: 2026-11-29 01:00-03:00 overlaps openings[0] 2026-11-28 22:00-02:00",
         id="openings-overlap-across-midnight",
     ),
@@ -679,9 +779,7 @@ def test_host_local_zone_is_refused() -> None:
         parse_calendar(cal(timezone="localtime"))
 
 
-@pytest.mark.parametrize(
-    ("value", "shown"), [(None, "missing"), (5, "expected a string, got integer 5")]
-)
+@pytest.mark.parametrize(("value", "shown"), [(None, "missing"), (5, "expected a string, got integer 5")])
 def test_timezone_missing_or_not_a_string(value: object, shown: str) -> None:
     data = cal(timezone=value)
     if value is None:
@@ -690,9 +788,7 @@ def test_timezone_missing_or_not_a_string(value: object, shown: str) -> None:
         parse_calendar(data)
 
 
-@pytest.mark.parametrize(
-    "zone", ["UTC", "Asia/Kathmandu", "Australia/Lord_Howe", "America/Argentina/Buenos_Aires"]
-)
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kathmandu", "Australia/Lord_Howe", "America/Argentina/Buenos_Aires"])
 def test_known_zones_pass_unchanged(zone: str) -> None:
     assert parse_calendar(cal(timezone=zone)).timezone == zone
 
@@ -724,17 +820,16 @@ def test_any_zone_text_gives_a_spec_or_an_sla_error(zone: str) -> None:
 # overlapping and out-of-range windows all come up), near misses, and any text.
 _WINDOWISH = st.builds(
     "{:02d}:{:02d}-{:02d}:{:02d}".format,
-    st.integers(0, 25), st.integers(0, 60), st.integers(0, 25), st.integers(0, 60),
+    st.integers(0, 25),
+    st.integers(0, 60),
+    st.integers(0, 25),
+    st.integers(0, 60),
 )
-_CLOCKISH = (
-    _WINDOWISH | st.text(alphabet="0123456789:-", max_size=13) | st.text(max_size=13)
-)
+_CLOCKISH = _WINDOWISH | st.text(alphabet="0123456789:-", max_size=13) | st.text(max_size=13)
 
 
 @given(windows=st.lists(_CLOCKISH, max_size=4), sunday=st.lists(_CLOCKISH, max_size=2))
-def test_any_window_text_gives_a_spec_or_an_sla_error(
-    windows: list[str], sunday: list[str]
-) -> None:
+def test_any_window_text_gives_a_spec_or_an_sla_error(windows: list[str], sunday: list[str]) -> None:
     try:
         spec = parse_calendar(cal(hours={"mon": windows, "sun": sunday}))
     except SLAError:
@@ -754,9 +849,7 @@ def test_any_window_text_gives_a_spec_or_an_sla_error(
     start=_CLOCKISH,
     end=_CLOCKISH,
 )
-def test_any_closure_or_opening_text_gives_a_spec_or_an_sla_error(
-    when: str, start: str, end: str
-) -> None:
+def test_any_closure_or_opening_text_gives_a_spec_or_an_sla_error(when: str, start: str, end: str) -> None:
     for key in ("closures", "openings"):
         try:
             parse_calendar(cal(**{key: [{"date": when, "from": start, "to": end}]}))

@@ -27,8 +27,14 @@ pytestmark = [
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed (apt-get install chromium)"),
 ]
 
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture()
@@ -71,16 +77,22 @@ def _wait_for(page: Any, script: str, *, clock: bool = False) -> None:
 
 
 def _wait_loaded(page: Any, ticket: int, *, clock: bool = False) -> str:
-    _wait_for(page, f'(() => {{ const b = document.querySelector(\'[data-sla-badge="{ticket}"]\'); '
-                    f'return !!b && b.hasAttribute("data-sla-state"); }})()', clock=clock)
+    _wait_for(
+        page,
+        f"(() => {{ const b = document.querySelector('[data-sla-badge=\"{ticket}\"]'); "
+        f'return !!b && b.hasAttribute("data-sla-state"); }})()',
+        clock=clock,
+    )
     return str(_badge(page, ticket).inner_text())
 
 
 def _intervals(page: Any, url: str) -> list[tuple[datetime, datetime]]:
     data = page.request.get(f"{url}/sla/api/badges?ticket=1").json()
     pairs = data["calendars"]["us-ny-9x5"]["intervals"]
-    return [(datetime.fromisoformat(a.replace("Z", "+00:00")), datetime.fromisoformat(b.replace("Z", "+00:00")))
-            for a, b in pairs]
+    return [
+        (datetime.fromisoformat(a.replace("Z", "+00:00")), datetime.fromisoformat(b.replace("Z", "+00:00")))
+        for a, b in pairs
+    ]
 
 
 def test_the_list_shows_a_badge_per_ticket(page: Any, demo_url: str) -> None:
@@ -119,7 +131,7 @@ def test_setting_pending_pauses_the_badge(page: Any, demo_url: str) -> None:
     _wait_loaded(page, 2)
     page.get_by_role("button", name="Set pending").click()
     page.wait_for_load_state()
-    _wait_for(page, '!!document.querySelector(\'[data-sla-metric="resolution"]\')')
+    _wait_for(page, "!!document.querySelector('[data-sla-metric=\"resolution\"]')")
     assert "paused" in page.locator('[data-sla-metric="resolution"]').inner_text()
 
 
@@ -130,7 +142,7 @@ def test_an_agent_reply_meets_first_response(page: Any, demo_url: str) -> None:
     page.get_by_role("button", name="Reply as agent").click()
     page.wait_for_load_state()
     _wait_loaded(page, 1)
-    _wait_for(page, '!!document.querySelector(\'[data-sla-metric="resolution"]\')')
+    _wait_for(page, "!!document.querySelector('[data-sla-metric=\"resolution\"]')")
     assert page.locator('[data-sla-metric="first_response"]').count() == 0  # met: no longer running
     page.goto(demo_url + "/")
     assert not _wait_loaded(page, 1).startswith("First response")

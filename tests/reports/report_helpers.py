@@ -49,11 +49,27 @@ def record(
     is_open = open_ or status in ("running", "paused")
     stopped = None if is_open else (stopped_at or started + HOUR)
     state = TimerState(
-        metric=metric, cycle=1, status=status, target=target,  # type: ignore[arg-type]
-        started_at=started, due_at=None, elapsed=elapsed,
+        metric=metric,
+        cycle=1,
+        status=status,
+        target=target,  # type: ignore[arg-type]
+        started_at=started,
+        due_at=None,
+        elapsed=elapsed,
         remaining=(target - elapsed) if target is not None else timedelta(0),
-        breached_at=started if status == "breached" else None, stopped_at=stopped,
-        stop_reason=None if stopped is None else "agent_reply", warning_level=None, paused_for=paused_for,
-        customer_wait=customer_wait)
-    return TimerRecord(ticket, state, priority=priority, business_line=business_line, policy=policy,
-                       assigned_group=group, organisation=organisation)
+        breached_at=started if status == "breached" else None,
+        stopped_at=stopped,
+        stop_reason=None if stopped is None else "agent_reply",
+        warning_level=None,
+        paused_for=paused_for,
+        customer_wait=customer_wait,
+    )
+    return TimerRecord(
+        ticket,
+        state,
+        priority=priority,
+        business_line=business_line,
+        policy=policy,
+        assigned_group=group,
+        organisation=organisation,
+    )

@@ -19,15 +19,25 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 @pytest.fixture(scope="module")
 def office() -> BusinessCalendar:
     # "99.5% between 08:00 and 18:00 on business days", Thanksgiving (Thu 2026-11-26) closed.
-    return BusinessCalendar.from_dict({"name": "office", "timezone": "America/New_York",
-                                       "hours": {d: ["08:00-18:00"] for d in WEEKDAYS},
-                                       "holidays": {"dates": ["2026-11-26"]}})
+    return BusinessCalendar.from_dict(
+        {
+            "name": "office",
+            "timezone": "America/New_York",
+            "hours": {d: ["08:00-18:00"] for d in WEEKDAYS},
+            "holidays": {"dates": ["2026-11-26"]},
+        }
+    )
 
 
 @pytest.fixture(scope="module")
 def all_day_ny() -> BusinessCalendar:
-    return BusinessCalendar.from_dict({"name": "ny-24x7", "timezone": "America/New_York",
-                                       "hours": {d: ["00:00-24:00"] for d in (*WEEKDAYS, "sat", "sun")}})
+    return BusinessCalendar.from_dict(
+        {
+            "name": "ny-24x7",
+            "timezone": "America/New_York",
+            "hours": {d: ["00:00-24:00"] for d in (*WEEKDAYS, "sat", "sun")},
+        }
+    )
 
 
 def test_an_outage_across_a_holiday_counts_only_business_hours(office: BusinessCalendar) -> None:
@@ -61,24 +71,35 @@ def test_overlapping_outages_count_once_and_customer_held_time_is_shown_apart(of
     outages = [
         # 10:00-12:00 and 11:00-13:00 overlap: down 10:00-13:00 = 3h.
         OutageRecord("email", ny(2026, 11, 23, 10), ny(2026, 11, 23, 12)),
-        OutageRecord("email", ny(2026, 11, 23, 11), ny(2026, 11, 23, 13),
-                     # the outage ticket waited on the customer 12:00-12:30 and 17:00-19:00
-                     # (the latter outside the outage: not counted at all).
-                     customer_held=((ny(2026, 11, 23, 12), ny(2026, 11, 23, 12, 30)),
-                                    (ny(2026, 11, 23, 17), ny(2026, 11, 23, 19)))),
+        OutageRecord(
+            "email",
+            ny(2026, 11, 23, 11),
+            ny(2026, 11, 23, 13),
+            # the outage ticket waited on the customer 12:00-12:30 and 17:00-19:00
+            # (the latter outside the outage: not counted at all).
+            customer_held=(
+                (ny(2026, 11, 23, 12), ny(2026, 11, 23, 12, 30)),
+                (ny(2026, 11, 23, 17), ny(2026, 11, 23, 19)),
+            ),
+        ),
     ]
     (row,) = availability(outages, calendars={"email": office}, start=ny(2026, 11, 23), end=ny(2026, 11, 24))
     # Scheduled Mon 08-18 = 10h; down 3h less 30m held = 2h30m; 7h30m / 10h = 75%.
     assert (row.scheduled, row.downtime, row.customer_held, row.percent) == (
-        10 * HOUR, 2 * HOUR + 30 * MIN, 30 * MIN, Decimal("75.00"))
+        10 * HOUR,
+        2 * HOUR + 30 * MIN,
+        30 * MIN,
+        Decimal("75.00"),
+    )
     assert row.outages == 2
 
 
 def test_per_period_with_an_open_outage_and_a_quiet_service(office: BusinessCalendar) -> None:
     # Down from Fri 11-27 17:00, still open: to the end of the range.
     outage = OutageRecord("email", ny(2026, 11, 27, 17))
-    rows = availability([outage], calendars=office, start=ny(2026, 11, 26), end=ny(2026, 12, 1), period="day",
-                        services=["chat"])
+    rows = availability(
+        [outage], calendars=office, start=ny(2026, 11, 26), end=ny(2026, 12, 1), period="day", services=["chat"]
+    )
     by = {(r.service, r.period.label): r for r in rows}
     # Thu 11-26 is the holiday: nothing scheduled, no percentage.
     assert (by[("email", "2026-11-26")].scheduled, by[("email", "2026-11-26")].percent) == (timedelta(0), None)
@@ -89,13 +110,22 @@ def test_per_period_with_an_open_outage_and_a_quiet_service(office: BusinessCale
     # chat had no outage: 100% every business day.
     assert by[("chat", "2026-11-27")].percent == Decimal("100.00")
     assert [r.period.label for r in rows if r.service == "chat"] == [
-        "2026-11-26", "2026-11-27", "2026-11-28", "2026-11-29", "2026-11-30"]
+        "2026-11-26",
+        "2026-11-27",
+        "2026-11-28",
+        "2026-11-29",
+        "2026-11-30",
+    ]
 
 
 def test_a_service_without_a_calendar_is_named() -> None:
     with pytest.raises(ReportError) as caught:
-        availability([OutageRecord("sms", utc(2026, 11, 2), utc(2026, 11, 3))], calendars={},
-                     start=utc(2026, 11, 1), end=utc(2026, 12, 1))
+        availability(
+            [OutageRecord("sms", utc(2026, 11, 2), utc(2026, 11, 3))],
+            calendars={},
+            start=utc(2026, 11, 1),
+            end=utc(2026, 12, 1),
+        )
     assert caught.value.field == "calendars" and '"sms"' in str(caught.value)
 
 

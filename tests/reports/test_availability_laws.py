@@ -12,11 +12,21 @@ from report_helpers import utc
 from sla_timers import BusinessCalendar
 from sla_timers.reports import OutageRecord, availability
 
-OFFICE = BusinessCalendar.from_dict({"name": "office", "timezone": "America/New_York",
-                                     "hours": {d: ["08:00-18:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
-                                     "holidays": {"dates": ["2026-11-26"]}})
-ALWAYS = BusinessCalendar.from_dict({"name": "always", "timezone": "UTC", "hours": {
-    d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}})
+OFFICE = BusinessCalendar.from_dict(
+    {
+        "name": "office",
+        "timezone": "America/New_York",
+        "hours": {d: ["08:00-18:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
+        "holidays": {"dates": ["2026-11-26"]},
+    }
+)
+ALWAYS = BusinessCalendar.from_dict(
+    {
+        "name": "always",
+        "timezone": "UTC",
+        "hours": {d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+    }
+)
 START, END = utc(2026, 11, 1), utc(2026, 12, 1)
 HOURS = 30 * 24
 
@@ -24,8 +34,7 @@ outages = st.lists(st.tuples(st.integers(-48, HOURS + 48), st.integers(0, 96)), 
 
 
 def _records(spans: list[tuple[int, int]]) -> list[OutageRecord]:
-    return [OutageRecord("svc", START + timedelta(hours=a), START + timedelta(hours=a + length))
-            for a, length in spans]
+    return [OutageRecord("svc", START + timedelta(hours=a), START + timedelta(hours=a + length)) for a, length in spans]
 
 
 @given(outages)
@@ -33,8 +42,9 @@ def test_figures_add_up_and_order_does_not_matter(spans: list[tuple[int, int]]) 
     (row,) = availability(_records(spans), calendars=OFFICE, start=START, end=END, services=["svc"])
     assert row.available + row.downtime == row.scheduled
     assert timedelta(0) <= row.downtime <= row.scheduled
-    (backwards,) = availability(list(reversed(_records(spans))), calendars=OFFICE, start=START, end=END,
-                                services=["svc"])
+    (backwards,) = availability(
+        list(reversed(_records(spans))), calendars=OFFICE, start=START, end=END, services=["svc"]
+    )
     assert backwards == row
 
 

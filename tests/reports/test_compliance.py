@@ -19,7 +19,7 @@ def _high_and_low() -> list:
         record("t1", elapsed=30 * MIN, customer_wait=10 * MIN),
         record("t2", elapsed=50 * MIN),
         record("t3", status="breached", elapsed=90 * MIN, customer_wait=20 * MIN),
-        record("t4", status="breached", elapsed=70 * MIN, open_=True),   # breached, still running
+        record("t4", status="breached", elapsed=70 * MIN, open_=True),  # breached, still running
         record("t5", status="running", elapsed=20 * MIN),
         # low, first_response: one met
         record("t6", elapsed=10 * MIN, priority="low"),
@@ -31,8 +31,10 @@ def _high_and_low() -> list:
 def test_counts_percent_and_quantiles_by_priority() -> None:
     rows = compliance(_high_and_low(), group_by=["priority"])
     assert [(r.metric, r.keys) for r in rows] == [
-        ("first_response", {"priority": "high"}), ("first_response", {"priority": "low"}),
-        ("resolution", {"priority": "high"})]
+        ("first_response", {"priority": "high"}),
+        ("first_response", {"priority": "low"}),
+        ("resolution", {"priority": "high"}),
+    ]
     high = rows[0]
     # 5 cycles: met t1 t2, breached t3 t4 (t4 still running counts as breached), running t5.
     assert (high.total, high.met, high.breached, high.running, high.no_target) == (5, 2, 2, 1, 0)
@@ -74,15 +76,17 @@ def test_no_target_cycles_have_no_verdict() -> None:
 
 
 def test_excused_breach_is_within_target_without_the_customers_wait() -> None:
-    rows = compliance([
-        # first_response does not pause: elapsed 90m includes 40m waiting on the customer; the
-        # provider's time is 90 - 40 = 50m <= 1h, so the breach is excused.
-        record("a", status="breached", elapsed=90 * MIN, customer_wait=40 * MIN),
-        # 90 - 20 = 70m > 1h: not excused.
-        record("b", status="breached", elapsed=90 * MIN, customer_wait=20 * MIN),
-        # A pausing metric already left the wait out (paused_for == customer_wait): 70m > 1h.
-        record("c", status="breached", elapsed=70 * MIN, customer_wait=40 * MIN, paused_for=40 * MIN),
-    ])
+    rows = compliance(
+        [
+            # first_response does not pause: elapsed 90m includes 40m waiting on the customer; the
+            # provider's time is 90 - 40 = 50m <= 1h, so the breach is excused.
+            record("a", status="breached", elapsed=90 * MIN, customer_wait=40 * MIN),
+            # 90 - 20 = 70m > 1h: not excused.
+            record("b", status="breached", elapsed=90 * MIN, customer_wait=20 * MIN),
+            # A pausing metric already left the wait out (paused_for == customer_wait): 70m > 1h.
+            record("c", status="breached", elapsed=70 * MIN, customer_wait=40 * MIN, paused_for=40 * MIN),
+        ]
+    )
     assert (rows[0].breached, rows[0].excused) == (3, 1)
 
 
@@ -107,7 +111,11 @@ def test_periods_and_dimensions_group_together_in_order() -> None:
     ]
     rows = compliance(records, group_by=("organisation",), period="month")
     assert [(r.keys["period"].label, r.keys["organisation"], r.met, r.breached) for r in rows] == [
-        ("2026-10", "acme", 1, 0), ("2026-11", "acme", 1, 0), ("2026-11", "zeta", 0, 1), ("2026-11", None, 1, 0)]
+        ("2026-10", "acme", 1, 0),
+        ("2026-11", "acme", 1, 0),
+        ("2026-11", "zeta", 0, 1),
+        ("2026-11", None, 1, 0),
+    ]
     by_quarter = compliance(records, period="quarter")
     assert [(r.keys["period"].label, r.total) for r in by_quarter] == [("2026-Q4", 4)]
 
@@ -147,14 +155,18 @@ def test_records_are_read_once_from_a_generator() -> None:
     assert rows[0].total == 3
 
 
-@pytest.mark.parametrize(("kwargs", "field", "words"), [
-    ({"group_by": ["prioirty"]}, "group_by[0]", 'did you mean "priority"'),
-    ({"group_by": ["priority", "priority"]}, "group_by[1]", "listed twice"),
-    ({"group_by": ["period"]}, "group_by[0]", 'period="month"'),
-    ({"period": "year"}, "period", "not a period"),
-    ({"start": utc(2026, 12, 1), "end": utc(2026, 11, 1)}, "end", "before start"),
-    ({"date_by": "stop"}, "date_by", '"end" or "start"'),
-], ids=["typo", "twice", "period-as-dimension", "year", "reversed", "date-by"])
+@pytest.mark.parametrize(
+    ("kwargs", "field", "words"),
+    [
+        ({"group_by": ["prioirty"]}, "group_by[0]", 'did you mean "priority"'),
+        ({"group_by": ["priority", "priority"]}, "group_by[1]", "listed twice"),
+        ({"group_by": ["period"]}, "group_by[0]", 'period="month"'),
+        ({"period": "year"}, "period", "not a period"),
+        ({"start": utc(2026, 12, 1), "end": utc(2026, 11, 1)}, "end", "before start"),
+        ({"date_by": "stop"}, "date_by", '"end" or "start"'),
+    ],
+    ids=["typo", "twice", "period-as-dimension", "year", "reversed", "date-by"],
+)
 def test_bad_arguments_name_the_field(kwargs: dict, field: str, words: str) -> None:
     with pytest.raises(ReportError) as caught:
         compliance([record("a")], **kwargs)
@@ -179,8 +191,12 @@ def test_naive_range_is_refused() -> None:
 
 
 def test_to_dict_flattens_the_keys_and_gives_seconds() -> None:
-    (row,) = compliance([record("a", elapsed=50 * MIN + timedelta(microseconds=500_000))], group_by=["priority"],
-                        period="month", zone="America/New_York")
+    (row,) = compliance(
+        [record("a", elapsed=50 * MIN + timedelta(microseconds=500_000))],
+        group_by=["priority"],
+        period="month",
+        zone="America/New_York",
+    )
     data = row.to_dict()
     assert list(data)[:3] == ["metric", "period", "priority"]
     assert data["period"] == "2026-11"
@@ -211,8 +227,25 @@ class _StoreRow(NamedTuple):
 
 def test_flat_rows_give_the_same_report_as_records() -> None:
     records = _high_and_low()
-    rows = [_StoreRow(r.ticket_id, r.metric, r.status, r.target, r.started_at, r.stopped_at, r.elapsed,
-                      r.paused_for, r.customer_wait, r.priority, r.business_line, r.policy, r.group, r.organisation)
-            for r in records]
+    rows = [
+        _StoreRow(
+            r.ticket_id,
+            r.metric,
+            r.status,
+            r.target,
+            r.started_at,
+            r.stopped_at,
+            r.elapsed,
+            r.paused_for,
+            r.customer_wait,
+            r.priority,
+            r.business_line,
+            r.policy,
+            r.group,
+            r.organisation,
+        )
+        for r in records
+    ]
     assert compliance(rows, group_by=["priority", "group"], period="week") == compliance(
-        records, group_by=["priority", "group"], period="week")
+        records, group_by=["priority", "group"], period="week"
+    )

@@ -14,7 +14,11 @@ from sla_timers.errors import ReportError, UnknownTimezoneError
 from sla_timers.reports import Contract, OutageRecord, service_credits
 
 CONTRACT = {
-    "customer": "acme", "monthly_fee": "10000.00", "currency": "EUR", "at_risk": "20%", "cap": "50%",
+    "customer": "acme",
+    "monthly_fee": "10000.00",
+    "currency": "EUR",
+    "at_risk": "20%",
+    "cap": "50%",
     "timezone": "America/New_York",
     "tiers": [
         {"measure": "compliance", "metric": "resolution", "below": 99.5, "credit": "5%"},
@@ -23,8 +27,13 @@ CONTRACT = {
     ],
     "per_breach": [{"metric": "first_response", "priority": "urgent", "credit": "150.00"}],
 }
-ALWAYS = BusinessCalendar.from_dict({"name": "24x7", "timezone": "UTC", "hours": {
-    d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}})
+ALWAYS = BusinessCalendar.from_dict(
+    {
+        "name": "24x7",
+        "timezone": "UTC",
+        "hours": {d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+    }
+)
 NOV = {"start": ny(2026, 11, 1), "end": ny(2026, 12, 1), "calendars": {"email": ALWAYS}}
 
 
@@ -35,10 +44,13 @@ def contract() -> Contract:
 
 def _resolutions(met: int, breached: int, org: str = "acme") -> list:
     at = ny(2026, 11, 10, 12)
-    return ([record(f"m{i}", "resolution", elapsed=HOUR, target=8 * HOUR, stopped_at=at, organisation=org)
-             for i in range(met)]
-            + [record(f"b{i}", "resolution", "breached", elapsed=9 * HOUR, target=8 * HOUR, stopped_at=at,
-                      organisation=org) for i in range(breached)])
+    return [
+        record(f"m{i}", "resolution", elapsed=HOUR, target=8 * HOUR, stopped_at=at, organisation=org)
+        for i in range(met)
+    ] + [
+        record(f"b{i}", "resolution", "breached", elapsed=9 * HOUR, target=8 * HOUR, stopped_at=at, organisation=org)
+        for i in range(breached)
+    ]
 
 
 def test_fee_at_risk_and_cap(contract: Contract) -> None:
@@ -46,14 +58,19 @@ def test_fee_at_risk_and_cap(contract: Contract) -> None:
     assert (contract.fee_at_risk, contract.cap_amount) == (Decimal("2000.00"), Decimal("1000.00"))
 
 
-@pytest.mark.parametrize(("met", "breached", "measured", "below", "amount"), [
-    (199, 1, "99.50", None, "0.00"),       # 199/200 = 99.5% exactly: not below 99.5, no credit
-    (198, 2, "99.00", "99.5", "500.00"),   # 99.0% exactly: below 99.5 but not below 99 -> 5% of 10000
-    (197, 3, "98.50", "99", "1000.00"),    # 98.5%: the deeper tier alone -> 10%, not 5% + 10%
-    (0, 0, None, None, "0.00"),            # nothing measured: no credit
-], ids=["at-99.5", "at-99", "below-99", "empty"])
-def test_compliance_tiers_at_their_boundaries(contract: Contract, met: int, breached: int, measured: str | None,
-                                              below: str | None, amount: str) -> None:
+@pytest.mark.parametrize(
+    ("met", "breached", "measured", "below", "amount"),
+    [
+        (199, 1, "99.50", None, "0.00"),  # 199/200 = 99.5% exactly: not below 99.5, no credit
+        (198, 2, "99.00", "99.5", "500.00"),  # 99.0% exactly: below 99.5 but not below 99 -> 5% of 10000
+        (197, 3, "98.50", "99", "1000.00"),  # 98.5%: the deeper tier alone -> 10%, not 5% + 10%
+        (0, 0, None, None, "0.00"),  # nothing measured: no credit
+    ],
+    ids=["at-99.5", "at-99", "below-99", "empty"],
+)
+def test_compliance_tiers_at_their_boundaries(
+    contract: Contract, met: int, breached: int, measured: str | None, below: str | None, amount: str
+) -> None:
     (statement,) = service_credits([contract], _resolutions(met, breached), **NOV)
     line = statement.lines[0]
     assert line.scope == "compliance of resolution"
@@ -69,17 +86,19 @@ def test_availability_boundary_in_a_month_with_a_fall_back_night(contract: Contr
     # 99.9% of 721h leaves 0.1% = 0.721h = 2595.6 s of downtime: exactly that keeps 99.9%, no credit.
     allowed = timedelta(seconds=2595, microseconds=600_000)
     at = utc(2026, 11, 10)
-    (statement,) = service_credits([contract], [], outages=[OutageRecord("email", at, at + allowed)],
-                                   **NOV)
+    (statement,) = service_credits([contract], [], outages=[OutageRecord("email", at, at + allowed)], **NOV)
     line = statement.lines[1]
     assert line.scope == "availability of email"
     assert (line.scheduled, line.downtime, line.measured, line.amount) == (
-        721 * HOUR, allowed, Decimal("99.90"), Decimal("0.00"))
+        721 * HOUR,
+        allowed,
+        Decimal("99.90"),
+        Decimal("0.00"),
+    )
     # One microsecond more is below 99.9%: 2% of 10000.00 = 200.00. (The figure shown is rounded
     # down to 99.89, never up to a 99.90 that would not explain the credit.)
     more = allowed + timedelta(microseconds=1)
-    (statement,) = service_credits([contract], [], outages=[OutageRecord("email", at, at + more)],
-                                   **NOV)
+    (statement,) = service_credits([contract], [], outages=[OutageRecord("email", at, at + more)], **NOV)
     assert (statement.lines[1].measured, statement.lines[1].amount) == (Decimal("99.89"), Decimal("200.00"))
 
 
@@ -95,8 +114,14 @@ def test_per_breach_credit_excludes_the_customers_wait_and_shows_it(contract: Co
         # Not urgent, another customer, another month: none of them count.
         record("h1", status="breached", elapsed=2 * HOUR, priority="high", organisation="acme"),
         record("z1", status="breached", elapsed=2 * HOUR, priority="urgent", organisation="zeta"),
-        record("d1", status="breached", elapsed=2 * HOUR, priority="urgent", organisation="acme",
-               stopped_at=ny(2026, 12, 2)),
+        record(
+            "d1",
+            status="breached",
+            elapsed=2 * HOUR,
+            priority="urgent",
+            organisation="acme",
+            stopped_at=ny(2026, 12, 2),
+        ),
     ]
     (statement,) = service_credits([contract], timers, **NOV)
     line = statement.lines[-1]
@@ -112,8 +137,10 @@ def test_per_breach_credit_excludes_the_customers_wait_and_shows_it(contract: Co
 def test_the_cap_cuts_the_total(contract: Contract) -> None:
     timers = _resolutions(197, 3)  # 10% tier: 1000.00
     urgent = {"priority": "urgent", "organisation": "acme", "stopped_at": ny(2026, 11, 3, 12)}
-    timers += [record("u1", status="breached", elapsed=2 * HOUR, **urgent),
-               record("u2", status="breached", elapsed=2 * HOUR, **urgent)]  # 2 x 150.00 = 300.00
+    timers += [
+        record("u1", status="breached", elapsed=2 * HOUR, **urgent),
+        record("u2", status="breached", elapsed=2 * HOUR, **urgent),
+    ]  # 2 x 150.00 = 300.00
     outage = OutageRecord("email", utc(2026, 11, 10), utc(2026, 11, 10, 2))  # 2h of 721h: 99.72% -> 200.00
     (statement,) = service_credits([contract], timers, outages=[outage], **NOV)
     assert [line.amount for line in statement.lines] == [Decimal("1000.00"), Decimal("200.00"), Decimal("300.00")]
@@ -125,16 +152,25 @@ def test_the_cap_cuts_the_total(contract: Contract) -> None:
 
 def test_months_are_the_contracts_and_every_month_gets_a_statement(contract: Contract) -> None:
     # Solved 2026-11-30 20:00 New York = 12-01 01:00Z: November's, in the contract's zone.
-    late = record("late", "resolution", "breached", elapsed=9 * HOUR, target=8 * HOUR,
-                  stopped_at=ny(2026, 11, 30, 20), organisation="acme")
-    statements = service_credits([contract], [late], start=ny(2026, 10, 1), end=ny(2027, 1, 1),
-                                 calendars=ALWAYS)
+    late = record(
+        "late",
+        "resolution",
+        "breached",
+        elapsed=9 * HOUR,
+        target=8 * HOUR,
+        stopped_at=ny(2026, 11, 30, 20),
+        organisation="acme",
+    )
+    statements = service_credits([contract], [late], start=ny(2026, 10, 1), end=ny(2027, 1, 1), calendars=ALWAYS)
     assert [(s.month.label, s.lines[0].breached) for s in statements] == [
-        ("2026-10", 0), ("2026-11", 1), ("2026-12", 0)]
+        ("2026-10", 0),
+        ("2026-11", 1),
+        ("2026-12", 0),
+    ]
 
 
 def test_the_toml_form_is_the_same(contract: Contract) -> None:
-    text = '''
+    text = """
 customer = "acme"
 monthly_fee = "10000.00"
 currency = "EUR"
@@ -164,33 +200,68 @@ credit = 2
 metric = "first_response"
 priority = "urgent"
 credit = "150.00"
-'''
+"""
     assert Contract.from_toml(text) == contract
 
 
-@pytest.mark.parametrize(("change", "field", "words"), [
-    ({"monthly_fee": 10000.1}, "monthly_fee", "as text"),
-    ({"monthly_fee": "-5"}, "monthly_fee", "zero or more"),
-    ({"monthly_fee": "ten"}, "monthly_fee", "not an amount"),
-    ({"cap": "150%"}, "cap", "out of range"),
-    ({"customer": ""}, "customer", "must not be empty"),
-    ({"timezone": "Mars/Olympus"}, "timezone", "not a known IANA zone"),
-    ({"credits": []}, "credits", 'unknown key "credits"'),
-    ({"tiers": [{"measure": "availability", "below": 99, "credit": 5}]}, "tiers[0].service", "is required"),
-    ({"tiers": [{"measure": "availability", "service": "e", "metric": "m", "below": 99, "credit": 5}]},
-     "tiers[0].metric", "names a service"),
-    ({"tiers": [{"measure": "compliance", "below": 99, "credit": 5}]}, "tiers[0].metric", "is required"),
-    ({"tiers": [{"measure": "uptime", "service": "e", "below": 99, "credit": 5}]}, "tiers[0].measure",
-     "not a measure"),
-    ({"tiers": [{"measure": "compliance", "metric": "m", "below": 99, "credit": 5},
-                {"measure": "compliance", "metric": "m", "below": 99, "credit": 9}]}, "tiers[1]", "a second tier"),
-    ({"tiers": [{"measure": "compliance", "metric": "m", "below": 99, "credit": 5, "bellow": 1}]},
-     "tiers[0].bellow", 'did you mean "below"'),
-    ({"per_breach": [{"metric": "m", "credit": 1.5}]}, "per_breach[0].credit", "as text"),
-    ({"per_breach": [{"metric": "m"}]}, "per_breach[0].credit", "is required"),
-], ids=["float-fee", "negative-fee", "word-fee", "cap-over-100", "empty-customer", "zone", "unknown-key",
-        "availability-without-service", "availability-with-metric", "compliance-without-metric", "measure",
-        "duplicate-tier", "tier-typo", "float-credit", "breach-without-credit"])
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        ({"monthly_fee": 10000.1}, "monthly_fee", "as text"),
+        ({"monthly_fee": "-5"}, "monthly_fee", "zero or more"),
+        ({"monthly_fee": "ten"}, "monthly_fee", "not an amount"),
+        ({"cap": "150%"}, "cap", "out of range"),
+        ({"customer": ""}, "customer", "must not be empty"),
+        ({"timezone": "Mars/Olympus"}, "timezone", "not a known IANA zone"),
+        ({"credits": []}, "credits", 'unknown key "credits"'),
+        ({"tiers": [{"measure": "availability", "below": 99, "credit": 5}]}, "tiers[0].service", "is required"),
+        (
+            {"tiers": [{"measure": "availability", "service": "e", "metric": "m", "below": 99, "credit": 5}]},
+            "tiers[0].metric",
+            "names a service",
+        ),
+        ({"tiers": [{"measure": "compliance", "below": 99, "credit": 5}]}, "tiers[0].metric", "is required"),
+        (
+            {"tiers": [{"measure": "uptime", "service": "e", "below": 99, "credit": 5}]},
+            "tiers[0].measure",
+            "not a measure",
+        ),
+        (
+            {
+                "tiers": [
+                    {"measure": "compliance", "metric": "m", "below": 99, "credit": 5},
+                    {"measure": "compliance", "metric": "m", "below": 99, "credit": 9},
+                ]
+            },
+            "tiers[1]",
+            "a second tier",
+        ),
+        (
+            {"tiers": [{"measure": "compliance", "metric": "m", "below": 99, "credit": 5, "bellow": 1}]},
+            "tiers[0].bellow",
+            'did you mean "below"',
+        ),
+        ({"per_breach": [{"metric": "m", "credit": 1.5}]}, "per_breach[0].credit", "as text"),
+        ({"per_breach": [{"metric": "m"}]}, "per_breach[0].credit", "is required"),
+    ],
+    ids=[
+        "float-fee",
+        "negative-fee",
+        "word-fee",
+        "cap-over-100",
+        "empty-customer",
+        "zone",
+        "unknown-key",
+        "availability-without-service",
+        "availability-with-metric",
+        "compliance-without-metric",
+        "measure",
+        "duplicate-tier",
+        "tier-typo",
+        "float-credit",
+        "breach-without-credit",
+    ],
+)
 def test_bad_contracts_name_the_field(change: dict, field: str, words: str) -> None:
     data = {"customer": "acme", "monthly_fee": "100.00"} | change
     # ReportError (invalid_report), or for the zone UnknownTimezoneError (unknown_timezone) as everywhere.

@@ -14,7 +14,7 @@ from sla_timers.reports import Contract
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 _AT = README.index("\n## Reports\n")
-SECTION = README[_AT:README.index("\n## ", _AT + 1)]
+SECTION = README[_AT : README.index("\n## ", _AT + 1)]
 
 
 def test_contract_example_is_the_one_the_credit_tests_work_out() -> None:

@@ -28,10 +28,12 @@ def _history() -> list:
     four_hours = {"metric": "resolution", "target": 4 * HOUR}
     out = []
     # resolution, high, 4h target. October: 1h 2h 3h met, 5h breached. November: 1h 1h 2h met, 6h breached.
-    for i, (hours, at) in enumerate([(1, OCT), (2, OCT), (3, OCT), (5, OCT), (1, NOV), (1, NOV), (2, NOV),
-                                     (6, NOV)]):
-        out.append(record(f"r{i}", status="met" if hours <= 4 else "breached", elapsed=hours * HOUR, stopped_at=at,
-                          **four_hours))
+    for i, (hours, at) in enumerate([(1, OCT), (2, OCT), (3, OCT), (5, OCT), (1, NOV), (1, NOV), (2, NOV), (6, NOV)]):
+        out.append(
+            record(
+                f"r{i}", status="met" if hours <= 4 else "breached", elapsed=hours * HOUR, stopped_at=at, **four_hours
+            )
+        )
     # first_response, high, 1h target: 10m..19m, all met, all in November.
     out += [record(f"f{i}", elapsed=(10 + i) * MIN, stopped_at=NOV) for i in range(10)]
     # first_response, low, 1h target: 40m, 50m, 55m met in November.
@@ -42,11 +44,16 @@ def _history() -> list:
 def test_trend_and_the_target_met_ninety_percent_of_the_time() -> None:
     rows = review(_history(), start=utc(2026, 10, 1), end=utc(2026, 12, 1))
     assert [(r.metric, r.priority) for r in rows] == [
-        ("first_response", "high"), ("first_response", "low"), ("resolution", "high")]
+        ("first_response", "high"),
+        ("first_response", "low"),
+        ("resolution", "high"),
+    ]
     resolution = rows[2]
     assert [(p.period.label, p.total, p.met, p.breached, p.percent_met, p.median) for p in resolution.trend] == [
         # October 3/4 = 75%, median of 1,2,3,5 = rank 2 = 2h; November 3/4, median of 1,1,2,6 = 1h.
-        ("2026-10", 4, 3, 1, Decimal("75.00"), 2 * HOUR), ("2026-11", 4, 3, 1, Decimal("75.00"), HOUR)]
+        ("2026-10", 4, 3, 1, Decimal("75.00"), 2 * HOUR),
+        ("2026-11", 4, 3, 1, Decimal("75.00"), HOUR),
+    ]
     # All 8: 1 1 1 2 2 3 5 6 -> p90 rank ceil(7.2) = 8 -> 6h: only a 6h target is met 90% of the time,
     # so the 4h target is unrealistic.
     assert (resolution.target, resolution.target_met_90, resolution.verdict) == (4 * HOUR, 6 * HOUR, "unrealistic")
@@ -55,7 +62,9 @@ def test_trend_and_the_target_met_ninety_percent_of_the_time() -> None:
     # 10..19 minutes: p90 rank 9 -> 18m, at most half of the 1h target: too easy. October is empty.
     assert (high.target_met_90, high.verdict) == (18 * MIN, "too_easy")
     assert [(p.period.label, p.total, p.percent_met) for p in high.trend] == [
-        ("2026-10", 0, None), ("2026-11", 10, Decimal("100.00"))]
+        ("2026-10", 0, None),
+        ("2026-11", 10, Decimal("100.00")),
+    ]
     low = rows[1]
     # 40 50 55 -> p90 rank ceil(2.7) = 3 -> 55m: under 1h, over half of it: fits.
     assert (low.target_met_90, low.verdict) == (55 * MIN, "fits")
@@ -70,8 +79,10 @@ def test_csv_json_and_table() -> None:
     rows = compliance(_history(), group_by=["priority"])
     parsed = list(csv.DictReader(io.StringIO(to_csv(rows))))
     assert [(r["metric"], r["priority"], r["met"], r["percent_met"]) for r in parsed] == [
-        ("first_response", "high", "10", "100.00"), ("first_response", "low", "3", "100.00"),
-        ("resolution", "high", "6", "75.00")]
+        ("first_response", "high", "10", "100.00"),
+        ("first_response", "low", "3", "100.00"),
+        ("resolution", "high", "6", "75.00"),
+    ]
     # Durations in seconds: the resolution median of 1 1 1 2 2 3 5 6 h is rank 4 = 2h = 7200 s.
     assert parsed[2]["median"] == "7200"
     data = json.loads(to_json(rows))
@@ -92,11 +103,17 @@ def test_nested_lines_go_to_csv_as_json_and_to_tables_as_counts() -> None:
     assert "trend" in to_table(trend_rows).splitlines()[0]
 
 
-@pytest.mark.parametrize(("value", "text"), [
-    (timedelta(0), "0s"), (timedelta(seconds=45), "45s"), (timedelta(minutes=90), "1h30m"),
-    (timedelta(hours=2, minutes=5, seconds=7), "2h05m07s"), (timedelta(minutes=-30), "-30m"),
-    (timedelta(hours=50), "50h00m"),
-])
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (timedelta(0), "0s"),
+        (timedelta(seconds=45), "45s"),
+        (timedelta(minutes=90), "1h30m"),
+        (timedelta(hours=2, minutes=5, seconds=7), "2h05m07s"),
+        (timedelta(minutes=-30), "-30m"),
+        (timedelta(hours=50), "50h00m"),
+    ],
+)
 def test_format_duration(value: timedelta, text: str) -> None:
     assert format_duration(value) == text
 

@@ -15,8 +15,7 @@ LEVELS = ServiceLevels.from_dict({"first_response": {"high": "90/10, 99/300", "*
 
 
 def test_text_goals_parse_to_percent_and_minutes() -> None:
-    assert LEVELS.for_cycle("first_response", "high") == (
-        Goal(Decimal(90), 10 * MIN), Goal(Decimal(99), 300 * MIN))
+    assert LEVELS.for_cycle("first_response", "high") == (Goal(Decimal(90), 10 * MIN), Goal(Decimal(99), 300 * MIN))
     # "*" holds every priority not listed; a metric with no goals has none.
     assert LEVELS.for_cycle("first_response", "low") == (Goal(Decimal(80), HOUR),)
     assert LEVELS.for_cycle("resolution", "high") == ()
@@ -24,9 +23,12 @@ def test_text_goals_parse_to_percent_and_minutes() -> None:
 
 def test_other_spellings_give_the_same_goals() -> None:
     assert ServiceLevels.from_dict({"m": {"p": "99.5%/4h, 90/10"}}).for_cycle("m", "p") == (
-        Goal(Decimal(90), 10 * MIN), Goal(Decimal("99.5"), 4 * HOUR))
-    as_tables = ServiceLevels.from_dict({"m": {"p": [{"percent": 90, "within": 10}, {"percent": 99.5,
-                                                                                        "within": "4h"}]}})
+        Goal(Decimal(90), 10 * MIN),
+        Goal(Decimal("99.5"), 4 * HOUR),
+    )
+    as_tables = ServiceLevels.from_dict(
+        {"m": {"p": [{"percent": 90, "within": 10}, {"percent": 99.5, "within": "4h"}]}}
+    )
     assert as_tables.for_cycle("m", "p") == (Goal(Decimal(90), 10 * MIN), Goal(Decimal("99.5"), 4 * HOUR))
     toml = ServiceLevels.from_toml('[first_response]\nhigh = "90/10, 99/300"\n')
     assert dict(toml.goals["first_response"]) == {"high": LEVELS.goals["first_response"]["high"]}
@@ -48,7 +50,12 @@ def test_goal_kept_exactly_at_its_percent_and_missed_just_below() -> None:
     exactly = [record(f"t{i}", elapsed=i * MIN) for i in range(1, 10)] + [record("late", elapsed=12 * MIN)]
     ten, _ = service_levels(exactly, LEVELS)
     assert (ten.within_count, ten.counted, ten.achieved_percent, ten.kept, ten.margin) == (
-        9, 10, Decimal("90.00"), True, Decimal("0.00"))
+        9,
+        10,
+        Decimal("90.00"),
+        True,
+        Decimal("0.00"),
+    )
 
     # An open cycle past 10 minutes already counts as not within: 9 of 11 = 81.8181...%, missed
     # by 8.1818... points (shown rounded down: -8.19); ceil(0.9 * 11) = 10 needed, 9 had: short by 1.
@@ -66,36 +73,70 @@ def test_an_open_cycle_under_the_time_is_pending_and_nothing_counted_has_no_verd
 
 
 def test_groups_by_period_and_other_dimensions_besides_priority() -> None:
-    records = [record("a", organisation="acme", elapsed=5 * MIN), record("b", organisation="zeta", elapsed=5 * MIN),
-               record("c", priority="low", elapsed=2 * HOUR)]
+    records = [
+        record("a", organisation="acme", elapsed=5 * MIN),
+        record("b", organisation="zeta", elapsed=5 * MIN),
+        record("c", priority="low", elapsed=2 * HOUR),
+    ]
     rows = service_levels(records, LEVELS, group_by=["organisation"], period="month")
     assert [(r.keys["priority"], r.keys["organisation"], r.goal) for r in rows] == [
-        ("high", "acme", "90/10"), ("high", "acme", "99/300"), ("high", "zeta", "90/10"),
-        ("high", "zeta", "99/300"), ("low", None, "80/60")]
+        ("high", "acme", "90/10"),
+        ("high", "acme", "99/300"),
+        ("high", "zeta", "90/10"),
+        ("high", "zeta", "99/300"),
+        ("low", None, "80/60"),
+    ]
     # low: 2h > 60m, 0 of 1 within.
     assert (rows[-1].kept, rows[-1].short_by) == (False, 1)
 
 
-@pytest.mark.parametrize(("data", "field", "words"), [
-    ({"first_response": {"high": "90/10, 99"}}, "first_response.high[1]", "not a goal"),
-    ({"first_response": {"high": "150/10"}}, "first_response.high[0].percent", "out of range"),
-    ({"first_response": {"high": "0/10"}}, "first_response.high[0].percent", "above 0"),
-    ({"first_response": {"high": "90/0"}}, "first_response.high[0].within", "zero"),
-    ({"first_response": {"high": "90/2d"}}, "first_response.high[0].within", "days and weeks"),
-    ({"first_response": {"high": "90/10, 95/10m"}}, "first_response.high[1]", "one goal per time"),
-    ({"first_response": {"high": ""}}, "first_response.high[0]", "not a goal"),
-    ({"first_response": {"high": []}}, "first_response.high", "no goals"),
-    ({"first_response": {"high": [{"percent": 90}]}}, "first_response.high[0].within", "is required"),
-    ({"first_response": {"high": [{"percent": 90, "within": "1h", "wthin": 1}]}},
-     "first_response.high[0].wthin", 'did you mean "within"'),
-    ({"first_response": {"high": [{"percent": "ninety", "within": "1h"}]}},
-     "first_response.high[0].percent", "not a percentage"),
-    ({"first_response": {"high": [{"percent": float("nan"), "within": "1h"}]}},
-     "first_response.high[0].percent", "out of range"),
-    ({"first_response": ["90/10"]}, "first_response", "expected a table"),
-    ({"first_response": {"high": 90}}, "first_response.high", "expected an array"),
-], ids=["missing-time", "over-100", "zero-percent", "zero-time", "days", "duplicate", "empty", "no-goals",
-        "table-missing", "table-typo", "word", "nan", "metric-not-table", "number"])
+@pytest.mark.parametrize(
+    ("data", "field", "words"),
+    [
+        ({"first_response": {"high": "90/10, 99"}}, "first_response.high[1]", "not a goal"),
+        ({"first_response": {"high": "150/10"}}, "first_response.high[0].percent", "out of range"),
+        ({"first_response": {"high": "0/10"}}, "first_response.high[0].percent", "above 0"),
+        ({"first_response": {"high": "90/0"}}, "first_response.high[0].within", "zero"),
+        ({"first_response": {"high": "90/2d"}}, "first_response.high[0].within", "days and weeks"),
+        ({"first_response": {"high": "90/10, 95/10m"}}, "first_response.high[1]", "one goal per time"),
+        ({"first_response": {"high": ""}}, "first_response.high[0]", "not a goal"),
+        ({"first_response": {"high": []}}, "first_response.high", "no goals"),
+        ({"first_response": {"high": [{"percent": 90}]}}, "first_response.high[0].within", "is required"),
+        (
+            {"first_response": {"high": [{"percent": 90, "within": "1h", "wthin": 1}]}},
+            "first_response.high[0].wthin",
+            'did you mean "within"',
+        ),
+        (
+            {"first_response": {"high": [{"percent": "ninety", "within": "1h"}]}},
+            "first_response.high[0].percent",
+            "not a percentage",
+        ),
+        (
+            {"first_response": {"high": [{"percent": float("nan"), "within": "1h"}]}},
+            "first_response.high[0].percent",
+            "out of range",
+        ),
+        ({"first_response": ["90/10"]}, "first_response", "expected a table"),
+        ({"first_response": {"high": 90}}, "first_response.high", "expected an array"),
+    ],
+    ids=[
+        "missing-time",
+        "over-100",
+        "zero-percent",
+        "zero-time",
+        "days",
+        "duplicate",
+        "empty",
+        "no-goals",
+        "table-missing",
+        "table-typo",
+        "word",
+        "nan",
+        "metric-not-table",
+        "number",
+    ],
+)
 def test_bad_goals_name_the_field(data: dict, field: str, words: str) -> None:
     with pytest.raises(ReportError) as caught:
         ServiceLevels.from_dict(data)

@@ -46,8 +46,10 @@ def test_past_the_limit_quantiles_stay_within_the_sketch_accuracy() -> None:
     assert stats.total == 200_010_000 * SEC
 
 
-@given(st.lists(st.integers(min_value=0, max_value=10**12), min_size=1, max_size=300),
-       st.sampled_from([Fraction(1, 2), Fraction(9, 10), Fraction(1)]))
+@given(
+    st.lists(st.integers(min_value=0, max_value=10**12), min_size=1, max_size=300),
+    st.sampled_from([Fraction(1, 2), Fraction(9, 10), Fraction(1)]),
+)
 def test_exact_quantile_is_the_nearest_rank(values: list[int], q: Fraction) -> None:
     stats = DurationStats()
     for v in values:
@@ -65,13 +67,17 @@ def test_empty_stats_answer_none() -> None:
     assert (stats.mean(), stats.quantile(Fraction(1, 2)), percent(0, 0)) == (None, None, None)
 
 
-@pytest.mark.parametrize(("kind", "label", "start", "end"), [
-    ("day", "2026-11-30", "2026-11-30T00:00:00-05:00", "2026-12-01T00:00:00-05:00"),
-    # ISO week 49 of 2026 starts Monday 2026-11-30.
-    ("week", "2026-W49", "2026-11-30T00:00:00-05:00", "2026-12-07T00:00:00-05:00"),
-    ("month", "2026-11", "2026-11-01T00:00:00-04:00", "2026-12-01T00:00:00-05:00"),
-    ("quarter", "2026-Q4", "2026-10-01T00:00:00-04:00", "2027-01-01T00:00:00-05:00"),
-], ids=["day", "week", "month", "quarter"])
+@pytest.mark.parametrize(
+    ("kind", "label", "start", "end"),
+    [
+        ("day", "2026-11-30", "2026-11-30T00:00:00-05:00", "2026-12-01T00:00:00-05:00"),
+        # ISO week 49 of 2026 starts Monday 2026-11-30.
+        ("week", "2026-W49", "2026-11-30T00:00:00-05:00", "2026-12-07T00:00:00-05:00"),
+        ("month", "2026-11", "2026-11-01T00:00:00-04:00", "2026-12-01T00:00:00-05:00"),
+        ("quarter", "2026-Q4", "2026-10-01T00:00:00-04:00", "2027-01-01T00:00:00-05:00"),
+    ],
+    ids=["day", "week", "month", "quarter"],
+)
 def test_period_of_an_evening_in_new_york(kind: str, label: str, start: str, end: str) -> None:
     # 2026-11-30 20:00 EST is 2026-12-01 01:00Z: in New York it is still Monday 30 November.
     period = period_of(utc(2026, 12, 1, 1), kind, NY)  # type: ignore[arg-type]

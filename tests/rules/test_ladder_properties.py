@@ -17,7 +17,7 @@ night (2026-11-01); repeated sweep instants are drawn on purpose.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hypothesis import given, settings
@@ -32,14 +32,21 @@ M = timedelta(minutes=1)
 H = timedelta(hours=1)
 #: Two metrics with ladders: first_response (met by a public agent reply) and a
 #: resolution clock that pauses while pending and starts a new cycle on a reopen.
-POLICY = Policy.from_dict({
-    "name": "standard", "calendar": "ny", "pause_statuses": ["pending"], "stop_statuses": ["solved"],
-    "metrics": {"first_response": {}, "resolution": {"pauses": True, "reopen": "new_cycle"}},
-    "targets": {"urgent": {"first_response": "1h", "resolution": "4h"},
-                "high": {"first_response": "2h", "resolution": "8h"},
-                "normal": {"first_response": "4h", "resolution": "16h"},
-                "low": {"first_response": "8h", "resolution": "32h"}},
-})
+POLICY = Policy.from_dict(
+    {
+        "name": "standard",
+        "calendar": "ny",
+        "pause_statuses": ["pending"],
+        "stop_statuses": ["solved"],
+        "metrics": {"first_response": {}, "resolution": {"pauses": True, "reopen": "new_cycle"}},
+        "targets": {
+            "urgent": {"first_response": "1h", "resolution": "4h"},
+            "high": {"first_response": "2h", "resolution": "8h"},
+            "normal": {"first_response": "4h", "resolution": "16h"},
+            "low": {"first_response": "8h", "resolution": "32h"},
+        },
+    }
+)
 CALENDARS = {"ny-9x5": CAL, "ny-24x7": CAL_24X7}
 
 #: Fraction steps (exact in binary, so thresholds are exact to the microsecond),
@@ -47,8 +54,13 @@ CALENDARS = {"ny-9x5": CAL, "ny-24x7": CAL_24X7}
 PLAIN_STEPS: list[dict[str, Any]] = [
     {"id": "half", "at": 0.5, "notify": [{"group": "tier1"}]},
     {"id": "warn-30m", "offset": "-30m", "notify": [{"user": "lead"}], "hold_to_business_hours": True},
-    {"id": "breach", "at": 1.0, "notify": [{"role": "manager"}], "hold_to_business_hours": True,
-     "add_tags": ["breached"]},
+    {
+        "id": "breach",
+        "at": 1.0,
+        "notify": [{"role": "manager"}],
+        "hold_to_business_hours": True,
+        "add_tags": ["breached"],
+    },
     {"id": "late", "offset": "1h", "reassign": "tier2"},
     {"id": "double", "at": 2.0, "notify": [{"webhook": "pager"}], "hold_to_business_hours": True},
 ]
@@ -60,8 +72,9 @@ RAISING_STEPS = PLAIN_STEPS + [
 
 
 def ladders(steps: list[dict[str, Any]]) -> EscalationLadders:
-    return EscalationLadders.from_dict({"ladders": {"standard": {"first_response": steps, "resolution": steps}}},
-                                       priorities=LEVELS, policies=[POLICY])
+    return EscalationLadders.from_dict(
+        {"ladders": {"standard": {"first_response": steps, "resolution": steps}}}, priorities=LEVELS, policies=[POLICY]
+    )
 
 
 PLAIN, RAISING = ladders(PLAIN_STEPS), ladders(RAISING_STEPS)
@@ -69,6 +82,7 @@ LADDERS = {"plain": PLAIN, "raising": RAISING}
 
 
 # -- random tickets and schedules -------------------------------------------------------
+
 
 @st.composite
 def host_logs(draw: st.DrawFn) -> list[TicketEvent]:
@@ -80,8 +94,9 @@ def host_logs(draw: st.DrawFn) -> list[TicketEvent]:
         t += draw(st.integers(0, 600)) * M
         kind = draw(st.sampled_from(["status", "status", "priority", "agent_reply"]))
         if kind == "status":
-            events.append(TicketEvent("status", t, id=f"e{i}", status=draw(st.sampled_from(
-                ["open", "pending", "solved"]))))
+            events.append(
+                TicketEvent("status", t, id=f"e{i}", status=draw(st.sampled_from(["open", "pending", "solved"])))
+            )
         elif kind == "priority":
             events.append(TicketEvent("priority", t, id=f"e{i}", priority=draw(st.sampled_from(LEVELS))))
         else:
@@ -102,6 +117,7 @@ def schedules(draw: st.DrawFn, start: datetime) -> list[datetime]:
 
 # -- the sweeper -------------------------------------------------------------------------
 
+
 @dataclass
 class Pass:
     """One call of ``due_steps`` within a sweep, with the states it was given."""
@@ -109,7 +125,7 @@ class Pass:
     now: datetime
     states: dict[str, Any]
     due: list[DueStep]
-    next_before: datetime | None   # next_due_at with the same states and fired set, before recording
+    next_before: datetime | None  # next_due_at with the same states and fired set, before recording
 
 
 @dataclass
@@ -131,17 +147,25 @@ class Run:
         return evaluate_ticket(POLICY, self.log if log is None else log, now=now, calendar=self.calendar)
 
     def due(self, evaluation: Any, now: datetime) -> list[DueStep]:
-        return self.ladders.due_steps("T1", evaluation.states, now=now, policy="standard", calendar=self.calendar,
-                                      priority=evaluation.priority, fired=self.fired)
+        return self.ladders.due_steps(
+            "T1",
+            evaluation.states,
+            now=now,
+            policy="standard",
+            calendar=self.calendar,
+            priority=evaluation.priority,
+            fired=self.fired,
+        )
 
     def next_due(self, states: dict[str, Any], now: datetime) -> datetime | None:
-        return self.ladders.next_due_at("T1", states, now=now, policy="standard", calendar=self.calendar,
-                                        fired=self.fired)
+        return self.ladders.next_due_at(
+            "T1", states, now=now, policy="standard", calendar=self.calendar, fired=self.fired
+        )
 
     def sweep(self, now: datetime) -> None:
         """Evaluate, fire, append raises, and sweep again at ``now`` until nothing new is due.
         Events dated after ``now`` are in the log but ignored by ``evaluate``."""
-        for _ in range(20):   # every raise fires once, so this ends long before 20
+        for _ in range(20):  # every raise fires once, so this ends long before 20
             evaluation = self.evaluate(now)
             due = self.due(evaluation, now)
             self.passes.append(Pass(now, evaluation.states, due, self.next_due(evaluation.states, now)))
@@ -175,6 +199,7 @@ def runs(draw: st.DrawFn) -> Run:
 
 # -- 1. exactly once ---------------------------------------------------------------------
 
+
 @given(r=runs())
 def test_no_key_is_returned_twice_whatever_the_schedule(r: Run) -> None:
     # A level must not fire on every cron run. Given the fired set, a key comes back at most
@@ -186,6 +211,7 @@ def test_no_key_is_returned_twice_whatever_the_schedule(r: Run) -> None:
 
 
 # -- 2. the instants of a due step ---------------------------------------------------------
+
 
 @given(r=runs())
 def test_due_and_notify_instants_lie_where_the_readme_says(r: Run) -> None:
@@ -229,8 +255,9 @@ def flushing_run(host: list[TicketEvent], sweeps: list[datetime], calendar: str)
 
 @settings(max_examples=DENSE_EXAMPLES)
 @given(host=host_logs(), calendar=CALENDAR_NAMES, data=st.data())
-def test_what_fired_by_the_end_does_not_depend_on_the_schedule(host: list[TicketEvent], calendar: str,
-                                                               data: st.DataObject) -> None:
+def test_what_fired_by_the_end_does_not_depend_on_the_schedule(
+    host: list[TicketEvent], calendar: str, data: st.DataObject
+) -> None:
     # Between two events of the log a running timer's remaining only falls, so every step due
     # at some instant of that span is still due at its end: sweeping every 15 minutes or at a
     # few random instants must fire the same keys. Two limits shape the law:
@@ -258,6 +285,7 @@ def test_what_fired_by_the_end_does_not_depend_on_the_schedule(host: list[Ticket
 
 # -- 4. paused and stopped timers ----------------------------------------------------------
 
+
 @given(r=runs())
 def test_paused_and_stopped_timers_fire_nothing_new(r: Run) -> None:
     # A timer paused at a sweep fires nothing in it (a step crossed before the pause waits
@@ -275,6 +303,7 @@ def test_paused_and_stopped_timers_fire_nothing_new(r: Run) -> None:
 
 # -- 5. next_due_at agrees with due_steps ----------------------------------------------------
 
+
 @given(r=runs())
 def test_next_due_at_agrees_with_due_steps(r: Run) -> None:
     # A store schedules its next sweep with next_due_at: it must say `now` exactly when
@@ -291,15 +320,32 @@ def test_next_due_at_agrees_with_due_steps(r: Run) -> None:
             continue
         assert nxt > now
         if any(now < e.at <= nxt for e in r.host):
-            continue   # a host event in between changes the states; the prediction assumed none
+            continue  # a host event in between changes the states; the prediction assumed none
         evaluation = r.evaluate(nxt, log)
-        found = r.ladders.due_steps("T1", evaluation.states, now=nxt, policy="standard", calendar=r.calendar,
-                                    priority=evaluation.priority, fired=fired)
+        found = r.ladders.due_steps(
+            "T1",
+            evaluation.states,
+            now=nxt,
+            policy="standard",
+            calendar=r.calendar,
+            priority=evaluation.priority,
+            fired=fired,
+        )
         assert found, (now, nxt)
         before = nxt - (nxt - now) / 2 if nxt - now > 2 * timedelta(microseconds=1) else now
         evaluation = r.evaluate(before, log)
-        assert r.ladders.due_steps("T1", evaluation.states, now=before, policy="standard", calendar=r.calendar,
-                                   priority=evaluation.priority, fired=fired) == [], (now, before, nxt)
+        assert (
+            r.ladders.due_steps(
+                "T1",
+                evaluation.states,
+                now=before,
+                policy="standard",
+                calendar=r.calendar,
+                priority=evaluation.priority,
+                fired=fired,
+            )
+            == []
+        ), (now, before, nxt)
 
 
 # -- a priority lowered after a breach --------------------------------------------------------
@@ -307,9 +353,8 @@ def test_next_due_at_agrees_with_due_steps(r: Run) -> None:
 # priority drops to high (2h). The timer stays breached (breached_at 15:00Z, due_at 15:00Z) but
 # its remaining is positive again (59m): steps at or before the due stay reached.
 
-UTC_14 = datetime(2026, 11, 23, 14, tzinfo=timezone.utc)
-LOWERED = [TicketEvent("created", UTC_14, priority="urgent"),
-           TicketEvent("priority", UTC_14 + 61 * M, priority="high")]
+UTC_14 = datetime(2026, 11, 23, 14, tzinfo=UTC)
+LOWERED = [TicketEvent("created", UTC_14, priority="urgent"), TicketEvent("priority", UTC_14 + 61 * M, priority="high")]
 
 
 def lowered_states(now: datetime) -> dict[str, Any]:
@@ -331,9 +376,14 @@ def test_a_breach_stays_reached_after_a_lower_priority() -> None:
     assert [d.due_at for d in due if d.step.id == "breach"] == [UTC_14 + H]
     # With those fired, next_due_at looks ahead, never back: `late` (1h after the high due,
     # 15:01 + 59 min = 16:00Z, so 17:00Z) comes before `double` (2x 2h = 4h used: 18:00Z).
-    nxt = PLAIN.next_due_at("T1", {"first_response": state}, now=now, policy="standard", calendar=CAL_24X7,
-                            fired={d.key for d in due})
+    nxt = PLAIN.next_due_at(
+        "T1", {"first_response": state}, now=now, policy="standard", calendar=CAL_24X7, fired={d.key for d in due}
+    )
     assert nxt == UTC_14 + 3 * H
     # Fired only in part, the rest is still due: a store scheduling by next_due_at sweeps now.
-    assert PLAIN.next_due_at("T1", {"first_response": state}, now=now, policy="standard",
-                             calendar=CAL_24X7, fired={due[0].key}) == now
+    assert (
+        PLAIN.next_due_at(
+            "T1", {"first_response": state}, now=now, policy="standard", calendar=CAL_24X7, fired={due[0].key}
+        )
+        == now
+    )

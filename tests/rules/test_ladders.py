@@ -27,23 +27,51 @@ from sla_timers.timers import Policy, TicketEvent, TimerState, evaluate, evaluat
 H = timedelta(hours=1)
 NY = ZoneInfo("America/New_York")
 #: Mon-Fri 09:00-17:00 New York, no holidays: every date below is an ordinary weekday or weekend.
-CAL = BusinessCalendar.from_dict({"name": "ny", "timezone": "America/New_York",
-                                  "hours": {d: ["09:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")}})
+CAL = BusinessCalendar.from_dict(
+    {
+        "name": "ny",
+        "timezone": "America/New_York",
+        "hours": {d: ["09:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
+    }
+)
 CAL_24X7 = BusinessCalendar.always_open("America/New_York")
 LEVELS = ("urgent", "high", "normal", "low")
-POLICY = Policy.from_dict({
-    "name": "standard", "calendar": "ny", "pause_statuses": ["pending"], "stop_statuses": ["solved"],
-    "metrics": {"resolution": {"pauses": True}},
-    "targets": {"urgent": {"resolution": "4h"}, "high": {"resolution": "8h"},
-                "normal": {"resolution": "16h"}, "low": {"resolution": "32h"}},
-})
-LADDERS = EscalationLadders.from_dict({"ladders": {"standard": {"resolution": [
-    {"id": "half", "at": 0.5, "notify": [{"group": "tier1"}]},
-    {"id": "warn-30m", "offset": "-30m", "notify": [{"user": "lead"}], "hold_to_business_hours": True},
-    {"id": "breach", "at": "100%", "notify": [{"role": "manager"}, {"webhook": "pager"}],
-     "hold_to_business_hours": True, "add_tags": ["breached"]},
-    {"id": "late", "offset": "1h", "reassign": "tier2"},
-]}}}, priorities=LEVELS)
+POLICY = Policy.from_dict(
+    {
+        "name": "standard",
+        "calendar": "ny",
+        "pause_statuses": ["pending"],
+        "stop_statuses": ["solved"],
+        "metrics": {"resolution": {"pauses": True}},
+        "targets": {
+            "urgent": {"resolution": "4h"},
+            "high": {"resolution": "8h"},
+            "normal": {"resolution": "16h"},
+            "low": {"resolution": "32h"},
+        },
+    }
+)
+LADDERS = EscalationLadders.from_dict(
+    {
+        "ladders": {
+            "standard": {
+                "resolution": [
+                    {"id": "half", "at": 0.5, "notify": [{"group": "tier1"}]},
+                    {"id": "warn-30m", "offset": "-30m", "notify": [{"user": "lead"}], "hold_to_business_hours": True},
+                    {
+                        "id": "breach",
+                        "at": "100%",
+                        "notify": [{"role": "manager"}, {"webhook": "pager"}],
+                        "hold_to_business_hours": True,
+                        "add_tags": ["breached"],
+                    },
+                    {"id": "late", "offset": "1h", "reassign": "tier2"},
+                ]
+            }
+        }
+    },
+    priorities=LEVELS,
+)
 MON_9 = datetime(2026, 11, 23, 9, 0, tzinfo=NY)
 
 
@@ -56,8 +84,13 @@ def states(events: list[TicketEvent], now: datetime, policy: Policy = POLICY) ->
     return evaluate(policy, events, now=now, calendar=CAL)
 
 
-def due(events: list[TicketEvent], now: datetime, ladders: EscalationLadders = LADDERS,
-        policy: Policy = POLICY, **kwargs: Any) -> list[DueStep]:
+def due(
+    events: list[TicketEvent],
+    now: datetime,
+    ladders: EscalationLadders = LADDERS,
+    policy: Policy = POLICY,
+    **kwargs: Any,
+) -> list[DueStep]:
     kwargs.setdefault("priority", "high")
     return ladders.due_steps("T1", states(events, now, policy), now=now, policy="standard", calendar=CAL, **kwargs)
 
@@ -66,7 +99,7 @@ def next_due(events: list[TicketEvent], now: datetime, **kwargs: Any) -> datetim
     return LADDERS.next_due_at("T1", states(events, now), now=now, policy="standard", calendar=CAL, **kwargs)
 
 
-HIGH = [TicketEvent("created", MON_9, priority="high")]   # 8h: due Mon 17:00
+HIGH = [TicketEvent("created", MON_9, priority="high")]  # 8h: due Mon 17:00
 
 
 def test_steps_fall_due_at_their_thresholds() -> None:
@@ -76,13 +109,19 @@ def test_steps_fall_due_at_their_thresholds() -> None:
     assert next_due(HIGH, at(23, 12)) == at(23, 13)
     assert [(d.step.id, d.due_at) for d in due(HIGH, at(23, 13))] == [("half", at(23, 13))]
     assert next_due(HIGH, at(23, 13), fired={StepKey("T1", "resolution", 1, "half")}) == at(23, 16, 30)
-    assert [(d.step.id, d.due_at) for d in due(HIGH, at(23, 16, 45))] == [("half", at(23, 13)),
-                                                                         ("warn-30m", at(23, 16, 30))]
+    assert [(d.step.id, d.due_at) for d in due(HIGH, at(23, 16, 45))] == [
+        ("half", at(23, 13)),
+        ("warn-30m", at(23, 16, 30)),
+    ]
     late = due(HIGH, at(24, 10))
     assert [(d.step.id, d.due_at) for d in late] == [
-        ("half", at(23, 13)), ("warn-30m", at(23, 16, 30)), ("breach", at(23, 17)), ("late", at(24, 10))]
+        ("half", at(23, 13)),
+        ("warn-30m", at(23, 16, 30)),
+        ("breach", at(23, 17)),
+        ("late", at(24, 10)),
+    ]
     assert late[3].step.reassign == "tier2" and late[3].notify_at is None
-    assert all(d.due_at.utcoffset() == timedelta(0) for d in late)      # UTC, like timer states
+    assert all(d.due_at.utcoffset() == timedelta(0) for d in late)  # UTC, like timer states
     assert late[2].step.notify == (Notify("role", "manager"), Notify("webhook", "pager"))
 
 
@@ -139,15 +178,25 @@ def test_breach_notification_held_to_monday() -> None:
 def test_a_warning_due_at_night_on_a_24x7_metric_is_held_to_the_opening() -> None:
     # The metric runs on wall time (24x7, 4h from Mon 00:00 -> due 04:00); the 30-min warning falls
     # due at 03:30. Held to the policy's 9x5 calendar, it goes out at Mon 09:00.
-    policy = Policy.from_dict({"name": "standard", "calendar": "ny", "metrics": {"resolution": {"time": "calendar"}},
-                               "targets": {"high": {"resolution": "4h"}}})
+    policy = Policy.from_dict(
+        {
+            "name": "standard",
+            "calendar": "ny",
+            "metrics": {"resolution": {"time": "calendar"}},
+            "targets": {"high": {"resolution": "4h"}},
+        }
+    )
     events = [TicketEvent("created", at(23, 0), priority="high")]
     now = at(23, 3, 45)
     state = evaluate(policy, events, now=now, calendar=CAL)
     assert state["resolution"].due_at == at(23, 4)
-    (warn, half) = sorted(LADDERS.due_steps("T1", state, now=now, policy="standard", calendar=CAL,
-                                            metric_calendars={"resolution": CAL_24X7}),
-                          key=lambda d: d.step.id, reverse=True)
+    (warn, half) = sorted(
+        LADDERS.due_steps(
+            "T1", state, now=now, policy="standard", calendar=CAL, metric_calendars={"resolution": CAL_24X7}
+        ),
+        key=lambda d: d.step.id,
+        reverse=True,
+    )
     assert (warn.step.id, warn.due_at, warn.notify_at) == ("warn-30m", at(23, 3, 30), at(23, 9))
     assert (half.step.id, half.due_at, half.notify_at) == ("half", at(23, 2), at(23, 2))
 
@@ -157,7 +206,7 @@ def test_a_paused_timer_fires_nothing_new() -> None:
     events = HIGH + [TicketEvent("status", at(23, 16), status="pending")]
     state = states(events, at(24, 10))["resolution"]
     assert state.status == "paused" and state.breached_at is None
-    fired = {StepKey("T1", "resolution", 1, "half")}   # fired at 13:00, before the pause
+    fired = {StepKey("T1", "resolution", 1, "half")}  # fired at 13:00, before the pause
     assert due(events, at(24, 10), fired=fired) == []
     assert next_due(events, at(24, 10), fired=fired) is None
     # The unfired 30-minute warning (remaining 1h > 30m) is not due either; on resume Tue 10:00 it
@@ -165,7 +214,9 @@ def test_a_paused_timer_fires_nothing_new() -> None:
     resumed = events + [TicketEvent("status", at(24, 10), status="open")]
     assert next_due(resumed, at(24, 10), fired=fired) == at(24, 10, 30)
     assert [(d.step.id, d.due_at) for d in due(resumed, at(24, 11), fired=fired)] == [
-        ("warn-30m", at(24, 10, 30)), ("breach", at(24, 11))]
+        ("warn-30m", at(24, 10, 30)),
+        ("breach", at(24, 11)),
+    ]
 
 
 def test_a_step_crossed_before_a_pause_waits_for_the_resume() -> None:
@@ -181,7 +232,7 @@ def test_a_step_crossed_before_a_pause_waits_for_the_resume() -> None:
 
 
 def test_a_stopped_timer_fires_nothing() -> None:
-    events = HIGH + [TicketEvent("status", at(23, 18), status="solved")]   # solved after the breach
+    events = HIGH + [TicketEvent("status", at(23, 18), status="solved")]  # solved after the breach
     assert states(events, at(24, 12))["resolution"].stopped_at is not None
     assert due(events, at(24, 12)) == []
 
@@ -198,17 +249,32 @@ def test_other_policies_and_metrics_have_no_ladder() -> None:
     assert LADDERS.ladder("standard", "first_response") is None
 
 
-RAISING = EscalationLadders.from_dict({"ladders": {"standard": {"resolution": [
-    {"id": "half", "at": 0.5, "raise_priority": 1, "add_tags": ["escalated"]},
-    {"id": "breach", "at": 1.0, "raise_priority": 1},
-]}}}, priorities=LEVELS)
+RAISING = EscalationLadders.from_dict(
+    {
+        "ladders": {
+            "standard": {
+                "resolution": [
+                    {"id": "half", "at": 0.5, "raise_priority": 1, "add_tags": ["escalated"]},
+                    {"id": "breach", "at": 1.0, "raise_priority": 1},
+                ]
+            }
+        }
+    },
+    priorities=LEVELS,
+)
 
 
 #: As POLICY, but high is 12h, so the moved deadline stays ahead of the sweep.
-POLICY_12H = Policy.from_dict({
-    "name": "standard", "calendar": "ny", "pause_statuses": ["pending"], "stop_statuses": ["solved"],
-    "metrics": {"resolution": {"pauses": True}},
-    "targets": {"urgent": {"resolution": "4h"}, "high": {"resolution": "12h"}, "normal": {"resolution": "16h"}}})
+POLICY_12H = Policy.from_dict(
+    {
+        "name": "standard",
+        "calendar": "ny",
+        "pause_statuses": ["pending"],
+        "stop_statuses": ["solved"],
+        "metrics": {"resolution": {"pauses": True}},
+        "targets": {"urgent": {"resolution": "4h"}, "high": {"resolution": "12h"}, "normal": {"resolution": "16h"}},
+    }
+)
 
 
 def test_a_priority_raise_moves_the_deadline_and_never_refires() -> None:
@@ -220,7 +286,11 @@ def test_a_priority_raise_moves_the_deadline_and_never_refires() -> None:
     assert (half.step.id, half.due_at, half.priority) == ("half", at(23, 17), "high")
     (event,) = half.events
     assert (event.kind, event.at, event.data["priority"], event.id) == (
-        "priority", at(23, 17), "high", "escalation/T1/resolution/1/half")
+        "priority",
+        at(23, 17),
+        "high",
+        "escalation/T1/resolution/1/half",
+    )
     # high = 12h, the elapsed 8h30 kept: 3h30 left from Tue 09:30 -> due Tue 13:00.
     events = events + list(half.events)
     state = states(events, at(24, 9, 30), POLICY_12H)["resolution"]
@@ -228,8 +298,9 @@ def test_a_priority_raise_moves_the_deadline_and_never_refires() -> None:
     # Under the new target half is 6h, long passed, but its key is fired: nothing new until the breach.
     fired = {half.key}
     assert due(events, at(24, 9, 30), RAISING, POLICY_12H, priority="high", fired=fired) == []
-    assert RAISING.next_due_at("T1", states(events, at(24, 9, 30), POLICY_12H), now=at(24, 9, 30),
-                               policy="standard", calendar=CAL, fired=fired) == at(24, 13)
+    assert RAISING.next_due_at(
+        "T1", states(events, at(24, 9, 30), POLICY_12H), now=at(24, 9, 30), policy="standard", calendar=CAL, fired=fired
+    ) == at(24, 13)
     (breach,) = due(events, at(24, 13), RAISING, POLICY_12H, priority="high", fired=fired)
     assert (breach.step.id, breach.due_at, breach.priority) == ("breach", at(24, 13), "urgent")
 
@@ -240,8 +311,7 @@ def test_a_step_after_the_due_is_never_dated_before_the_breach() -> None:
     # at once; counted back from now along the new target it would be Mon 14:00
     # (17:00 - 3h), before the breach. It is dated at the raise (the timer's
     # running_since), which is the breach, Mon 17:00.
-    events = [TicketEvent("created", MON_9, priority="high"),
-              TicketEvent("priority", at(23, 17), priority="urgent")]
+    events = [TicketEvent("created", MON_9, priority="high"), TicketEvent("priority", at(23, 17), priority="urgent")]
     steps = {d.step.id: d for d in due(events, at(23, 17), priority="urgent")}
     assert steps["late"].due_at == at(23, 17)
     # A later sweep (Tue 10:00) dates it the same.
@@ -250,12 +320,21 @@ def test_a_step_after_the_due_is_never_dated_before_the_breach() -> None:
 
 
 #: The breach raises normal (16h) two levels to urgent (4h), as a sweep at the breach would.
-BREACH_RAISES = EscalationLadders.from_dict({"ladders": {"standard": {"resolution": [
-    {"id": "half", "at": 0.5, "notify": [{"group": "tier1"}]},
-    {"id": "breach", "at": 1.0, "raise_priority": 2},
-    {"id": "late", "offset": "1h", "reassign": "tier2"},
-    {"id": "double", "at": 2.0, "add_tags": ["long-overdue"]},
-]}}}, priorities=LEVELS)
+BREACH_RAISES = EscalationLadders.from_dict(
+    {
+        "ladders": {
+            "standard": {
+                "resolution": [
+                    {"id": "half", "at": 0.5, "notify": [{"group": "tier1"}]},
+                    {"id": "breach", "at": 1.0, "raise_priority": 2},
+                    {"id": "late", "offset": "1h", "reassign": "tier2"},
+                    {"id": "double", "at": 2.0, "add_tags": ["long-overdue"]},
+                ]
+            }
+        }
+    },
+    priorities=LEVELS,
+)
 
 
 def test_steps_a_breach_raise_made_due_are_dated_at_the_raise() -> None:
@@ -264,7 +343,9 @@ def test_steps_a_breach_raise_made_due_are_dated_at_the_raise() -> None:
     events = [TicketEvent("created", MON_9, priority="normal")]
     first = due(events, at(24, 17), BREACH_RAISES, priority="normal")
     assert [(d.step.id, d.due_at, d.priority) for d in first] == [
-        ("half", at(23, 17), None), ("breach", at(24, 17), "urgent")]
+        ("half", at(23, 17), None),
+        ("breach", at(24, 17), "urgent"),
+    ]
     events = events + list(first[1].events)
     state = states(events, at(24, 17))["resolution"]
     # urgent's 4h against 16h elapsed: 12h over, running under 4h since the raise.
@@ -281,10 +362,19 @@ def test_steps_a_breach_raise_made_due_are_dated_at_the_raise() -> None:
 
 
 #: half raises normal (16h) two levels to urgent (4h), which leaves the timer past its due.
-HALF_RAISES = EscalationLadders.from_dict({"ladders": {"standard": {"resolution": [
-    {"id": "half", "at": 0.5, "raise_priority": 2},
-    {"id": "warn-30m", "offset": "-30m", "notify": [{"user": "lead"}]},
-]}}}, priorities=LEVELS)
+HALF_RAISES = EscalationLadders.from_dict(
+    {
+        "ladders": {
+            "standard": {
+                "resolution": [
+                    {"id": "half", "at": 0.5, "raise_priority": 2},
+                    {"id": "warn-30m", "offset": "-30m", "notify": [{"user": "lead"}]},
+                ]
+            }
+        }
+    },
+    priorities=LEVELS,
+)
 
 
 def test_a_step_before_the_due_that_a_raise_made_due_is_dated_at_the_raise() -> None:
@@ -293,7 +383,7 @@ def test_a_step_before_the_due_that_a_raise_made_due_is_dated_at_the_raise() -> 
     events = [TicketEvent("created", MON_9, priority="normal")]
     (half,) = due(events, at(24, 9, 30), HALF_RAISES, priority="normal")
     assert (half.step.id, half.due_at, half.priority) == ("half", at(23, 17), "urgent")
-    events = events + list(half.events)   # urgent at Mon 17:00: 8h used of 4h, breached then
+    events = events + list(half.events)  # urgent at Mon 17:00: 8h used of 4h, breached then
     state = states(events, at(24, 9, 30))["resolution"]
     assert (state.breached_at, state.running_since, state.remaining) == (at(23, 17), at(23, 17), -4.5 * H)
     # warn-30m is due since the raise. Counted back from Tue 09:30 by 30m + 4h30m = 5h it would
@@ -306,7 +396,7 @@ def test_raises_compose_and_cap_at_the_top() -> None:
     # Both steps due in one sweep (Tue 12:00 on an 8h high ticket): high -> urgent, then capped.
     (half, breach) = due(HIGH, at(24, 12), RAISING, priority="high")
     assert (half.priority, [e.data["priority"] for e in half.events]) == ("urgent", ["urgent"])
-    assert (breach.priority, breach.events) == (None, ())      # already at the top: fires, changes nothing
+    assert (breach.priority, breach.events) == (None, ())  # already at the top: fires, changes nothing
     (only,) = due(HIGH, at(24, 12), RAISING, priority="urgent", fired={half.key})
     assert (only.step.id, only.events) == ("breach", ())
 
@@ -326,18 +416,28 @@ def test_naive_now_is_refused() -> None:
 
 def test_a_new_cycle_fires_again() -> None:
     # next_response-style new cycles get new keys; a resolution reopen with new_cycle shows it.
-    policy = Policy.from_dict({"name": "standard", "calendar": "ny", "stop_statuses": ["solved"],
-                               "metrics": {"resolution": {"reopen": "new_cycle"}},
-                               "targets": {"high": {"resolution": "8h"}}})
-    events = HIGH + [TicketEvent("status", at(23, 14), status="solved"),
-                     TicketEvent("status", at(24, 9), status="open")]
+    policy = Policy.from_dict(
+        {
+            "name": "standard",
+            "calendar": "ny",
+            "stop_statuses": ["solved"],
+            "metrics": {"resolution": {"reopen": "new_cycle"}},
+            "targets": {"high": {"resolution": "8h"}},
+        }
+    )
+    events = HIGH + [
+        TicketEvent("status", at(23, 14), status="solved"),
+        TicketEvent("status", at(24, 9), status="open"),
+    ]
     s = evaluate(policy, events, now=at(24, 13), calendar=CAL)
-    steps = LADDERS.due_steps("T1", s, now=at(24, 13), policy="standard", calendar=CAL,
-                              fired={StepKey("T1", "resolution", 1, "half")})
+    steps = LADDERS.due_steps(
+        "T1", s, now=at(24, 13), policy="standard", calendar=CAL, fired={StepKey("T1", "resolution", 1, "half")}
+    )
     assert [(d.key.cycle, d.step.id, d.due_at) for d in steps] == [(2, "half", at(24, 13))]
 
 
 # -- property: the sweep fires every reached step exactly once --------------------
+
 
 @given(gaps=st.lists(st.integers(1, 600), min_size=1, max_size=25), priority=st.sampled_from(["urgent", "high"]))
 def test_sweeps_at_any_times_fire_each_reached_step_once(gaps: list[int], priority: str) -> None:
@@ -362,30 +462,55 @@ def test_sweeps_at_any_times_fire_each_reached_step_once(gaps: list[int], priori
 
 # -- validation ----------------------------------------------------------------------
 
-@pytest.mark.parametrize(("step", "field", "message"), [
-    ({"at": 0.5, "notify": [{"group": "g"}]}, "ladders.standard.resolution[0].id", "is required"),
-    ({"id": "a", "notify": [{"group": "g"}]}, "ladders.standard.resolution[0]", 'exactly one of "at"'),
-    ({"id": "a", "at": 0.5, "offset": "1h", "notify": [{"group": "g"}]}, "ladders.standard.resolution[0]",
-     'exactly one of "at"'),
-    ({"id": "a", "at": 0}, "ladders.standard.resolution[0].at", "must be above 0"),
-    ({"id": "a", "at": "75", "add_tags": ["x"]}, "ladders.standard.resolution[0].at", "expected a fraction"),
-    ({"id": "a", "at": "x%", "add_tags": ["x"]}, "ladders.standard.resolution[0].at", "is not a percentage"),
-    ({"id": "a", "offset": "-30 minutes", "add_tags": ["x"]}, "ladders.standard.resolution[0].offset",
-     "is not a duration"),
-    ({"id": "a", "offset": 30, "add_tags": ["x"]}, "ladders.standard.resolution[0].offset", "expected a duration"),
-    ({"id": "a", "at": 0.5}, "ladders.standard.resolution[0]", "a step needs at least one action"),
-    ({"id": "a", "at": 0.5, "notify": [{"team": "g"}]}, "ladders.standard.resolution[0].notify[0].team",
-     'unknown key "team"'),
-    ({"id": "a", "at": 0.5, "notify": [{"user": "u", "group": "g"}]}, "ladders.standard.resolution[0].notify[0]",
-     "exactly one recipient"),
-    ({"id": "a", "at": 0.5, "notify": [{"user": ""}]}, "ladders.standard.resolution[0].notify[0].user",
-     "must not be empty"),
-    ({"id": "a", "at": 0.5, "add_tags": ["x"], "hold_to_business_hours": True},
-     "ladders.standard.resolution[0].hold_to_business_hours", "notifies nobody"),
-    ({"id": "a", "at": 0.5, "raise_priority": 0}, "ladders.standard.resolution[0].raise_priority", "must be >= 1"),
-    ({"id": "a", "at": 0.5, "reasign": "tier2"}, "ladders.standard.resolution[0].reasign",
-     'did you mean "reassign"?'),
-])
+
+@pytest.mark.parametrize(
+    ("step", "field", "message"),
+    [
+        ({"at": 0.5, "notify": [{"group": "g"}]}, "ladders.standard.resolution[0].id", "is required"),
+        ({"id": "a", "notify": [{"group": "g"}]}, "ladders.standard.resolution[0]", 'exactly one of "at"'),
+        (
+            {"id": "a", "at": 0.5, "offset": "1h", "notify": [{"group": "g"}]},
+            "ladders.standard.resolution[0]",
+            'exactly one of "at"',
+        ),
+        ({"id": "a", "at": 0}, "ladders.standard.resolution[0].at", "must be above 0"),
+        ({"id": "a", "at": "75", "add_tags": ["x"]}, "ladders.standard.resolution[0].at", "expected a fraction"),
+        ({"id": "a", "at": "x%", "add_tags": ["x"]}, "ladders.standard.resolution[0].at", "is not a percentage"),
+        (
+            {"id": "a", "offset": "-30 minutes", "add_tags": ["x"]},
+            "ladders.standard.resolution[0].offset",
+            "is not a duration",
+        ),
+        ({"id": "a", "offset": 30, "add_tags": ["x"]}, "ladders.standard.resolution[0].offset", "expected a duration"),
+        ({"id": "a", "at": 0.5}, "ladders.standard.resolution[0]", "a step needs at least one action"),
+        (
+            {"id": "a", "at": 0.5, "notify": [{"team": "g"}]},
+            "ladders.standard.resolution[0].notify[0].team",
+            'unknown key "team"',
+        ),
+        (
+            {"id": "a", "at": 0.5, "notify": [{"user": "u", "group": "g"}]},
+            "ladders.standard.resolution[0].notify[0]",
+            "exactly one recipient",
+        ),
+        (
+            {"id": "a", "at": 0.5, "notify": [{"user": ""}]},
+            "ladders.standard.resolution[0].notify[0].user",
+            "must not be empty",
+        ),
+        (
+            {"id": "a", "at": 0.5, "add_tags": ["x"], "hold_to_business_hours": True},
+            "ladders.standard.resolution[0].hold_to_business_hours",
+            "notifies nobody",
+        ),
+        ({"id": "a", "at": 0.5, "raise_priority": 0}, "ladders.standard.resolution[0].raise_priority", "must be >= 1"),
+        (
+            {"id": "a", "at": 0.5, "reasign": "tier2"},
+            "ladders.standard.resolution[0].reasign",
+            'did you mean "reassign"?',
+        ),
+    ],
+)
 def test_invalid_steps_name_the_bad_part(step: dict[str, Any], field: str, message: str) -> None:
     with pytest.raises(RulesError) as info:
         EscalationLadders.from_dict({"ladders": {"standard": {"resolution": [step]}}}, priorities=LEVELS)
@@ -395,8 +520,13 @@ def test_invalid_steps_name_the_bad_part(step: dict[str, Any], field: str, messa
 
 def test_duplicate_step_ids_and_missing_priorities() -> None:
     with pytest.raises(RulesError) as info:
-        EscalationLadders.from_dict({"ladders": {"p": {"m": [{"id": "a", "at": 0.5, "add_tags": ["x"]},
-                                                             {"id": "a", "at": 1.0, "add_tags": ["y"]}]}}})
+        EscalationLadders.from_dict(
+            {
+                "ladders": {
+                    "p": {"m": [{"id": "a", "at": 0.5, "add_tags": ["x"]}, {"id": "a", "at": 1.0, "add_tags": ["y"]}]}
+                }
+            }
+        )
     assert info.value.field == "ladders.p.m[1].id"
     with pytest.raises(RulesError) as info:
         EscalationLadders.from_dict({"ladders": {"p": {"m": [{"id": "a", "at": 0.5, "raise_priority": 1}]}}})
@@ -423,7 +553,7 @@ def test_ladders_for_unknown_policies_or_metrics_are_refused_when_policies_are_g
     with pytest.raises(RulesError) as caught:
         EscalationLadders.from_dict(data, priorities=LEVELS, policies=[POLICY])
     assert caught.value.field == "ladders.standard.first_response"
-    assert 'unknown metric of policy \'standard\' "first_response"' in str(caught.value)
+    assert "unknown metric of policy 'standard' \"first_response\"" in str(caught.value)
     misspelt = {"ladders": {"standrad": {"resolution": [{"id": "half", "at": 0.5, "add_tags": ["x"]}]}}}
     with pytest.raises(RulesError) as caught:
         EscalationLadders.from_dict(misspelt, priorities=LEVELS, policies=[POLICY])
@@ -443,9 +573,15 @@ def test_ladders_for_unknown_policies_or_metrics_are_refused_when_policies_are_g
 # Dated on the 9x5 calendar instead, the half step seen at Fri 16:00 (11h to go) would be
 # Tue 11:00 (Fri 16-17, Mon 9-17, Tue 9-11), and the late one Mon 09:30.
 
-POLICY_24X7 = Policy.from_dict({"name": "standard", "calendar": "ny", "stop_statuses": ["solved"],
-                                "metrics": {"resolution": {"time": "calendar"}},
-                                "targets": {"high": {"resolution": "24h"}}})
+POLICY_24X7 = Policy.from_dict(
+    {
+        "name": "standard",
+        "calendar": "ny",
+        "stop_statuses": ["solved"],
+        "metrics": {"resolution": {"time": "calendar"}},
+        "targets": {"high": {"resolution": "24h"}},
+    }
+)
 FRI_15 = at(20, 15)
 CREATED_FRI = [TicketEvent("created", FRI_15, priority="high")]
 UTC = ZoneInfo("UTC")
@@ -457,19 +593,26 @@ def _utc(day: int, hour: int, minute: int = 0) -> datetime:
 
 def _ask(style: str, now: datetime, method: str, **kwargs: Any) -> Any:
     """Call ``method`` of ladders the documented ways, none with metric_calendars."""
-    ladder_data = {"ladders": {"standard": {"resolution": [
-        {"id": "half", "at": 0.5, "notify": [{"group": "tier1"}]},
-        {"id": "warn-30m", "offset": "-30m", "notify": [{"user": "lead"}], "hold_to_business_hours": True},
-        {"id": "breach", "at": "100%", "notify": [{"role": "manager"}], "hold_to_business_hours": True},
-        {"id": "late", "offset": "1h", "reassign": "tier2"}]}}}
+    ladder_data = {
+        "ladders": {
+            "standard": {
+                "resolution": [
+                    {"id": "half", "at": 0.5, "notify": [{"group": "tier1"}]},
+                    {"id": "warn-30m", "offset": "-30m", "notify": [{"user": "lead"}], "hold_to_business_hours": True},
+                    {"id": "breach", "at": "100%", "notify": [{"role": "manager"}], "hold_to_business_hours": True},
+                    {"id": "late", "offset": "1h", "reassign": "tier2"},
+                ]
+            }
+        }
+    }
     evaluation = evaluate_ticket(POLICY_24X7, CREATED_FRI, now=now, calendar=CAL)
-    if style == "built-with-policies":   # the README's call: ladders know the policies, policy by name
+    if style == "built-with-policies":  # the README's call: ladders know the policies, policy by name
         ladders = EscalationLadders.from_dict(ladder_data, priorities=LEVELS, policies=[POLICY_24X7])
         args: dict[str, Any] = {"states": evaluation.states, "policy": "standard"}
     elif style == "policy-object":
         ladders = EscalationLadders.from_dict(ladder_data, priorities=LEVELS)
         args = {"states": evaluation.states, "policy": POLICY_24X7}
-    else:                                # the Evaluation carries the policy in force
+    else:  # the Evaluation carries the policy in force
         ladders = EscalationLadders.from_dict(ladder_data, priorities=LEVELS)
         args = {"states": evaluation, "policy": "standard"}
     return getattr(ladders, method)("T1", args.pop("states"), now=now, calendar=CAL, **args, **kwargs)
@@ -482,7 +625,7 @@ STYLES = ["built-with-policies", "policy-object", "evaluation"]
 def test_a_24x7_metric_across_a_weekend_is_dated_in_real_time(style: str) -> None:
     assert evaluate(POLICY_24X7, CREATED_FRI, now=FRI_15, calendar=CAL)["resolution"].due_at == _utc(21, 20)
     assert _ask(style, at(20, 16), "next_due_at") == _utc(21, 8)
-    now = at(21, 15, 30)   # Sat 15:30 EST, half an hour after the due
+    now = at(21, 15, 30)  # Sat 15:30 EST, half an hour after the due
     steps = _ask(style, now, "due_steps", priority="high")
     assert [(d.step.id, d.due_at, d.notify_at) for d in steps] == [
         ("half", _utc(21, 8), _utc(21, 8)),
@@ -491,15 +634,25 @@ def test_a_24x7_metric_across_a_weekend_is_dated_in_real_time(style: str) -> Non
     ]
     fired = {d.key for d in steps}
     assert _ask(style, now, "next_due_at", fired=fired) == _utc(21, 21)
-    (late,) = _ask(style, at(22, 10), "due_steps", fired=fired)   # swept Sun 10:00 EST
+    (late,) = _ask(style, at(22, 10), "due_steps", fired=fired)  # swept Sun 10:00 EST
     assert (late.step.id, late.due_at) == ("late", _utc(21, 21))
 
 
 def test_policy_versions_on_different_clocks_need_the_policy_itself() -> None:
-    business = Policy.from_dict({"name": "standard", "version": 2, "calendar": "ny", "stop_statuses": ["solved"],
-                                 "metrics": {"resolution": {}}, "targets": {"high": {"resolution": "24h"}}})
-    ladders = EscalationLadders.from_dict({"ladders": {"standard": {"resolution": [
-        {"id": "half", "at": 0.5, "add_tags": ["half"]}]}}}, policies=[POLICY_24X7, business])
+    business = Policy.from_dict(
+        {
+            "name": "standard",
+            "version": 2,
+            "calendar": "ny",
+            "stop_statuses": ["solved"],
+            "metrics": {"resolution": {}},
+            "targets": {"high": {"resolution": "24h"}},
+        }
+    )
+    ladders = EscalationLadders.from_dict(
+        {"ladders": {"standard": {"resolution": [{"id": "half", "at": 0.5, "add_tags": ["half"]}]}}},
+        policies=[POLICY_24X7, business],
+    )
     states_24x7 = evaluate(POLICY_24X7, CREATED_FRI, now=at(20, 16), calendar=CAL)
     with pytest.raises(RulesError) as info:
         ladders.next_due_at("T1", states_24x7, now=at(20, 16), policy="standard", calendar=CAL)
@@ -509,18 +662,30 @@ def test_policy_versions_on_different_clocks_need_the_policy_itself() -> None:
     # Version 2 counts business time: 24h from Fri 15:00 is Fri 15-17 (2h), Mon, Tue (16h), Wed 09-15
     # (6h): due Wed 15:00; half (12h) at Tue 09:00 + 2h = Tue 11:00 EST = 16:00Z.
     states_business = evaluate(business, CREATED_FRI, now=at(20, 16), calendar=CAL)
-    assert ladders.next_due_at("T1", states_business, now=at(20, 16), policy=business, calendar=CAL) == \
-        _utc(24, 16)
+    assert ladders.next_due_at("T1", states_business, now=at(20, 16), policy=business, calendar=CAL) == _utc(24, 16)
 
 
 def test_real_time_past_year_9999_is_a_range_error() -> None:
     # A 24x7 cycle started 9999-12-31 00:00Z with 48h: at 12:00Z 36h are left, so the half step
     # (24h before the due) comes 12h later, at 10000-01-01 00:00Z: no such instant.
     start = datetime(9999, 12, 31, tzinfo=UTC)
-    state = TimerState(metric="resolution", cycle=1, status="running", target=48 * H, started_at=start,
-                       due_at=None, elapsed=12 * H, remaining=36 * H, breached_at=None, stopped_at=None,
-                       stop_reason=None, warning_level=None, paused_for=timedelta(0), customer_wait=timedelta(0),
-                       running_since=start)
+    state = TimerState(
+        metric="resolution",
+        cycle=1,
+        status="running",
+        target=48 * H,
+        started_at=start,
+        due_at=None,
+        elapsed=12 * H,
+        remaining=36 * H,
+        breached_at=None,
+        stopped_at=None,
+        stop_reason=None,
+        warning_level=None,
+        paused_for=timedelta(0),
+        customer_wait=timedelta(0),
+        running_since=start,
+    )
     with pytest.raises(DurationOutOfRangeError) as info:
         LADDERS.next_due_at("T1", [state], now=start + 12 * H, policy=POLICY_24X7, calendar=CAL)
     assert info.value.code == "duration_out_of_range"
@@ -542,14 +707,24 @@ WRONG_ARGUMENTS = [
 ]
 
 
-@pytest.mark.parametrize(("method", "change", "field", "message"), [
-    pytest.param(method, *case, id=f"{method}-{case[1]}")
-    for method in ("due_steps", "next_due_at") for case in WRONG_ARGUMENTS
-    if method == "due_steps" or "priority" not in case[0]    # next_due_at takes no priority
-])
+@pytest.mark.parametrize(
+    ("method", "change", "field", "message"),
+    [
+        pytest.param(method, *case, id=f"{method}-{case[1]}")
+        for method in ("due_steps", "next_due_at")
+        for case in WRONG_ARGUMENTS
+        if method == "due_steps" or "priority" not in case[0]  # next_due_at takes no priority
+    ],
+)
 def test_a_wrong_argument_type_is_named(method: str, change: dict[str, Any], field: str, message: str) -> None:
-    kwargs: dict[str, Any] = {"ticket": "T1", "states": states(HIGH, at(24, 10)), "now": at(24, 10),
-                              "policy": "standard", "calendar": CAL, **change}
+    kwargs: dict[str, Any] = {
+        "ticket": "T1",
+        "states": states(HIGH, at(24, 10)),
+        "now": at(24, 10),
+        "policy": "standard",
+        "calendar": CAL,
+        **change,
+    }
     with pytest.raises(ArgumentTypeError) as info:
         getattr(LADDERS, method)(kwargs.pop("ticket"), kwargs.pop("states"), **kwargs)
     assert (info.value.code, info.value.field) == ("invalid_argument", field)
@@ -576,22 +751,26 @@ def test_policies_of_the_wrong_type_are_named(policies: Any, field: str) -> None
 
 # -- enum members as names ---------------------------------------------------------------
 
+
 class PolicyName(enum.StrEnum):
     STANDARD = "standard"
 
 
-class Level(str, enum.Enum):
+class Level(str, enum.Enum):  # noqa: UP042 (host code written before StrEnum)
     URGENT = "urgent"
     HIGH = "high"
 
 
 def test_enum_members_read_as_their_text() -> None:
-    ladders = EscalationLadders.from_dict({"ladders": {PolicyName.STANDARD: {"resolution": [
-        {"id": "half", "at": 0.5, "raise_priority": 1}]}}}, priorities=list(Level))
+    ladders = EscalationLadders.from_dict(
+        {"ladders": {PolicyName.STANDARD: {"resolution": [{"id": "half", "at": 0.5, "raise_priority": 1}]}}},
+        priorities=list(Level),
+    )
     ladder = ladders.ladder("standard", "resolution")
     assert ladder is not None and ladder.policy.__class__ is str
     assert [p.__class__ for p in ladders.priorities] == [str, str]
     # high = 8h from Mon 09:00: half at 13:00, raising high to urgent.
-    (half,) = ladders.due_steps("T1", states(HIGH, at(23, 13)), now=at(23, 13), policy=PolicyName.STANDARD,
-                                calendar=CAL, priority=Level.HIGH)
+    (half,) = ladders.due_steps(
+        "T1", states(HIGH, at(23, 13)), now=at(23, 13), policy=PolicyName.STANDARD, calendar=CAL, priority=Level.HIGH
+    )
     assert (half.priority, half.priority.__class__, half.events[0].data["priority"]) == ("urgent", str, "urgent")

@@ -23,9 +23,14 @@ CALENDARS: dict[str, Any] = {"ny": object(), "london": object()}
 
 
 def matrix(rules: list[dict[str, Any]] | None = None, **extra: Any) -> PriorityMatrix:
-    data: dict[str, Any] = {"priorities": LEVELS, "default_priority": "P3",
-                            "default_policy": "standard", "default_calendar": "ny",
-                            "rules": rules or [], **extra}
+    data: dict[str, Any] = {
+        "priorities": LEVELS,
+        "default_priority": "P3",
+        "default_policy": "standard",
+        "default_calendar": "ny",
+        "rules": rules or [],
+        **extra,
+    }
     return PriorityMatrix.from_dict(data, calendars=CALENDARS)
 
 
@@ -37,59 +42,66 @@ def hit(when: dict[str, Any], ticket: dict[str, Any]) -> bool:
 
 # -- operators --------------------------------------------------------------
 
-T = {"requester": {"tier": "premium", "vip": True, "seats": 10, "org": "Acme"},
-     "subject": "Printer on floor 3 is jammed", "labels": ["printer", "floor-3"], "count": 1}
+T = {
+    "requester": {"tier": "premium", "vip": True, "seats": 10, "org": "Acme"},
+    "subject": "Printer on floor 3 is jammed",
+    "labels": ["printer", "floor-3"],
+    "count": 1,
+}
 
 OPERATOR_CASES = [
     # (field, {op: arg}, expected)
     ("requester.tier", {"eq": "premium"}, True),
-    ("requester.tier", {"eq": "Premium"}, False),          # eq is exact
+    ("requester.tier", {"eq": "Premium"}, False),  # eq is exact
     ("requester.tier", {"eq": "elite"}, False),
-    ("requester.nothing", {"eq": "premium"}, False),       # missing never equals
+    ("requester.nothing", {"eq": "premium"}, False),  # missing never equals
     ("requester.vip", {"eq": True}, True),
-    ("count", {"eq": True}, False),                        # 1 is not true
-    ("requester.vip", {"eq": 1}, False),                   # true is not 1
+    ("count", {"eq": True}, False),  # 1 is not true
+    ("requester.vip", {"eq": 1}, False),  # true is not 1
     ("requester.tier", {"ne": "premium"}, False),
     ("requester.tier", {"ne": "elite"}, True),
-    ("requester.nothing", {"ne": "premium"}, True),        # missing differs from anything
+    ("requester.nothing", {"ne": "premium"}, True),  # missing differs from anything
     ("requester.tier", {"in": ["premium", "elite"]}, True),
     ("requester.tier", {"in": ["gold", "elite"]}, False),
     ("count", {"in": [True]}, False),
-    ("labels", {"in": ["printer"]}, False),                # a list is none of the scalars
+    ("labels", {"in": ["printer"]}, False),  # a list is none of the scalars
     ("requester.tier", {"not_in": ["gold", "elite"]}, True),
     ("requester.tier", {"not_in": ["premium"]}, False),
     ("requester.nothing", {"not_in": ["premium"]}, True),
-    ("labels", {"contains": "printer"}, True),             # list membership
-    ("labels", {"contains": "print"}, False),              # ...is whole items
-    ("subject", {"contains": "PRINTER"}, True),            # substring, case-insensitive
+    ("labels", {"contains": "printer"}, True),  # list membership
+    ("labels", {"contains": "print"}, False),  # ...is whole items
+    ("subject", {"contains": "PRINTER"}, True),  # substring, case-insensitive
     ("subject", {"contains": "scanner"}, False),
-    ("count", {"contains": 1}, False),                     # a number contains nothing
+    ("count", {"contains": 1}, False),  # a number contains nothing
     ("requester.nothing", {"contains": "x"}, False),
     ("requester.seats", {"gt": 9}, True),
-    ("requester.seats", {"gt": 10}, False),                # boundary: 10 > 10 is false
+    ("requester.seats", {"gt": 10}, False),  # boundary: 10 > 10 is false
     ("requester.seats", {"gte": 10}, True),
     ("requester.seats", {"lt": 10}, False),
     ("requester.seats", {"lte": 10}, True),
     ("requester.seats", {"lt": 10.5}, True),
-    ("requester.tier", {"gt": 5}, False),                  # "premium" > 5: not comparable, no match
-    ("requester.vip", {"gte": 0}, False),                  # booleans are not ordered
+    ("requester.tier", {"gt": 5}, False),  # "premium" > 5: not comparable, no match
+    ("requester.vip", {"gte": 0}, False),  # booleans are not ordered
     ("requester.nothing", {"lt": 5}, False),
-    ("subject", {"glob": "*JAMMED*"}, True),               # *word*: a case-insensitive substring
+    ("subject", {"glob": "*JAMMED*"}, True),  # *word*: a case-insensitive substring
     ("subject", {"glob": "*fire*"}, False),
-    ("subject", {"glob": "*printer ON*"}, True),          # the value is case-folded too
+    ("subject", {"glob": "*printer ON*"}, True),  # the value is case-folded too
     ("subject", {"glob": "*jammed"}, True),
     ("subject", {"glob": "*floor"}, False),
-    ("subject", {"glob": "printer*"}, True),               # glob is case-insensitive
+    ("subject", {"glob": "printer*"}, True),  # glob is case-insensitive
     ("subject", {"glob": "*floor ?*"}, True),
-    ("subject", {"glob": "printer"}, False),               # the whole value must match
+    ("subject", {"glob": "printer"}, False),  # the whole value must match
     ("requester.org", {"glob": "[A-C]cme"}, True),
-    ("requester.seats", {"glob": "1*"}, False),            # only strings glob
+    ("requester.seats", {"glob": "1*"}, False),  # only strings glob
 ]
 
 
 @pytest.mark.parametrize("nested", [False, True], ids=["top", "nested"])
-@pytest.mark.parametrize(("path", "test", "expected"), OPERATOR_CASES,
-                         ids=[f"{p}-{next(iter(t))}-{v}-{i}" for i, (p, t, v) in enumerate(OPERATOR_CASES)])
+@pytest.mark.parametrize(
+    ("path", "test", "expected"),
+    OPERATOR_CASES,
+    ids=[f"{p}-{next(iter(t))}-{v}-{i}" for i, (p, t, v) in enumerate(OPERATOR_CASES)],
+)
 def test_operator(path: str, test: dict[str, Any], expected: bool, nested: bool) -> None:
     # Top-level eq/in tests go through the index; inside `any` they are plain closures.
     when = {"any": [{path: test}]} if nested else {path: test}
@@ -97,17 +109,21 @@ def test_operator(path: str, test: dict[str, Any], expected: bool, nested: bool)
 
 
 @pytest.mark.parametrize("nested", [False, True], ids=["top", "nested"])
-@pytest.mark.parametrize(("value", "test", "expected"), [
-    (Decimal("600"), {"gte": 500}, True),       # any number compares, not only int and float
-    (Decimal("400"), {"gte": 500}, False),
-    (float("nan"), {"gte": 500}, False),        # NaN passes no bound
-    (float("nan"), {"lt": 500}, False),
-    (float("inf"), {"gt": 500}, True),
-    (-1, {"lt": 0}, True),
-    (0, {"lt": 0}, False),
-    (0, {"lte": 0}, True),
-    (2.5, {"gt": 2}, True),
-], ids=lambda v: repr(v))
+@pytest.mark.parametrize(
+    ("value", "test", "expected"),
+    [
+        (Decimal("600"), {"gte": 500}, True),  # any number compares, not only int and float
+        (Decimal("400"), {"gte": 500}, False),
+        (float("nan"), {"gte": 500}, False),  # NaN passes no bound
+        (float("nan"), {"lt": 500}, False),
+        (float("inf"), {"gt": 500}, True),
+        (-1, {"lt": 0}, True),
+        (0, {"lt": 0}, False),
+        (0, {"lte": 0}, True),
+        (2.5, {"gt": 2}, True),
+    ],
+    ids=lambda v: repr(v),
+)
 def test_ordered_operators_on_odd_numbers(value: Any, test: dict[str, Any], expected: bool, nested: bool) -> None:
     # Top-level numeric bounds go through the sorted-thresholds index; nested ones are closures.
     when = {"any": [{"n": test}]} if nested else {"n": test}
@@ -140,45 +156,63 @@ def test_path_through_a_non_table_is_missing() -> None:
 
 # -- combinators ------------------------------------------------------------
 
-@pytest.mark.parametrize(("when", "expected"), [
-    ({"requester.tier": "premium", "requester.vip": True}, True),        # keys of one table: all
-    ({"requester.tier": "premium", "requester.vip": False}, False),
-    ({"requester.seats": {"gte": 5, "lt": 10}}, False),                   # operators of one field: all
-    ({"requester.seats": {"gte": 5, "lte": 10}}, True),
-    ({"all": [{"requester.tier": "premium"}, {"subject": {"glob": "*jam*"}}]}, True),
-    ({"all": [{"requester.tier": "premium"}, {"subject": {"glob": "*fire*"}}]}, False),
-    ({"any": [{"requester.tier": "elite"}, {"subject": {"glob": "*jam*"}}]}, True),
-    ({"any": [{"requester.tier": "elite"}, {"subject": {"glob": "*fire*"}}]}, False),
-    ({"not": {"requester.tier": "premium"}}, False),
-    ({"not": {"requester.tier": "elite"}}, True),
-    ({"any": [{"not": {"requester.vip": True}}, {"all": [{"count": 1}, {"labels": {"contains": "floor-3"}}]}]}, True),
-], ids=lambda v: str(v)[:60] if isinstance(v, dict) else str(v))
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        ({"requester.tier": "premium", "requester.vip": True}, True),  # keys of one table: all
+        ({"requester.tier": "premium", "requester.vip": False}, False),
+        ({"requester.seats": {"gte": 5, "lt": 10}}, False),  # operators of one field: all
+        ({"requester.seats": {"gte": 5, "lte": 10}}, True),
+        ({"all": [{"requester.tier": "premium"}, {"subject": {"glob": "*jam*"}}]}, True),
+        ({"all": [{"requester.tier": "premium"}, {"subject": {"glob": "*fire*"}}]}, False),
+        ({"any": [{"requester.tier": "elite"}, {"subject": {"glob": "*jam*"}}]}, True),
+        ({"any": [{"requester.tier": "elite"}, {"subject": {"glob": "*fire*"}}]}, False),
+        ({"not": {"requester.tier": "premium"}}, False),
+        ({"not": {"requester.tier": "elite"}}, True),
+        (
+            {"any": [{"not": {"requester.vip": True}}, {"all": [{"count": 1}, {"labels": {"contains": "floor-3"}}]}]},
+            True,
+        ),
+    ],
+    ids=lambda v: str(v)[:60] if isinstance(v, dict) else str(v),
+)
 def test_combinators(when: dict[str, Any], expected: bool) -> None:
     assert hit(when, T) is expected
 
 
 # -- base ---------------------------------------------------------------------
 
-IMPACT_URGENCY = {"impacts": ["high", "medium", "low"], "urgencies": ["high", "medium", "low"],
-                  "matrix": [["P1", "P2", "P3"],
-                             ["P2", "P3", "P4"],
-                             ["P3", "P4", "P4"]]}
+IMPACT_URGENCY = {
+    "impacts": ["high", "medium", "low"],
+    "urgencies": ["high", "medium", "low"],
+    "matrix": [["P1", "P2", "P3"], ["P2", "P3", "P4"], ["P3", "P4", "P4"]],
+}
 
 
-@pytest.mark.parametrize(("impact", "urgency", "priority"), [
-    ("high", "high", "P1"), ("high", "low", "P3"), ("medium", "high", "P2"), ("low", "medium", "P4"),
-])
+@pytest.mark.parametrize(
+    ("impact", "urgency", "priority"),
+    [
+        ("high", "high", "P1"),
+        ("high", "low", "P3"),
+        ("medium", "high", "P2"),
+        ("low", "medium", "P4"),
+    ],
+)
 def test_impact_urgency_cell_is_the_base(impact: str, urgency: str, priority: str) -> None:
     result = matrix(impact_urgency=IMPACT_URGENCY).classify({"impact": impact, "urgency": urgency})
     assert (result.priority, result.base.source, result.base.priority) == (priority, "impact_urgency", priority)
     assert (result.base.impact, result.base.urgency) == (impact, urgency)
 
 
-@pytest.mark.parametrize(("ticket", "note"), [
-    ({"urgency": "high"}, "no impact"),
-    ({"impact": "huge", "urgency": "high"}, "impact 'huge' is not in the table"),
-    ({}, "no impact; no urgency"),
-])
+@pytest.mark.parametrize(
+    ("ticket", "note"),
+    [
+        ({"urgency": "high"}, "no impact"),
+        ({"impact": "huge", "urgency": "high"}, "impact 'huge' is not in the table"),
+        ({}, "no impact; no urgency"),
+    ],
+)
 def test_default_when_the_table_does_not_apply(ticket: dict[str, Any], note: str) -> None:
     result = matrix(impact_urgency=IMPACT_URGENCY).classify(ticket)
     assert (result.priority, result.base.source, result.base.note) == ("P3", "default", note)
@@ -190,26 +224,32 @@ def test_impact_and_urgency_fields_by_path() -> None:
 
 
 def test_business_line_gives_policy_and_calendar() -> None:
-    m = matrix(business_line_field="fields.line",
-               business_lines={"sales": {"policy": "sales", "calendar": "london"}, "finance": {"policy": "finance"}})
+    m = matrix(
+        business_line_field="fields.line",
+        business_lines={"sales": {"policy": "sales", "calendar": "london"}, "finance": {"policy": "finance"}},
+    )
     sales = m.classify({"fields": {"line": "sales"}})
     assert (sales.policy, sales.calendar, sales.base.business_line) == ("sales", "london", "sales")
     finance = m.classify({"fields": {"line": "finance"}})
-    assert (finance.policy, finance.calendar) == ("finance", "ny")       # calendar falls back to the default
+    assert (finance.policy, finance.calendar) == ("finance", "ny")  # calendar falls back to the default
     other = m.classify({"fields": {"line": "legal"}})
     assert (other.policy, other.calendar, other.base.business_line) == ("standard", "ny", None)
 
 
 # -- actions, order, stop -----------------------------------------------------
 
-@pytest.mark.parametrize(("then", "priority"), [
-    ({"priority": "P1"}, "P1"),
-    ({"raise": 1}, "P2"),      # P3 -> P2
-    ({"raise": 2}, "P1"),      # P3 -> P1
-    ({"raise": 3}, "P1"),      # P3 -> P0 does not exist: capped at P1
-    ({"lower": 1}, "P4"),
-    ({"lower": 5}, "P4"),      # capped at the lowest level
-])
+
+@pytest.mark.parametrize(
+    ("then", "priority"),
+    [
+        ({"priority": "P1"}, "P1"),
+        ({"raise": 1}, "P2"),  # P3 -> P2
+        ({"raise": 2}, "P1"),  # P3 -> P1
+        ({"raise": 3}, "P1"),  # P3 -> P0 does not exist: capped at P1
+        ({"lower": 1}, "P4"),
+        ({"lower": 5}, "P4"),  # capped at the lowest level
+    ],
+)
 def test_priority_actions(then: dict[str, Any], priority: str) -> None:
     result = matrix([{"then": then}]).classify({})
     assert result.priority == priority
@@ -218,42 +258,64 @@ def test_priority_actions(then: dict[str, Any], priority: str) -> None:
 
 
 def test_policy_calendar_and_tags_actions() -> None:
-    m = matrix([{"name": "a", "then": {"policy": "vip", "calendar": "london", "add_tags": ["vip", "exec"]}},
-                {"name": "b", "then": {"add_tags": ["exec", "floor-3"]}}])
+    m = matrix(
+        [
+            {"name": "a", "then": {"policy": "vip", "calendar": "london", "add_tags": ["vip", "exec"]}},
+            {"name": "b", "then": {"add_tags": ["exec", "floor-3"]}},
+        ]
+    )
     result = m.classify({})
     assert (result.policy, result.calendar, result.tags) == ("vip", "london", ("vip", "exec", "floor-3"))
-    assert result.trace[0].changes == (Change("policy", "standard", "vip"), Change("calendar", "ny", "london"),
-                                       Change("tags", (), ("vip", "exec")))
+    assert result.trace[0].changes == (
+        Change("policy", "standard", "vip"),
+        Change("calendar", "ny", "london"),
+        Change("tags", (), ("vip", "exec")),
+    )
     assert result.trace[1].changes == (Change("tags", ("vip", "exec"), ("vip", "exec", "floor-3")),)
 
 
 def test_a_later_rule_overrides_an_earlier_one() -> None:
     # A tie: both rules match and both set the priority; rules apply in order, so the later one wins.
-    m = matrix([{"name": "first", "when": {"requester.tier": "premium"}, "then": {"priority": "P1"}},
-                {"name": "second", "when": {"requester.vip": True}, "then": {"priority": "P4"}}])
+    m = matrix(
+        [
+            {"name": "first", "when": {"requester.tier": "premium"}, "then": {"priority": "P1"}},
+            {"name": "second", "when": {"requester.vip": True}, "then": {"priority": "P4"}},
+        ]
+    )
     result = m.classify(T)
     assert result.priority == "P4"
     assert [(e.name, e.changes) for e in result.trace] == [
-        ("first", (Change("priority", "P3", "P1"),)), ("second", (Change("priority", "P1", "P4"),))]
+        ("first", (Change("priority", "P3", "P1"),)),
+        ("second", (Change("priority", "P1", "P4"),)),
+    ]
 
 
 def test_stop_ends_the_rules() -> None:
-    m = matrix([{"name": "first", "when": {"requester.tier": "premium"}, "then": {"priority": "P1"}, "stop": True},
-                {"name": "second", "when": {"requester.vip": True}, "then": {"priority": "P4"}}])
+    m = matrix(
+        [
+            {"name": "first", "when": {"requester.tier": "premium"}, "then": {"priority": "P1"}, "stop": True},
+            {"name": "second", "when": {"requester.vip": True}, "then": {"priority": "P4"}},
+        ]
+    )
     result = m.classify(T)
     assert result.priority == "P1"
     assert [(e.name, e.stopped) for e in result.trace] == [("first", True)]
 
 
 def test_a_stop_rule_that_does_not_match_stops_nothing() -> None:
-    m = matrix([{"when": {"requester.tier": "elite"}, "then": {"priority": "P1"}, "stop": True},
-                {"when": {"requester.vip": True}, "then": {"raise": 1}}])
+    m = matrix(
+        [
+            {"when": {"requester.tier": "elite"}, "then": {"priority": "P1"}, "stop": True},
+            {"when": {"requester.vip": True}, "then": {"raise": 1}},
+        ]
+    )
     assert m.classify(T).priority == "P2"
 
 
 def test_raises_accumulate_in_order() -> None:
-    m = matrix([{"then": {"raise": 1}}, {"when": {"requester.vip": True}, "then": {"raise": 1}},
-                {"then": {"lower": 1}}])
+    m = matrix(
+        [{"then": {"raise": 1}}, {"when": {"requester.vip": True}, "then": {"raise": 1}}, {"then": {"lower": 1}}]
+    )
     # P3 -> P2 -> P1 -> P2
     assert m.classify(T).priority == "P2"
     assert [e.index for e in m.classify(T).trace] == [0, 1, 2]
@@ -266,17 +328,23 @@ def test_a_matching_rule_that_changes_nothing_is_still_traced() -> None:
 
 def test_rule_order_is_kept_across_indexed_and_plain_rules() -> None:
     # Rule 0 and 2 are indexed on requester.tier, rule 1 is not indexable (glob): trace must be 0, 1, 2.
-    m = matrix([{"name": "r0", "when": {"requester.tier": "premium"}, "then": {"add_tags": ["a"]}},
-                {"name": "r1", "when": {"subject": {"glob": "*jam*"}}, "then": {"add_tags": ["b"]}},
-                {"name": "r2", "when": {"requester.tier": {"in": ["premium", "elite"]}}, "then": {"add_tags": ["c"]}}])
+    m = matrix(
+        [
+            {"name": "r0", "when": {"requester.tier": "premium"}, "then": {"add_tags": ["a"]}},
+            {"name": "r1", "when": {"subject": {"glob": "*jam*"}}, "then": {"add_tags": ["b"]}},
+            {"name": "r2", "when": {"requester.tier": {"in": ["premium", "elite"]}}, "then": {"add_tags": ["c"]}},
+        ]
+    )
     result = m.classify(T)
     assert [e.name for e in result.trace] == ["r0", "r1", "r2"]
     assert result.tags == ("a", "b", "c")
 
 
 def test_explain_names_the_base_and_each_rule() -> None:
-    m = matrix([{"name": "vip", "when": {"requester.vip": True}, "then": {"raise": 1, "add_tags": ["vip"]},
-                 "stop": True}], impact_urgency=IMPACT_URGENCY)
+    m = matrix(
+        [{"name": "vip", "when": {"requester.vip": True}, "then": {"raise": 1, "add_tags": ["vip"]}, "stop": True}],
+        impact_urgency=IMPACT_URGENCY,
+    )
     text = m.classify({**T, "impact": "medium", "urgency": "medium"}).explain()
     assert text.splitlines() == [
         "base: P3 (impact 'medium' x urgency 'medium')",
@@ -300,8 +368,11 @@ def test_the_matrix_does_not_keep_state_between_tickets() -> None:
 
 # -- properties -----------------------------------------------------------------
 
-@given(start=st.sampled_from(LEVELS), moves=st.lists(st.tuples(st.sampled_from(["raise", "lower"]),
-                                                                st.integers(1, 10)), max_size=6))
+
+@given(
+    start=st.sampled_from(LEVELS),
+    moves=st.lists(st.tuples(st.sampled_from(["raise", "lower"]), st.integers(1, 10)), max_size=6),
+)
 def test_raise_and_lower_never_leave_the_levels(start: str, moves: list[tuple[str, int]]) -> None:
     m = matrix([{"then": {kind: n}} for kind, n in moves])
     m_start = matrix([{"then": {"priority": start}}] + [{"then": {kind: n}} for kind, n in moves])
@@ -317,20 +388,30 @@ def test_raise_and_lower_never_leave_the_levels(start: str, moves: list[tuple[st
 
 TIERS = ["basic", "premium", "elite", "gold"]
 disjoint_rules = st.lists(
-    st.tuples(st.sampled_from(TIERS), st.sampled_from(["priority", "raise", "lower", "add_tags", "policy"]),
-              st.integers(0, 3)),
-    min_size=1, max_size=len(TIERS), unique_by=lambda r: r[0])
+    st.tuples(
+        st.sampled_from(TIERS), st.sampled_from(["priority", "raise", "lower", "add_tags", "policy"]), st.integers(0, 3)
+    ),
+    min_size=1,
+    max_size=len(TIERS),
+    unique_by=lambda r: r[0],
+)
 
 
 def _rule(tier: str, action: str, n: int) -> dict[str, Any]:
-    then: dict[str, Any] = {"priority": LEVELS[n], "raise": n + 1, "lower": n + 1,
-                            "add_tags": [f"t{n}"], "policy": f"pol{n}"}
+    then: dict[str, Any] = {
+        "priority": LEVELS[n],
+        "raise": n + 1,
+        "lower": n + 1,
+        "add_tags": [f"t{n}"],
+        "policy": f"pol{n}",
+    }
     return {"name": tier, "when": {"requester.tier": tier}, "then": {action: then[action]}}
 
 
 @given(rules=disjoint_rules, tier=st.sampled_from(TIERS), data=st.data())
-def test_order_of_disjoint_rules_does_not_matter(rules: list[tuple[str, str, int]], tier: str,
-                                                 data: st.DataObject) -> None:
+def test_order_of_disjoint_rules_does_not_matter(
+    rules: list[tuple[str, str, int]], tier: str, data: st.DataObject
+) -> None:
     # Each rule tests a different tier, so at most one matches any ticket.
     shuffled = data.draw(st.permutations(rules))
     a = matrix([_rule(*r) for r in rules]).classify({"requester": {"tier": tier}})
@@ -344,25 +425,38 @@ VALUES = ["a", "b", "ab", 1, True, 0, 2.5, -1]
 NUMBERS = [0, 1, 2, -1, 2.5]
 field_tests = st.one_of(
     st.builds(lambda f, v: {f: {"eq": v}}, st.sampled_from(FIELDS), st.sampled_from(VALUES)),
-    st.builds(lambda f, vs: {f: {"in": vs}}, st.sampled_from(FIELDS), st.lists(st.sampled_from(VALUES), min_size=1,
-                                                                                 max_size=3)),
+    st.builds(
+        lambda f, vs: {f: {"in": vs}},
+        st.sampled_from(FIELDS),
+        st.lists(st.sampled_from(VALUES), min_size=1, max_size=3),
+    ),
     st.builds(lambda f, v: {f: {"ne": v}}, st.sampled_from(FIELDS), st.sampled_from(VALUES)),
     st.builds(lambda f, v: {f: {"glob": v}}, st.sampled_from(FIELDS), st.sampled_from(["a*", "*b", "?", "*a*", "*B*"])),
-    st.builds(lambda f, op, v: {f: {op: v}}, st.sampled_from(FIELDS), st.sampled_from(["gt", "gte", "lt", "lte"]),
-              st.sampled_from(NUMBERS)),
+    st.builds(
+        lambda f, op, v: {f: {op: v}},
+        st.sampled_from(FIELDS),
+        st.sampled_from(["gt", "gte", "lt", "lte"]),
+        st.sampled_from(NUMBERS),
+    ),
 )
 eq_tests = st.builds(lambda f, v: {f: {"eq": v}}, st.sampled_from(FIELDS), st.sampled_from(VALUES))
 any_tests = st.builds(lambda a, b: {"any": [a, b]}, eq_tests, st.one_of(eq_tests, field_tests))
-random_rules = st.lists(st.builds(
-    lambda tests, then, stop: {"when": {"all": tests}, "then": then, "stop": stop},
-    st.lists(st.one_of(field_tests, any_tests), min_size=1, max_size=3),
-    st.sampled_from([{"raise": 1}, {"lower": 1}, {"priority": "P1"}, {"add_tags": ["x"]}, {"add_tags": ["y"]}]),
-    st.booleans()), max_size=8)
-tickets = st.fixed_dictionaries({
-    "category": st.sampled_from(VALUES + ["zz", "AB"]),
-    "requester": st.fixed_dictionaries({"tier": st.sampled_from(VALUES + [float("nan")])}),
-    "fields": st.fixed_dictionaries({}, optional={"line": st.sampled_from(VALUES)}),
-})
+random_rules = st.lists(
+    st.builds(
+        lambda tests, then, stop: {"when": {"all": tests}, "then": then, "stop": stop},
+        st.lists(st.one_of(field_tests, any_tests), min_size=1, max_size=3),
+        st.sampled_from([{"raise": 1}, {"lower": 1}, {"priority": "P1"}, {"add_tags": ["x"]}, {"add_tags": ["y"]}]),
+        st.booleans(),
+    ),
+    max_size=8,
+)
+tickets = st.fixed_dictionaries(
+    {
+        "category": st.sampled_from(VALUES + ["zz", "AB"]),
+        "requester": st.fixed_dictionaries({"tier": st.sampled_from(VALUES + [float("nan")])}),
+        "fields": st.fixed_dictionaries({}, optional={"line": st.sampled_from(VALUES)}),
+    }
+)
 
 
 def _flatten(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -394,32 +488,40 @@ def test_the_index_changes_no_answer(rules: list[dict[str, Any]], ticket: dict[s
     indexed = matrix(_flatten(rules)).classify(ticket)
     reference = matrix(plain).classify(ticket)
     assert (indexed.priority, indexed.tags) == (reference.priority, reference.tags)
-    assert [(e.index, e.changes, e.stopped) for e in indexed.trace] == \
-        [(e.index, e.changes, e.stopped) for e in reference.trace]
+    assert [(e.index, e.changes, e.stopped) for e in indexed.trace] == [
+        (e.index, e.changes, e.stopped) for e in reference.trace
+    ]
 
 
 # -- raises and lowers cut at the ends ----------------------------------------------------
 
+
 def test_a_raise_at_the_top_says_it_was_capped() -> None:
     # A VIP raise of 2 on a ticket already at P1: nothing moves, but the rule acted.
-    m = matrix([{"name": "to P1", "then": {"priority": "P1"}},
-                {"name": "vip", "when": {"requester.vip": True}, "then": {"raise": 2}}])
+    m = matrix(
+        [
+            {"name": "to P1", "then": {"priority": "P1"}},
+            {"name": "vip", "when": {"requester.vip": True}, "then": {"raise": 2}},
+        ]
+    )
     result = m.classify(T)
     assert result.priority == "P1"
     assert [(e.name, e.changes, e.capped) for e in result.trace] == [
-        ("to P1", (Change("priority", "P3", "P1"),), None), ("vip", (), "top")]
+        ("to P1", (Change("priority", "P3", "P1"),), None),
+        ("vip", (), "top"),
+    ]
     assert result.explain().splitlines()[2] == "rules[1] 'vip': raise 2 levels: P1, capped at the top"
 
 
 def test_a_raise_that_moves_part_way_says_it_was_capped() -> None:
     # P2 raised 3: P2 -> P1 is one level of the three asked for.
-    m = matrix([{"name": "p2", "then": {"priority": "P2"}},
-                {"name": "vip", "then": {"raise": 3, "add_tags": ["vip"]}}])
+    m = matrix([{"name": "p2", "then": {"priority": "P2"}}, {"name": "vip", "then": {"raise": 3, "add_tags": ["vip"]}}])
     result = m.classify({})
     assert (result.trace[1].changes, result.trace[1].capped) == (
-        (Change("priority", "P2", "P1"), Change("tags", (), ("vip",))), "top")
-    assert result.explain().splitlines()[2] == \
-        "rules[1] 'vip': raise 3 levels: P2 -> P1, capped at the top, tags +vip"
+        (Change("priority", "P2", "P1"), Change("tags", (), ("vip",))),
+        "top",
+    )
+    assert result.explain().splitlines()[2] == "rules[1] 'vip': raise 3 levels: P2 -> P1, capped at the top, tags +vip"
 
 
 def test_a_lower_at_the_bottom_says_it_was_capped() -> None:
@@ -438,12 +540,13 @@ def test_a_raise_within_the_levels_is_not_capped() -> None:
 
 # -- enum members as values ------------------------------------------------------------
 
+
 class Status(enum.StrEnum):
     NEW = "new"
     OPEN = "open"
 
 
-class Tier(str, enum.Enum):
+class Tier(str, enum.Enum):  # noqa: UP042 (host code written before StrEnum)
     """The older spelling of a string enum: ``str()`` of a member is ``Tier.PREMIUM``, not its value."""
 
     PREMIUM = "premium"
@@ -454,19 +557,23 @@ class Subject(enum.StrEnum):
     JAM = "Printer jammed"
 
 
-@pytest.mark.parametrize("when", [
-    {"status": "open"},
-    {"status": {"in": ["open", "pending"]}},
-    {"status": {"ne": "new"}},
-    {"status": {"not_in": ["new"]}},
-    {"status": {"glob": "op*"}},                         # a prefix glob
-    {"status": {"glob": "o?en"}},                        # a regex glob
-    {"subject": {"glob": "*JAM*"}},                      # a substring glob: indexed
-    {"subject": {"contains": "jam"}},
-    {"requester.tier": {"eq": "premium"}},
-    {"requester.tier": {"glob": "prem*"}},
-    {"any": [{"status": {"glob": "*pe*"}}]},             # not indexed: the closure alone
-], ids=lambda w: str(w))
+@pytest.mark.parametrize(
+    "when",
+    [
+        {"status": "open"},
+        {"status": {"in": ["open", "pending"]}},
+        {"status": {"ne": "new"}},
+        {"status": {"not_in": ["new"]}},
+        {"status": {"glob": "op*"}},  # a prefix glob
+        {"status": {"glob": "o?en"}},  # a regex glob
+        {"subject": {"glob": "*JAM*"}},  # a substring glob: indexed
+        {"subject": {"contains": "jam"}},
+        {"requester.tier": {"eq": "premium"}},
+        {"requester.tier": {"glob": "prem*"}},
+        {"any": [{"status": {"glob": "*pe*"}}]},  # not indexed: the closure alone
+    ],
+    ids=lambda w: str(w),
+)
 def test_enum_members_test_as_their_text(when: dict[str, Any]) -> None:
     ticket = {"status": Status.OPEN, "subject": Subject.JAM, "requester": {"tier": Tier.PREMIUM}}
     plain = {"status": "open", "subject": "Printer jammed", "requester": {"tier": "premium"}}
@@ -475,13 +582,13 @@ def test_enum_members_test_as_their_text(when: dict[str, Any]) -> None:
 
 
 def test_enum_members_in_the_base_show_as_their_text() -> None:
-    class Impact(str, enum.Enum):
+    class Impact(str, enum.Enum):  # noqa: UP042 (host code written before StrEnum)
         HIGH = "high"
 
     class Urgency(enum.StrEnum):
         MEDIUM = "medium"
 
-    class Line(str, enum.Enum):
+    class Line(str, enum.Enum):  # noqa: UP042 (host code written before StrEnum)
         SALES = "sales"
 
     m = matrix(impact_urgency=IMPACT_URGENCY, business_lines={"sales": {"policy": "sales"}})
@@ -500,11 +607,16 @@ def test_enum_members_in_the_matrix_data_read_as_their_text() -> None:
         P1 = "P1"
         P2 = "P2"
 
-    m = PriorityMatrix.from_dict({"priorities": [Level.P1, Level.P2], "default_priority": Level.P2,
-                                  "default_policy": Tier.PREMIUM, "default_calendar": "ny",
-                                  "rules": [{"when": {"status": {"in": [Status.OPEN]}},
-                                             "then": {"raise": 1, "add_tags": [Tier.BASIC]}}]},
-                                 calendars=CALENDARS)
+    m = PriorityMatrix.from_dict(
+        {
+            "priorities": [Level.P1, Level.P2],
+            "default_priority": Level.P2,
+            "default_policy": Tier.PREMIUM,
+            "default_calendar": "ny",
+            "rules": [{"when": {"status": {"in": [Status.OPEN]}}, "then": {"raise": 1, "add_tags": [Tier.BASIC]}}],
+        },
+        calendars=CALENDARS,
+    )
     result = m.classify({"status": "open"})
     assert (result.priority, result.policy, result.tags) == ("P1", "premium", ("basic",))
     assert [v.__class__ for v in (result.priority, result.policy, *result.tags, *m.priorities)] == [str] * 5
@@ -512,12 +624,17 @@ def test_enum_members_in_the_matrix_data_read_as_their_text() -> None:
 
 # -- the fields classify reads ------------------------------------------------------------
 
+
 def test_fields_lists_each_path_classify_reads_once_in_the_order_named() -> None:
     m = matrix(
-        [{"when": {"requester.tier": "premium", "subject": {"glob": "*outage*"}}, "then": {"raise": 1}},
-         {"when": {"any": [{"requester.seats": {"gte": 1000}}, {"not": {"requester.tier": "basic"}}]},
-          "then": {"add_tags": ["big"]}},
-         {"then": {"add_tags": ["always"]}}],
+        [
+            {"when": {"requester.tier": "premium", "subject": {"glob": "*outage*"}}, "then": {"raise": 1}},
+            {
+                "when": {"any": [{"requester.seats": {"gte": 1000}}, {"not": {"requester.tier": "basic"}}]},
+                "then": {"add_tags": ["big"]},
+            },
+            {"then": {"add_tags": ["always"]}},
+        ],
         impact_urgency={**IMPACT_URGENCY, "impact_field": "custom.impact"},
         business_line_field="org.line",
     )
@@ -533,11 +650,20 @@ def test_without_a_table_fields_still_names_the_business_line() -> None:
 
 
 def test_a_ticket_built_from_fields_alone_classifies_as_the_full_ticket() -> None:
-    m = matrix([{"when": {"requester.tier": "premium"}, "then": {"raise": 1, "add_tags": ["premium"]}},
-                {"when": {"subject": {"glob": "*printer*"}}, "then": {"lower": 1}}],
-               impact_urgency=IMPACT_URGENCY)
-    full = {"impact": "high", "urgency": "medium", "subject": "printer jam", "noise": [1, 2],
-            "requester": {"tier": "premium", "name": "Ann"}}
+    m = matrix(
+        [
+            {"when": {"requester.tier": "premium"}, "then": {"raise": 1, "add_tags": ["premium"]}},
+            {"when": {"subject": {"glob": "*printer*"}}, "then": {"lower": 1}},
+        ],
+        impact_urgency=IMPACT_URGENCY,
+    )
+    full = {
+        "impact": "high",
+        "urgency": "medium",
+        "subject": "printer jam",
+        "noise": [1, 2],
+        "requester": {"tier": "premium", "name": "Ann"},
+    }
 
     def read(path: str) -> Any:
         value: Any = full
@@ -553,6 +679,5 @@ def test_a_ticket_built_from_fields_alone_classifies_as_the_full_ticket() -> Non
             for key in parents:
                 node = node.setdefault(key, {})
             node[last] = value
-    assert slim == {"impact": "high", "urgency": "medium", "subject": "printer jam",
-                    "requester": {"tier": "premium"}}
+    assert slim == {"impact": "high", "urgency": "medium", "subject": "printer jam", "requester": {"tier": "premium"}}
     assert m.classify(slim) == m.classify(full)

@@ -10,25 +10,34 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from datetime import UTC, datetime
-
-from sqlalchemy import Engine, create_engine, func, make_url, select, text
+from sqlalchemy import Engine, create_engine, make_url, text
+from store_helpers import LADDERS, MATRIX, POLICY, empty_tables
 
 from sla_timers.store import migrate
 from sla_timers.store.store import Store
-from store_helpers import LADDERS, MATRIX, POLICY, empty_tables
 
 SERVERS = {"postgresql": "SLA_TEST_DATABASE_URL", "mysql": "SLA_TEST_MYSQL_URL"}
 
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
-    pytest.param("postgresql", id="postgresql", marks=pytest.mark.skipif(
-        "SLA_TEST_DATABASE_URL" not in os.environ, reason="SLA_TEST_DATABASE_URL not set (PostgreSQL)")),
-    pytest.param("mysql", id="mysql", marks=pytest.mark.skipif(
-        "SLA_TEST_MYSQL_URL" not in os.environ, reason="SLA_TEST_MYSQL_URL not set (MariaDB/MySQL)")),
+    pytest.param(
+        "postgresql",
+        id="postgresql",
+        marks=pytest.mark.skipif(
+            "SLA_TEST_DATABASE_URL" not in os.environ, reason="SLA_TEST_DATABASE_URL not set (PostgreSQL)"
+        ),
+    ),
+    pytest.param(
+        "mysql",
+        id="mysql",
+        marks=pytest.mark.skipif(
+            "SLA_TEST_MYSQL_URL" not in os.environ, reason="SLA_TEST_MYSQL_URL not set (MariaDB/MySQL)"
+        ),
+    ),
 ]
 
 
@@ -129,8 +138,6 @@ def engine(db_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-
-
 SETUP_AT = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -142,4 +149,3 @@ def store(store_engine: Engine) -> Iterator[Store]:
     s.put_matrix(MATRIX, effective_from=SETUP_AT, now=SETUP_AT)
     s.put_ladders(LADDERS, effective_from=SETUP_AT, now=SETUP_AT)
     yield s
-

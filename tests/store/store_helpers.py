@@ -10,8 +10,10 @@ def counts(engine: Engine) -> dict[str, int]:
     from sla_timers.store.models import Base
 
     with engine.connect() as connection:
-        return {name: connection.execute(select(func.count()).select_from(table)).scalar_one()
-                for name, table in Base.metadata.tables.items()}
+        return {
+            name: connection.execute(select(func.count()).select_from(table)).scalar_one()
+            for name, table in Base.metadata.tables.items()
+        }
 
 
 POLICY = """

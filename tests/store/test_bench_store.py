@@ -25,8 +25,10 @@ def test_store_bench_small_on_sqlite(capsys: pytest.CaptureFixture[str]) -> None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
-    assert module.main(["--backends", "sqlite", "--timers", "400", "--events", "100", "--due", "20",
-                        "--repeats", "2"]) == 0
+    assert (
+        module.main(["--backends", "sqlite", "--timers", "400", "--events", "100", "--due", "20", "--repeats", "2"])
+        == 0
+    )
     out = capsys.readouterr().out
     assert "| sweep of 20 due tickets | 400 | 20 steps |" in out
     # 200 tickets x 2 running timers; the 20 made due were swept and still run.

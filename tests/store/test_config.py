@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
+from store_helpers import counts
 
 from sla_timers import TicketEvent
 from sla_timers.store.errors import ConfigChangeError
 from sla_timers.store.models import AuditRow
 from sla_timers.store.store import Store
-from store_helpers import counts
 
 NY = ZoneInfo("America/New_York")
 MON_9 = datetime(2026, 11, 30, 9, tzinfo=NY)  # a Monday; us-ny-9x5 opens 09:00-17:00 Mon-Fri
@@ -50,8 +50,13 @@ def test_calendar_change_re_dates_running_timers_from_the_change_on(store: Store
     assert rows(store, "T0")["resolution/1"]["due_at"] == datetime(2026, 12, 1, 22, tzinfo=UTC)
     noon = datetime(2026, 11, 30, 12, tzinfo=NY)
     seen: list[tuple[int, int]] = []
-    store.put_calendar(HOLIDAY_TUESDAY, effective_from=noon, now=noon, batch_size=4,
-                       progress=lambda done, total: seen.append((done, total)))
+    store.put_calendar(
+        HOLIDAY_TUESDAY,
+        effective_from=noon,
+        now=noon,
+        batch_size=4,
+        progress=lambda done, total: seen.append((done, total)),
+    )
     # 5 tickets x 2 running timers = 10, in batches of 4.
     assert seen == [(4, 10), (8, 10), (10, 10)]
     # At Mon 12:00, 3h counted, 13h left: Mon 12-17 (5h), Tue closed now, Wed 09-17 (8h):
@@ -60,14 +65,18 @@ def test_calendar_change_re_dates_running_timers_from_the_change_on(store: Store
     assert after["resolution/1"]["due_at"] == datetime(2026, 12, 2, 22, tzinfo=UTC)
     assert after["first_response/1"]["due_at"] == datetime(2026, 11, 30, 18, tzinfo=UTC)
     # A later event re-evaluates the whole log and reaches the same deadline.
-    store.record({"T0": [TicketEvent("agent_reply", noon + timedelta(minutes=30), id="a", public=True)]},
-                 now=noon + timedelta(minutes=30))
+    store.record(
+        {"T0": [TicketEvent("agent_reply", noon + timedelta(minutes=30), id="a", public=True)]},
+        now=noon + timedelta(minutes=30),
+    )
     assert rows(store, "T0")["resolution/1"]["due_at"] == datetime(2026, 12, 2, 22, tzinfo=UTC)
 
 
 def test_calendar_change_leaves_finished_cycles_and_paused_timers_alone(store: Store) -> None:
-    store.record({"T1": [created(), TicketEvent("status", MON_9 + timedelta(hours=1), id="s", status="solved")]},
-                 now=MON_9 + timedelta(hours=2))
+    store.record(
+        {"T1": [created(), TicketEvent("status", MON_9 + timedelta(hours=1), id="s", status="solved")]},
+        now=MON_9 + timedelta(hours=2),
+    )
     before = rows(store, "T1")
     noon = datetime(2026, 11, 30, 12, tzinfo=NY)
     store.put_calendar(HOLIDAY_TUESDAY, effective_from=noon, now=noon)
@@ -83,9 +92,12 @@ def test_calendar_change_in_the_past_is_refused(store: Store) -> None:
 
 
 def test_policy_version_applies_to_tickets_created_after_it(store: Store) -> None:
-    v2 = (store_policy_text().replace("version = 1", "version = 2")
-          .replace('effective_from = "2026-01-01"', 'effective_from = "2026-12-01T00:00:00-05:00"')
-          .replace('resolution = "16h"', 'resolution = "8h"'))
+    v2 = (
+        store_policy_text()
+        .replace("version = 1", "version = 2")
+        .replace('effective_from = "2026-01-01"', 'effective_from = "2026-12-01T00:00:00-05:00"')
+        .replace('resolution = "16h"', 'resolution = "8h"')
+    )
     store.put_policy(v2, now=MON_9)
     store.record({"OLD": [created()]}, now=MON_9)
     tue = datetime(2026, 12, 1, 9, tzinfo=NY)
@@ -95,8 +107,9 @@ def test_policy_version_applies_to_tickets_created_after_it(store: Store) -> Non
     assert rows(store, "OLD")["resolution/1"]["target_us"] == 16 * 3600 * 10**6
     assert rows(store, "NEW")["resolution/1"]["target_us"] == 8 * 3600 * 10**6
     with store.engine.connect() as connection:
-        actions = connection.execute(select(AuditRow.object_type, AuditRow.action)
-                                     .where(AuditRow.object_type == "policy").order_by(AuditRow.id)).all()
+        actions = connection.execute(
+            select(AuditRow.object_type, AuditRow.action).where(AuditRow.object_type == "policy").order_by(AuditRow.id)
+        ).all()
     assert [tuple(a) for a in actions] == [("policy", "create"), ("policy", "version")]
 
 
@@ -111,8 +124,10 @@ def test_deactivated_policy_stops_escalating_at_once(store: Store) -> None:
     assert unscheduled == 2
     # Past every step (first response breached Mon 13:00, resolution half at Mon 17:00): nothing fires.
     assert store.sweep(datetime(2026, 12, 2, 12, tzinfo=NY)).steps == 0
-    store.record({"T1": [TicketEvent("customer_reply", datetime(2026, 12, 2, 12, tzinfo=NY), id="r")]},
-                 now=datetime(2026, 12, 2, 12, tzinfo=NY))
+    store.record(
+        {"T1": [TicketEvent("customer_reply", datetime(2026, 12, 2, 12, tzinfo=NY), id="r")]},
+        now=datetime(2026, 12, 2, 12, tzinfo=NY),
+    )
     assert all(r["next_check_at"] is None or r["stopped_at"] is not None for r in store.timers("T1"))
     store.activate_policy("basic", now=datetime(2026, 12, 2, 13, tzinfo=NY))
     assert store.sweep(datetime(2026, 12, 2, 13, tzinfo=NY)).steps > 0

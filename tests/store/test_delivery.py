@@ -52,10 +52,25 @@ def sqlite_db(tmp_path: Path) -> Iterator[Engine]:
 
 def add_rows(engine: Engine, count: int = 1, *, notify_at: datetime = NOTIFY_AT, kind: str = "escalation") -> list[str]:
     keys = [f"T-{n}/resolution/1/warn-{n % 3}" for n in range(count)]
-    rows = [{"key": key, "kind": kind, "notify_at": notify_at, "next_attempt_at": notify_at, "status": "pending",
-             "attempts": 0, "created_at": notify_at - timedelta(hours=60),
-             "payload": {"ticket": key.split("/")[0], "metric": "resolution", "cycle": 1, "step": key.rsplit("/")[-1],
-                         "notify": ["team-lead"]}} for key in keys]
+    rows = [
+        {
+            "key": key,
+            "kind": kind,
+            "notify_at": notify_at,
+            "next_attempt_at": notify_at,
+            "status": "pending",
+            "attempts": 0,
+            "created_at": notify_at - timedelta(hours=60),
+            "payload": {
+                "ticket": key.split("/")[0],
+                "metric": "resolution",
+                "cycle": 1,
+                "step": key.rsplit("/")[-1],
+                "notify": ["team-lead"],
+            },
+        }
+        for key in keys
+    ]
     with engine.begin() as connection:
         connection.execute(insert(OutboxRow), rows)
     return keys
@@ -85,8 +100,12 @@ def test_a_due_row_is_posted_once_signed_with_its_key(db: Engine, server: Webhoo
     assert (body["key"], body["kind"], body["attempt"]) == (key, "escalation", 1)
     assert body["payload"]["notify"] == ["team-lead"]
     stored = row(db, key)
-    assert (stored.status, stored.attempts, stored.delivered_at, stored.leased_until) == ("delivered", 1, NOTIFY_AT,
-                                                                                          None)
+    assert (stored.status, stored.attempts, stored.delivered_at, stored.leased_until) == (
+        "delivered",
+        1,
+        NOTIFY_AT,
+        None,
+    )
     # Delivered rows are never sent again.
     assert deliverer.deliver(NOTIFY_AT + timedelta(days=1)).claimed == 0
     assert len(server.received) == 1
@@ -120,8 +139,13 @@ def test_an_unknown_kind_still_goes_to_the_catch_all_signal(sqlite_db: Engine) -
 def test_a_failure_is_recorded_and_retried_later_with_backoff(db: Engine, server: WebhookServer) -> None:
     server.mode = "error"
     [key] = add_rows(db)
-    deliverer = Deliverer(db, webhooks=[Webhook(server.url, SECRET, timeout=2)], signals=False,
-                          backoff=timedelta(seconds=30), rng=random.Random(7))
+    deliverer = Deliverer(
+        db,
+        webhooks=[Webhook(server.url, SECRET, timeout=2)],
+        signals=False,
+        backoff=timedelta(seconds=30),
+        rng=random.Random(7),
+    )
     assert deliverer.deliver(NOTIFY_AT).retried == 1
     first = row(db, key)
     assert (first.status, first.attempts, first.leased_until) == ("pending", 1, None)
@@ -145,7 +169,9 @@ def test_a_failure_is_recorded_and_retried_later_with_backoff(db: Engine, server
 
 
 def test_backoff_is_capped_and_jittered(sqlite_db: Engine) -> None:
-    deliverer = Deliverer(sqlite_db, backoff=timedelta(seconds=10), backoff_cap=timedelta(minutes=5), rng=random.Random(1))
+    deliverer = Deliverer(
+        sqlite_db, backoff=timedelta(seconds=10), backoff_cap=timedelta(minutes=5), rng=random.Random(1)
+    )
     waits = [deliverer.backoff_for(n) for n in range(1, 12)]
     # Ceilings 10, 20, 40, 80, 160 s, then the 300 s cap; each wait is half to all of its ceiling.
     ceilings = [10, 20, 40, 80, 160] + [300] * 6
@@ -191,14 +217,19 @@ def test_a_receiver_that_raises_fails_the_delivery_and_is_retried(sqlite_db: Eng
 
 
 @pytest.mark.timeout(60)
-@pytest.mark.parametrize(("mode", "expected"), [
-    ("redirect", "302 redirect to 'http://169.254.169.254/latest/meta-data/' not followed"),
-    ("huge", "HTTP 500: 'xxxx"),
-    ("silent", "no complete reply within 0.5s"),
-    ("dribble", "no complete reply within 0.5s"),
-    ("garbage", "RemoteProtocolError"),
-])
-def test_hostile_replies_are_bounded_failures(sqlite_db: Engine, server: WebhookServer, mode: str, expected: str) -> None:
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        ("redirect", "302 redirect to 'http://169.254.169.254/latest/meta-data/' not followed"),
+        ("huge", "HTTP 500: 'xxxx"),
+        ("silent", "no complete reply within 0.5s"),
+        ("dribble", "no complete reply within 0.5s"),
+        ("garbage", "RemoteProtocolError"),
+    ],
+)
+def test_hostile_replies_are_bounded_failures(
+    sqlite_db: Engine, server: WebhookServer, mode: str, expected: str
+) -> None:
     server.mode = mode
     [key] = add_rows(sqlite_db)
     deliverer = Deliverer(sqlite_db, webhooks=[Webhook(server.url, SECRET, timeout=0.5)], signals=False)
@@ -259,8 +290,11 @@ def test_concurrent_deliverers_send_each_row_once(db: Engine, server: WebhookSer
     results = []
 
     def run() -> None:
-        results.append(Deliverer(db, webhooks=[Webhook(server.url, SECRET, timeout=5)], signals=False,
-                                 batch_size=7).deliver(NOTIFY_AT))
+        results.append(
+            Deliverer(db, webhooks=[Webhook(server.url, SECRET, timeout=5)], signals=False, batch_size=7).deliver(
+                NOTIFY_AT
+            )
+        )
 
     threads = [threading.Thread(target=run) for _ in range(4)]
     for thread in threads:
@@ -287,18 +321,21 @@ def test_verify_signature_accepts_ours_and_refuses_tampering_and_old_requests() 
     assert not verify_signature(SECRET, str(stamp), body, good, now=now + timedelta(minutes=6))
 
 
-@pytest.mark.parametrize(("make", "field"), [
-    (lambda: Webhook("ftp://example.com/x", SECRET), "webhook.url"),
-    (lambda: Webhook("/relative", SECRET), "webhook.url"),
-    (lambda: Webhook("http://example.com/x", ""), "webhook.secret"),
-    (lambda: Webhook("http://example.com/x", SECRET, timeout=0), "webhook.timeout"),
-    (lambda: Webhook("http://example.com/x", SECRET, timeout=float("nan")), "webhook.timeout"),
-    (lambda: Deliverer(None, max_attempts=0), "max_attempts"),  # type: ignore[arg-type]
-    (lambda: Deliverer(None, batch_size=True), "batch_size"),  # type: ignore[arg-type]
-    (lambda: Deliverer(None, backoff=timedelta(0)), "backoff"),  # type: ignore[arg-type]
-    (lambda: Deliverer(None, backoff=timedelta(hours=2)), "backoff_cap"),  # type: ignore[arg-type]
-    (lambda: Deliverer(None, webhooks=["http://example.com"]), "webhooks"),  # type: ignore[arg-type, list-item]
-])
+@pytest.mark.parametrize(
+    ("make", "field"),
+    [
+        (lambda: Webhook("ftp://example.com/x", SECRET), "webhook.url"),
+        (lambda: Webhook("/relative", SECRET), "webhook.url"),
+        (lambda: Webhook("http://example.com/x", ""), "webhook.secret"),
+        (lambda: Webhook("http://example.com/x", SECRET, timeout=0), "webhook.timeout"),
+        (lambda: Webhook("http://example.com/x", SECRET, timeout=float("nan")), "webhook.timeout"),
+        (lambda: Deliverer(None, max_attempts=0), "max_attempts"),  # type: ignore[arg-type]
+        (lambda: Deliverer(None, batch_size=True), "batch_size"),  # type: ignore[arg-type]
+        (lambda: Deliverer(None, backoff=timedelta(0)), "backoff"),  # type: ignore[arg-type]
+        (lambda: Deliverer(None, backoff=timedelta(hours=2)), "backoff_cap"),  # type: ignore[arg-type]
+        (lambda: Deliverer(None, webhooks=["http://example.com"]), "webhooks"),  # type: ignore[arg-type, list-item]
+    ],
+)
 def test_bad_settings_are_refused_naming_the_field(make: Any, field: str) -> None:
     with pytest.raises(DeliveryConfigError) as caught:
         make()

@@ -7,15 +7,14 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import select
+from store_helpers import counts
 
 from sla_timers import TicketEvent
 from sla_timers.errors import EventError
 from sla_timers.store.errors import EventConflict, EventInFutureError
 from sla_timers.store.models import EscalationRow, OutboxRow
 from sla_timers.store.store import Store
-
-from store_helpers import counts
 
 NY = ZoneInfo("America/New_York")
 # Mon 2026-11-30, New York (EST, UTC-5); the us-ny-9x5 calendar is open 09:00-17:00 Mon-Fri.
@@ -58,8 +57,7 @@ def test_same_id_same_payload_is_a_duplicate_and_changes_nothing(store: Store) -
     assert counts(store.engine) == before
 
 
-def test_same_id_other_payload_is_a_conflict_and_nothing_of_the_batch_is_written(
-        store: Store) -> None:
+def test_same_id_other_payload_is_a_conflict_and_nothing_of_the_batch_is_written(store: Store) -> None:
     store.record({"T1": [created()]}, now=MON_9)
     before = counts(store.engine)
     batch = {"T2": [created()], "T1": [ev("created", MON_9, id="c", priority="urgent")]}
@@ -109,31 +107,38 @@ def test_events_before_created_are_held_then_give_the_in_order_state(store: Stor
 
 
 def test_arrival_order_never_matters(store: Store) -> None:
-    log = [created(), ev("status", MON_9 + timedelta(hours=1), id="s1", status="pending"),
-           ev("customer_reply", MON_9 + timedelta(hours=3), id="r1"),
-           ev("status", MON_9 + timedelta(hours=3), id="s2", status="open"),
-           ev("agent_reply", MON_9 + timedelta(hours=4), id="a1", public=True)]
+    log = [
+        created(),
+        ev("status", MON_9 + timedelta(hours=1), id="s1", status="pending"),
+        ev("customer_reply", MON_9 + timedelta(hours=3), id="r1"),
+        ev("status", MON_9 + timedelta(hours=3), id="s2", status="open"),
+        ev("agent_reply", MON_9 + timedelta(hours=4), id="a1", public=True),
+    ]
     now = MON_9 + timedelta(hours=5)
     results = []
     for n, order in enumerate(itertools.islice(itertools.permutations(log), 0, None, 17)):
         ticket = f"P{n}"
         for event in order:  # one event per call: each a separate delivery
             store.record({ticket: [event]}, now=now)
-        results.append({k: {f: v for f, v in r.items() if f not in ("id", "ticket_id", "evaluated_at")}
-                        for k, r in timers(store, ticket).items()})
+        results.append(
+            {
+                k: {f: v for f, v in r.items() if f not in ("id", "ticket_id", "evaluated_at")}
+                for k, r in timers(store, ticket).items()
+            }
+        )
     assert len(results) >= 7
     assert all(r == results[0] for r in results)
 
 
-def test_a_step_due_while_running_fires_even_when_the_stop_arrives_in_the_same_batch(
-        store: Store) -> None:
+def test_a_step_due_while_running_fires_even_when_the_stop_arrives_in_the_same_batch(store: Store) -> None:
     # Normal: resolution 16h. Its 50% step falls due after 8h of business time: Mon 09:00-17:00,
     # so at Mon 17:00 EST (22:00Z). The ticket is solved Tue 10:00, and both events arrive together.
     solved = ev("status", datetime(2026, 12, 1, 10, tzinfo=NY), id="s", status="solved")
     store.record({"T1": [created(), solved]}, now=datetime(2026, 12, 1, 11, tzinfo=NY))
     with store.engine.connect() as connection:
-        rows = connection.execute(select(EscalationRow.metric, EscalationRow.step, EscalationRow.due_at)
-                                  .order_by(EscalationRow.due_at)).all()
+        rows = connection.execute(
+            select(EscalationRow.metric, EscalationRow.step, EscalationRow.due_at).order_by(EscalationRow.due_at)
+        ).all()
     # first_response (4h, never answered) breached at Mon 13:00 EST = 18:00Z, also before the solve.
     assert [tuple(r) for r in rows] == [
         ("first_response", "breach", datetime(2026, 11, 30, 18, tzinfo=UTC)),

@@ -72,8 +72,9 @@ def test_db_commands(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out.strip().endswith("at base")
 
 
-def test_db_command_without_url_is_a_usage_error(monkeypatch: pytest.MonkeyPatch,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_db_command_without_url_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from sla_timers.cli import main
 
     monkeypatch.delenv("SLA_DATABASE_URL", raising=False)

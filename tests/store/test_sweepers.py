@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
+from store_helpers import POLICY, empty_tables, sweep_in_process
 
 from sla_timers import TicketEvent
 from sla_timers.store import Store
 from sla_timers.store.engine import make_engine
 from sla_timers.store.models import EscalationRow, OutboxRow
-from store_helpers import POLICY, empty_tables, sweep_in_process
 
 NY = ZoneInfo("America/New_York")
 MON_9 = datetime(2026, 11, 30, 9, tzinfo=NY)
@@ -46,8 +46,9 @@ def test_four_sweepers_record_every_step_once(postgresql_store_url: str) -> None
     setup = datetime(2026, 1, 1, tzinfo=NY)
     store.put_policy(POLICY, now=setup)
     store.put_ladders(THREE_STEPS, effective_from=setup, now=setup)
-    store.record({f"T{n}": [TicketEvent("created", MON_9, id="c", priority="normal")] for n in range(TICKETS)},
-                 now=MON_9)
+    store.record(
+        {f"T{n}": [TicketEvent("created", MON_9, id="c", priority="normal")] for n in range(TICKETS)}, now=MON_9
+    )
     # Normal: resolution 16h. By Wed 12:00 it ran Mon 8h + Tue 8h: breached Tue 17:00, so the
     # 50 %, 75 % and breach steps are all due: 3 steps a ticket.
     now = datetime(2026, 12, 2, 12, tzinfo=NY)

@@ -77,9 +77,14 @@ def lost_connection() -> OperationalError:
 
 def test_database_errors_are_logged_and_waited_out(caplog: pytest.LogCaptureFixture) -> None:
     fake = FlakyStore([lost_connection(), lost_connection()])
-    worker = Worker(fake, interval=timedelta(milliseconds=1), backoff=timedelta(milliseconds=10),  # type: ignore[arg-type]
-                    backoff_cap=timedelta(milliseconds=20), rng=random.Random(3),
-                    clock=lambda: datetime(2026, 11, 30, 14, tzinfo=UTC))
+    worker = Worker(
+        fake,
+        interval=timedelta(milliseconds=1),
+        backoff=timedelta(milliseconds=10),  # type: ignore[arg-type]
+        backoff_cap=timedelta(milliseconds=20),
+        rng=random.Random(3),
+        clock=lambda: datetime(2026, 11, 30, 14, tzinfo=UTC),
+    )
     with caplog.at_level(logging.INFO, logger="sla_timers.worker"):
         assert worker.run(max_rounds=1) == 1
     assert fake.calls == 3
@@ -91,8 +96,12 @@ def test_database_errors_are_logged_and_waited_out(caplog: pytest.LogCaptureFixt
 
 
 def test_backoff_doubles_to_its_cap_with_jitter() -> None:
-    worker = Worker(FlakyStore([]), backoff=timedelta(seconds=1), backoff_cap=timedelta(seconds=30),  # type: ignore[arg-type]
-                    rng=random.Random(5))
+    worker = Worker(
+        FlakyStore([]),
+        backoff=timedelta(seconds=1),
+        backoff_cap=timedelta(seconds=30),  # type: ignore[arg-type]
+        rng=random.Random(5),
+    )
     # Ceilings 1, 2, 4, 8, 16 s, then the 30 s cap; each wait is half to all of its ceiling.
     for failures, ceiling in enumerate([1, 2, 4, 8, 16, 30, 30], start=1):
         wait = worker.backoff_for(failures).total_seconds()
@@ -106,11 +115,14 @@ def test_an_error_that_is_not_the_connection_propagates() -> None:
         worker.run(max_rounds=1)
 
 
-@pytest.mark.parametrize(("kw", "field"), [
-    ({"interval": timedelta(0)}, "interval"),
-    ({"backoff": 5}, "backoff"),
-    ({"batch_size": 0}, "batch_size"),
-])
+@pytest.mark.parametrize(
+    ("kw", "field"),
+    [
+        ({"interval": timedelta(0)}, "interval"),
+        ({"backoff": 5}, "backoff"),
+        ({"batch_size": 0}, "batch_size"),
+    ],
+)
 def test_bad_worker_settings_name_the_field(kw: dict[str, Any], field: str) -> None:
     with pytest.raises(DeliveryConfigError) as caught:
         Worker(FlakyStore([]), **kw)  # type: ignore[arg-type]
@@ -121,8 +133,13 @@ def test_sigterm_stops_the_worker_cleanly(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'sla.db'}"
     migrate.upgrade(url)
     env = {**os.environ, "SLA_DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "sla_timers", "worker", "--interval", "0.05"],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sla_timers", "worker", "--interval", "0.05"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         assert process.stdout is not None
         started = process.stdout.readline()
@@ -142,8 +159,9 @@ def test_sigterm_stops_the_worker_cleanly(tmp_path: Path) -> None:
 
 def test_the_command_refuses_a_webhook_without_a_secret(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'sla.db'}"
-    result = CliRunner().invoke(sla, ["worker", "--url", url, "--webhook", "https://example.com/hook", "--once"],
-                                env={"SLA_WEBHOOK_SECRET": ""})
+    result = CliRunner().invoke(
+        sla, ["worker", "--url", url, "--webhook", "https://example.com/hook", "--once"], env={"SLA_WEBHOOK_SECRET": ""}
+    )
     assert result.exit_code == 2
     assert "SLA_WEBHOOK_SECRET" in result.output
 
@@ -156,8 +174,9 @@ def test_the_command_needs_a_database(tmp_path: Path) -> None:
 
 def test_the_command_refuses_a_bad_webhook_url(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'sla.db'}"
-    result = CliRunner().invoke(sla, ["worker", "--url", url, "--webhook", "file:///etc/passwd", "--once"],
-                                env={"SLA_WEBHOOK_SECRET": "x"})
+    result = CliRunner().invoke(
+        sla, ["worker", "--url", url, "--webhook", "file:///etc/passwd", "--once"], env={"SLA_WEBHOOK_SECRET": "x"}
+    )
     assert result.exit_code == 2
     assert "webhook.url" in result.output
 

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-
 from timer_helpers import weekly
 
 from sla_timers import BusinessCalendar

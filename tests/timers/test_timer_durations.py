@@ -39,8 +39,9 @@ def test_durations_parse(text: object, expected: timedelta) -> None:
         pytest.param("-30m", "is negative", id="negative"),
         pytest.param("43921h", "over five years", id="over-five-years"),
         pytest.param(5 * 366 * 1440 + 1, "over five years", id="over-five-years-int"),
-        pytest.param(True, 'expected a duration such as "90m" or a whole number of minutes, got boolean True',
-                     id="bool"),
+        pytest.param(
+            True, 'expected a duration such as "90m" or a whole number of minutes, got boolean True', id="bool"
+        ),
         pytest.param(1.5, "got float 1.5", id="float"),
         # int() reads any Unicode digit; a policy's digits are ASCII only.
         pytest.param("\u0664h", '"\u0664h" is not a duration', id="arabic-indic-digit"),

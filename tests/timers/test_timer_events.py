@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from timer_helpers import ny
 
 from sla_timers.errors import EventError, NaiveDatetimeError
 from sla_timers.timers import TicketEvent, parse_events, sort_events
-
-from timer_helpers import ny
 
 AT = ny(2026, 11, 23, 9)
 
@@ -19,8 +18,8 @@ def test_an_event_reads_like_the_design() -> None:
     event = TicketEvent("created", AT, id="e1", priority="high", status="new")
     assert (event.kind, event.id, event.priority, event.status) == ("created", "e1", "high", "new")
     # Stored in UTC: 09:00 EST is 14:00Z, the same instant.
-    assert event.at == datetime(2026, 11, 23, 14, tzinfo=timezone.utc)
-    assert event.at.tzinfo is timezone.utc
+    assert event.at == datetime(2026, 11, 23, 14, tzinfo=UTC)
+    assert event.at.tzinfo is UTC
     assert TicketEvent("created", AT, priority="low").status == "new"  # the default status
     with pytest.raises(AttributeError):
         event.kind = "status"  # type: ignore[misc]
@@ -30,7 +29,7 @@ def test_an_event_reads_like_the_design() -> None:
 
 def test_the_same_instant_in_another_offset_is_the_same_event() -> None:
     a = TicketEvent("status", AT, status="open")
-    b = TicketEvent("status", datetime(2026, 11, 23, 14, tzinfo=timezone.utc), status="open")
+    b = TicketEvent("status", datetime(2026, 11, 23, 14, tzinfo=UTC), status="open")
     assert a == b and hash(a) == hash(b)
 
 
@@ -48,8 +47,9 @@ def test_the_same_instant_in_another_offset_is_the_same_event() -> None:
         pytest.param("agent_reply", {"public": True, "pubic": True}, "pubic", "not a field", id="typo"),
         pytest.param("created", {}, "priority", "required", id="created-priority"),
         pytest.param("pin", {"metric": "resolution"}, "due_at", "required", id="pin-due"),
-        pytest.param("pin", {"metric": "resolution", "due_at": "tomorrow"}, "due_at", "not a datetime",
-                     id="pin-due-type"),
+        pytest.param(
+            "pin", {"metric": "resolution", "due_at": "tomorrow"}, "due_at", "not a datetime", id="pin-due-type"
+        ),
         pytest.param("assigned", {"group": 7}, "group", "str or null", id="group-type"),
         pytest.param("status", {"status": "open", "id": 5}, "id", "non-empty string", id="id-type"),
     ],

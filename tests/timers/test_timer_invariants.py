@@ -27,12 +27,21 @@ PARTIAL = {**FULL, "low": {"first_response": "4h", "resolution": "eod+2"}}
 
 
 def policy(targets: dict, reopen: str) -> Policy:
-    return Policy.from_dict({
-        "name": "p", "calendar": "NY95", "warn_at": [0.5, 0.75], "warn_before": ["30m", "2h"],
-        "metrics": {"first_response": {}, "next_response": {}, "periodic_update": {},
-                    "resolution": {"reopen": reopen}},
-        "targets": targets,
-    })
+    return Policy.from_dict(
+        {
+            "name": "p",
+            "calendar": "NY95",
+            "warn_at": [0.5, 0.75],
+            "warn_before": ["30m", "2h"],
+            "metrics": {
+                "first_response": {},
+                "next_response": {},
+                "periodic_update": {},
+                "resolution": {"reopen": reopen},
+            },
+            "targets": targets,
+        }
+    )
 
 
 POLICIES = {reopen: (policy(FULL, reopen), policy(PARTIAL, reopen)) for reopen in ("resume", "new_cycle")}
@@ -45,8 +54,15 @@ METRICS = ["first_response", "next_response", "periodic_update", "resolution"]
 def logs(draw: st.DrawFn) -> tuple[list[TicketEvent], datetime]:
     """A created event, up to 30 events 0-8 hours apart (each with an id), and a ``now`` after them."""
     t = ny(2026, 11, 23, 7) + timedelta(minutes=draw(st.integers(0, 4 * 1440)))
-    events = [TicketEvent("created", t, id="e0", priority=draw(st.sampled_from(PRIORITIES)),
-                          status=draw(st.sampled_from(["new", "open", "pending", "solved"])))]
+    events = [
+        TicketEvent(
+            "created",
+            t,
+            id="e0",
+            priority=draw(st.sampled_from(PRIORITIES)),
+            status=draw(st.sampled_from(["new", "open", "pending", "solved"])),
+        )
+    ]
     for i in range(1, draw(st.integers(0, 30)) + 1):
         t += timedelta(minutes=draw(st.sampled_from([0, 1, 15, 30, 60, 120, 240, 480])))
         kind = draw(st.sampled_from(["status", "status", "agent_reply", "customer_reply", "priority", "pin"]))

@@ -24,8 +24,16 @@ TARGETS = {
 
 
 def policy(calendar: str, reopen: str = "resume") -> Policy:
-    return Policy.from_dict({"name": "p", "calendar": calendar, "warn_at": [0.5, 0.9], "warn_before": ["30m"],
-                             "metrics": {"resolution": {"reopen": reopen}}, "targets": TARGETS})
+    return Policy.from_dict(
+        {
+            "name": "p",
+            "calendar": calendar,
+            "warn_at": [0.5, 0.9],
+            "warn_before": ["30m"],
+            "metrics": {"resolution": {"reopen": reopen}},
+            "targets": TARGETS,
+        }
+    )
 
 
 POLICIES = {"NY95": (policy("NY95"), NY95), "24x7": (policy("24x7", "new_cycle"), ALWAYS)}
@@ -36,8 +44,11 @@ WORK, PAUSE, STOP = ["new", "open", "awaiting_vendor"], ["pending", "waiting_on_
 def logs(draw: st.DrawFn, statuses: list[str]) -> tuple[list[TicketEvent], datetime]:
     """A created event, then up to 25 events 0-10 hours apart, and a ``now`` after them."""
     t = ny(2026, 10, 29, 6) + timedelta(minutes=draw(st.integers(0, 6 * 1440)))
-    events = [TicketEvent("created", t, priority=draw(st.sampled_from(["high", "normal"])),
-                          status=draw(st.sampled_from(WORK)))]
+    events = [
+        TicketEvent(
+            "created", t, priority=draw(st.sampled_from(["high", "normal"])), status=draw(st.sampled_from(WORK))
+        )
+    ]
     for _ in range(draw(st.integers(0, 25))):
         t += timedelta(minutes=draw(st.integers(0, 600)))
         kind = draw(st.sampled_from(["status", "status", "agent_reply", "customer_reply", "priority"]))

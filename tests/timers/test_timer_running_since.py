@@ -18,12 +18,19 @@ H = timedelta(hours=1)
 M = timedelta(minutes=1)
 NY95 = weekly("NY95", "09:00-17:00")
 #: first_response keeps 1h at both priorities and runs through pauses; resolution pauses.
-POLICY = Policy.from_dict({
-    "name": "standard", "calendar": "NY95", "pause_statuses": ["pending"], "stop_statuses": ["solved"],
-    "metrics": {"first_response": {"pauses": False}, "resolution": {"pauses": True, "reopen": "resume"}},
-    "targets": {"high": {"first_response": "1h", "resolution": "8h"},
-                "urgent": {"first_response": "1h", "resolution": "4h"}},
-})
+POLICY = Policy.from_dict(
+    {
+        "name": "standard",
+        "calendar": "NY95",
+        "pause_statuses": ["pending"],
+        "stop_statuses": ["solved"],
+        "metrics": {"first_response": {"pauses": False}, "resolution": {"pauses": True, "reopen": "resume"}},
+        "targets": {
+            "high": {"first_response": "1h", "resolution": "8h"},
+            "urgent": {"first_response": "1h", "resolution": "4h"},
+        },
+    }
+)
 
 
 def mon(hour: int, minute: int = 0) -> datetime:
@@ -47,15 +54,19 @@ def since_at(now: datetime) -> dict[str, tuple[str, datetime | None]]:
 
 def test_running_since_is_the_start_while_nothing_changed() -> None:
     # Both start at the creation, 09:00 EST = 14:00Z; at 09:30 neither has paused or changed target.
-    assert since_at(mon(9, 30)) == {"first_response": ("running", utc(2026, 11, 23, 14)),
-                                    "resolution": ("running", utc(2026, 11, 23, 14))}
+    assert since_at(mon(9, 30)) == {
+        "first_response": ("running", utc(2026, 11, 23, 14)),
+        "resolution": ("running", utc(2026, 11, 23, 14)),
+    }
 
 
 def test_running_since_is_none_while_paused_and_a_breached_timer_still_running_keeps_it() -> None:
     # Pending 11:00: resolution pauses (None). first_response (1h, does not pause) breached at
     # 10:00 and still runs, as it has since 09:00 = 14:00Z.
-    assert since_at(mon(11, 30)) == {"first_response": ("breached", utc(2026, 11, 23, 14)),
-                                     "resolution": ("paused", None)}
+    assert since_at(mon(11, 30)) == {
+        "first_response": ("breached", utc(2026, 11, 23, 14)),
+        "resolution": ("paused", None),
+    }
 
 
 def test_running_since_is_the_resume() -> None:
@@ -70,7 +81,11 @@ def test_running_since_is_a_priority_change_that_changes_the_target() -> None:
     states = evaluate(POLICY, LOG, now=mon(13, 30), calendar=NY95)
     resolution = states["resolution"]
     assert (resolution.status, resolution.target, resolution.due_at, resolution.running_since) == (
-        "running", 4 * H, utc(2026, 11, 23, 19), utc(2026, 11, 23, 18))
+        "running",
+        4 * H,
+        utc(2026, 11, 23, 19),
+        utc(2026, 11, 23, 18),
+    )
     assert states["first_response"].running_since == utc(2026, 11, 23, 14)
 
 
@@ -79,14 +94,20 @@ def test_running_since_is_none_after_a_stop_and_the_reopen_after() -> None:
     states = evaluate(POLICY, LOG, now=mon(14), calendar=NY95)
     assert {m: (s.status, s.stopped_at, s.running_since) for m, s in states.items()} == {
         "first_response": ("breached", utc(2026, 11, 23, 18, 45), None),
-        "resolution": ("met", utc(2026, 11, 23, 18, 45), None)}
+        "resolution": ("met", utc(2026, 11, 23, 18, 45), None),
+    }
     # Open 15:00 EST = 20:00Z: resolution resumes (reopen = resume) with 15m left, due 15:15;
     # first_response never restarts. At 15:30 resolution is breached (15:15 = 20:15Z), still running.
-    assert since_at(mon(15, 10)) == {"first_response": ("breached", None),
-                                     "resolution": ("running", utc(2026, 11, 23, 20))}
+    assert since_at(mon(15, 10)) == {
+        "first_response": ("breached", None),
+        "resolution": ("running", utc(2026, 11, 23, 20)),
+    }
     late = evaluate(POLICY, LOG, now=mon(15, 30), calendar=NY95)["resolution"]
     assert (late.status, late.breached_at, late.running_since) == (
-        "breached", utc(2026, 11, 23, 20, 15), utc(2026, 11, 23, 20))
+        "breached",
+        utc(2026, 11, 23, 20, 15),
+        utc(2026, 11, 23, 20),
+    )
 
 
 def test_running_since_is_a_pin_and_an_unpin() -> None:
@@ -100,8 +121,10 @@ def test_running_since_is_a_pin_and_an_unpin() -> None:
 def test_running_since_is_a_policy_switch_even_to_the_same_target() -> None:
     # premium has the same 8h: the switch at 10:00 EST = 15:00Z still counts as a new target.
     premium = Policy.from_dict({"name": "premium", "calendar": "NY95", "targets": {"high": {"resolution": "8h"}}})
-    log = [TicketEvent("created", mon(9), priority="high", policy="standard"),
-           TicketEvent("policy", mon(10), policy="premium")]
+    log = [
+        TicketEvent("created", mon(9), priority="high", policy="standard"),
+        TicketEvent("policy", mon(10), policy="premium"),
+    ]
     evaluation = evaluate_ticket(PolicySet([POLICY, premium]), log, now=mon(10, 30), calendar=NY95)
     assert evaluation.problems == ()
     state = evaluation.states["resolution"]
@@ -109,7 +132,7 @@ def test_running_since_is_a_policy_switch_even_to_the_same_target() -> None:
 
 
 def test_evaluation_priority_follows_priority_events() -> None:
-    assert evaluate_ticket(POLICY, LOG, now=mon(8), calendar=NY95).priority is None   # before created
+    assert evaluate_ticket(POLICY, LOG, now=mon(8), calendar=NY95).priority is None  # before created
     assert evaluate_ticket(POLICY, LOG, now=mon(12, 59), calendar=NY95).priority == "high"
     assert evaluate_ticket(POLICY, LOG, now=mon(13), calendar=NY95).priority == "urgent"
     # A priority with no targets is a problem and leaves the targets alone, but it is the
@@ -124,8 +147,10 @@ def test_evaluation_priority_follows_priority_events() -> None:
 
 def test_evaluation_priority_without_a_policy_in_force() -> None:
     # The created event names no policy the set knows, so no timers run; the priority still counts.
-    log = [TicketEvent("created", mon(9), priority="high", policy="gold"),
-           TicketEvent("priority", mon(10), priority="urgent")]
+    log = [
+        TicketEvent("created", mon(9), priority="high", policy="gold"),
+        TicketEvent("priority", mon(10), priority="urgent"),
+    ]
     evaluation = evaluate_ticket(PolicySet([POLICY]), log, now=mon(11), calendar=NY95)
     assert (evaluation.policy, evaluation.states, evaluation.priority) == (None, {}, "urgent")
     assert len(evaluation.problems) == 1

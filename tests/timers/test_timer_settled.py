@@ -31,6 +31,7 @@ def policy(targets: dict, **extra) -> Policy:
 
 # -- due_at is the deadline under the target in force ------------------------------------
 
+
 def test_a_priority_change_past_the_new_target_dates_the_due_where_the_target_was_reached():
     # Normal 6h from Mon 09:00; at 13:00 (4h run) high's 2h applies: the breach is
     # dated at the change (13:00), the due where 2h were reached: 09:00 + 2h = 11:00.
@@ -40,7 +41,11 @@ def test_a_priority_change_past_the_new_target_dates_the_due_where_the_target_wa
     now = ny(2026, 11, 23, 13, 30)
     state = evaluate(pol, events, now=now, calendar=NY95)["resolution"]
     assert (state.status, state.breached_at, state.due_at, state.remaining) == (
-        "breached", ny(2026, 11, 23, 13), ny(2026, 11, 23, 11), -(2 * H + 30 * M))
+        "breached",
+        ny(2026, 11, 23, 13),
+        ny(2026, 11, 23, 11),
+        -(2 * H + 30 * M),
+    )
     assert state.remaining == NY95.elapsed(now, state.due_at)
 
 
@@ -52,7 +57,11 @@ def test_a_target_raised_past_a_breach_moves_the_due_later_and_stays_breached():
     now = ny(2026, 11, 23, 12, 30)
     state = evaluate(pol, events, now=now, calendar=NY95)["resolution"]
     assert (state.status, state.breached_at, state.due_at, state.remaining) == (
-        "breached", ny(2026, 11, 23, 11), ny(2026, 11, 23, 15), 2 * H + 30 * M)
+        "breached",
+        ny(2026, 11, 23, 11),
+        ny(2026, 11, 23, 15),
+        2 * H + 30 * M,
+    )
     assert state.remaining == NY95.elapsed(now, state.due_at)
     # Solved at 16:00: it stays breached, and keeps the last deadline that applied, 15:00.
     events.append(status(ny(2026, 11, 23, 16), "solved"))
@@ -62,13 +71,18 @@ def test_a_target_raised_past_a_breach_moves_the_due_later_and_stays_breached():
 
 # -- reopen -------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("into", ["open", "pending"])
 def test_a_plain_reopen_opens_no_next_response(into):
     # Answered at 09:30, solved 10:00 with nobody waiting, reopened at 11:00: the
     # reopen asks nothing of the agent, so no next_response cycle exists at 12:00.
     pol = policy({"high": {"next_response": "2h", "resolution": "8h"}})
-    events = [created(ny(2026, 11, 23, 9)), reply(ny(2026, 11, 23, 9, 30)), status(ny(2026, 11, 23, 10), "solved"),
-              status(ny(2026, 11, 23, 11), into)]
+    events = [
+        created(ny(2026, 11, 23, 9)),
+        reply(ny(2026, 11, 23, 9, 30)),
+        status(ny(2026, 11, 23, 10), "solved"),
+        status(ny(2026, 11, 23, 11), into),
+    ]
     states = evaluate(pol, events, now=ny(2026, 11, 23, 12), calendar=NY95)
     assert "next_response" not in states
     assert states["resolution"].status == ("running" if into == "open" else "paused")
@@ -78,8 +92,13 @@ def test_a_next_response_cycle_cut_off_by_the_stop_follows_its_reopen_mode():
     # Customer 09:45 opens next_response (cycle 1); solved 10:00 cuts it off (met);
     # reopened 11:00: new_cycle (the default) starts cycle 2 at 11:00, due 13:00.
     pol = policy({"high": {"next_response": "2h"}})
-    events = [created(ny(2026, 11, 23, 9)), reply(ny(2026, 11, 23, 9, 30)), customer(ny(2026, 11, 23, 9, 45)),
-              status(ny(2026, 11, 23, 10), "solved"), status(ny(2026, 11, 23, 11), "open")]
+    events = [
+        created(ny(2026, 11, 23, 9)),
+        reply(ny(2026, 11, 23, 9, 30)),
+        customer(ny(2026, 11, 23, 9, 45)),
+        status(ny(2026, 11, 23, 10), "solved"),
+        status(ny(2026, 11, 23, 11), "open"),
+    ]
     cycles = evaluate_ticket(pol, events, now=ny(2026, 11, 23, 12), calendar=NY95).cycles["next_response"]
     assert [(c.cycle, c.status, c.started_at, c.due_at) for c in cycles] == [
         (1, "met", ny(2026, 11, 23, 9, 45), ny(2026, 11, 23, 11, 45)),
@@ -93,9 +112,15 @@ def test_a_customer_reply_while_solved_opens_next_response_at_the_reopen(mode):
     # 10:30; the customer writes at 11:00 while solved: remembered. Reopened at 12:00:
     # cycle 2 starts at the reopen, whatever the reopen mode, due 12:00 + 2h = 14:00.
     pol = policy({"high": {"next_response": "2h"}}, metrics={"next_response": {"reopen": mode}})
-    events = [created(ny(2026, 11, 23, 9)), reply(ny(2026, 11, 23, 9, 30)), customer(ny(2026, 11, 23, 9, 45)),
-              reply(ny(2026, 11, 23, 10)), status(ny(2026, 11, 23, 10, 30), "solved"),
-              customer(ny(2026, 11, 23, 11)), status(ny(2026, 11, 23, 12), "open")]
+    events = [
+        created(ny(2026, 11, 23, 9)),
+        reply(ny(2026, 11, 23, 9, 30)),
+        customer(ny(2026, 11, 23, 9, 45)),
+        reply(ny(2026, 11, 23, 10)),
+        status(ny(2026, 11, 23, 10, 30), "solved"),
+        customer(ny(2026, 11, 23, 11)),
+        status(ny(2026, 11, 23, 12), "open"),
+    ]
     cycles = evaluate_ticket(pol, events, now=ny(2026, 11, 23, 12, 30), calendar=NY95).cycles["next_response"]
     assert [(c.cycle, c.status, c.stop_reason) for c in cycles] == [(1, "met", "agent_reply"), (2, "running", None)]
     assert (cycles[1].started_at, cycles[1].due_at) == (ny(2026, 11, 23, 12), ny(2026, 11, 23, 14))
@@ -110,8 +135,12 @@ def test_a_reopen_never_starts_a_metric_that_never_ran():
     # starts nothing; the reopen at 11:00 resumes resolution only: periodic_update
     # never ran, so it does not start.
     pol = policy({"high": {"periodic_update": "4h", "resolution": "8h"}})
-    events = [created(ny(2026, 11, 23, 9)), status(ny(2026, 11, 23, 9, 30), "solved"),
-              reply(ny(2026, 11, 23, 10)), status(ny(2026, 11, 23, 11), "open")]
+    events = [
+        created(ny(2026, 11, 23, 9)),
+        status(ny(2026, 11, 23, 9, 30), "solved"),
+        reply(ny(2026, 11, 23, 10)),
+        status(ny(2026, 11, 23, 11), "open"),
+    ]
     states = evaluate(pol, events, now=ny(2026, 11, 23, 12), calendar=NY95)
     assert "periodic_update" not in states
     # Resolution: 30m before the stop + 1h since the reopen.
@@ -123,14 +152,24 @@ def test_a_resumed_cycle_takes_the_target_of_the_priority_at_the_reopen():
     # solved; reopened 11:00: the resumed cycle runs under 4h: 3h left -> due 14:00.
     # At 11:30: elapsed 1h30, remaining 2h30.
     pol = policy({"normal": {"resolution": "8h"}, "high": {"resolution": "4h"}})
-    events = [created(ny(2026, 11, 23, 9), "normal"), status(ny(2026, 11, 23, 10), "solved"),
-              priority(ny(2026, 11, 23, 10, 30), "high"), status(ny(2026, 11, 23, 11), "open")]
+    events = [
+        created(ny(2026, 11, 23, 9), "normal"),
+        status(ny(2026, 11, 23, 10), "solved"),
+        priority(ny(2026, 11, 23, 10, 30), "high"),
+        status(ny(2026, 11, 23, 11), "open"),
+    ]
     state = evaluate(pol, events, now=ny(2026, 11, 23, 11, 30), calendar=NY95)["resolution"]
     assert (state.cycle, state.target, state.elapsed, state.remaining, state.due_at) == (
-        1, 4 * H, 90 * M, 150 * M, ny(2026, 11, 23, 14))
+        1,
+        4 * H,
+        90 * M,
+        150 * M,
+        ny(2026, 11, 23, 14),
+    )
 
 
 # -- created in a stop status -------------------------------------------------------------
+
 
 def test_a_ticket_created_solved_has_its_timers_met_at_once():
     # A phone call logged as solved at Mon 09:00: each timer starts and stops there,
@@ -141,7 +180,12 @@ def test_a_ticket_created_solved_has_its_timers_met_at_once():
     for metric, due in (("first_response", ny(2026, 11, 23, 10)), ("resolution", ny(2026, 11, 23, 17))):
         state = states[metric]
         assert (state.status, state.stopped_at, state.stop_reason, state.elapsed, state.due_at) == (
-            "met", ny(2026, 11, 23, 9), "status:solved", ZERO, due), metric
+            "met",
+            ny(2026, 11, 23, 9),
+            "status:solved",
+            ZERO,
+            due,
+        ), metric
     # Reopened at 10:00: first_response stays met (one cycle); resolution resumes with
     # 8h left: Mon 10-17 7h + Tue 09-10 1h -> due Tue 10:00.
     events.append(status(ny(2026, 11, 23, 10), "open"))
@@ -153,11 +197,18 @@ def test_a_ticket_created_solved_has_its_timers_met_at_once():
 
 # -- cycles are numbered by their trigger ---------------------------------------------------
 
+
 def _next_response_log() -> list[TicketEvent]:
     # Normal ticket: answered 09:30, customer 10:00 opens cycle 1, answered 10:30;
     # raised to high at 11:00; customer 11:30 opens cycle 2.
-    return [created(ny(2026, 11, 23, 9), "normal"), reply(ny(2026, 11, 23, 9, 30)), customer(ny(2026, 11, 23, 10)),
-            reply(ny(2026, 11, 23, 10, 30)), priority(ny(2026, 11, 23, 11), "high"), customer(ny(2026, 11, 23, 11, 30))]
+    return [
+        created(ny(2026, 11, 23, 9), "normal"),
+        reply(ny(2026, 11, 23, 9, 30)),
+        customer(ny(2026, 11, 23, 10)),
+        reply(ny(2026, 11, 23, 10, 30)),
+        priority(ny(2026, 11, 23, 11), "high"),
+        customer(ny(2026, 11, 23, 11, 30)),
+    ]
 
 
 @pytest.mark.parametrize("normal_target", [None, "4h"], ids=["no-target", "target"])
@@ -169,12 +220,22 @@ def test_cycles_are_numbered_by_trigger_whether_or_not_they_have_a_target(normal
     cycles = evaluate_ticket(pol, _next_response_log(), now=ny(2026, 11, 23, 12), calendar=NY95).cycles
     first, second = cycles["next_response"]
     # Cycle 2 is cycle 2 either way: 11:30 + 2h = 13:30, 30m run by 12:00.
-    assert (second.cycle, second.target, second.due_at, second.remaining) == (2, 2 * H, ny(2026, 11, 23, 13, 30), 90 * M)
+    assert (second.cycle, second.target, second.due_at, second.remaining) == (
+        2,
+        2 * H,
+        ny(2026, 11, 23, 13, 30),
+        90 * M,
+    )
     assert (first.cycle, first.stopped_at) == (1, ny(2026, 11, 23, 10, 30))
     if normal_target is None:
         # Without a target: no due, nothing remaining, no warnings; met when it stops.
         assert (first.target, first.due_at, first.remaining, first.warning_level, first.status) == (
-            None, None, None, None, "met")
+            None,
+            None,
+            None,
+            None,
+            "met",
+        )
 
 
 def test_a_cycle_without_a_target_gets_one_from_a_priority_change():
@@ -184,17 +245,29 @@ def test_a_cycle_without_a_target_gets_one_from_a_priority_change():
     events = _next_response_log()[:3]
     state = evaluate(pol, events, now=ny(2026, 11, 23, 10, 15), calendar=NY95)["next_response"]
     assert (state.status, state.target, state.due_at, state.remaining, state.next_warning_at) == (
-        "running", None, None, None, None)
+        "running",
+        None,
+        None,
+        None,
+        None,
+    )
     events.append(priority(ny(2026, 11, 23, 10, 30), "high"))
     state = evaluate(pol, events, now=ny(2026, 11, 23, 11), calendar=NY95)["next_response"]
     assert (state.cycle, state.target, state.due_at, state.remaining, state.warning_level) == (
-        1, 2 * H, ny(2026, 11, 23, 12), H, 0.5)
+        1,
+        2 * H,
+        ny(2026, 11, 23, 12),
+        H,
+        0.5,
+    )
 
 
 # -- warnings -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("extra", "level"), [({"warn_before": ["2h"]}, None), ({"warn_at": [0.75]}, 0.75)],
-                         ids=["lead", "fraction"])
+
+@pytest.mark.parametrize(
+    ("extra", "level"), [({"warn_before": ["2h"]}, None), ({"warn_at": [0.75]}, 0.75)], ids=["lead", "fraction"]
+)
 def test_a_warning_counts_only_if_reached_while_running(extra, level):
     # 8h from Mon 09:00, pending 10:00-12:00: 1h + Mon 12-17 5h = 6h at Mon 17:00 (the
     # close), then pending again at Mon 18:00 (closed: nothing more ran).
@@ -203,8 +276,12 @@ def test_a_warning_counts_only_if_reached_while_running(extra, level):
     # The 75% fraction falls at the earliest instant elapsed >= 6h: Mon 17:00, while
     # it ran (the pause came at 18:00), so it counts.
     pol = policy({"high": {"resolution": "8h"}}, **extra)
-    events = [created(ny(2026, 11, 23, 9)), status(ny(2026, 11, 23, 10), "pending"),
-              status(ny(2026, 11, 23, 12), "open"), status(ny(2026, 11, 23, 18), "pending")]
+    events = [
+        created(ny(2026, 11, 23, 9)),
+        status(ny(2026, 11, 23, 10), "pending"),
+        status(ny(2026, 11, 23, 12), "open"),
+        status(ny(2026, 11, 23, 18), "pending"),
+    ]
     state = evaluate(pol, events, now=ny(2026, 11, 24, 10), calendar=NY95)["resolution"]
     assert (state.status, state.elapsed, state.warning_level, state.next_warning_at) == ("paused", 6 * H, level, None)
 
@@ -238,6 +315,7 @@ def test_a_fraction_and_a_lead_crossing_together_report_the_fraction():
 
 # -- pause at due; same-instant order ------------------------------------------------------
 
+
 def test_a_pause_exactly_at_due_is_not_a_breach_until_the_resume():
     # 2h from 09:00: due 11:00; pending at 11:00 with nothing left; at 12:00 paused,
     # not breached. Resumed 13:00: breached then; due where 2h were reached, 13:00
@@ -250,7 +328,11 @@ def test_a_pause_exactly_at_due_is_not_a_breach_until_the_resume():
     now = ny(2026, 11, 23, 13, 30)
     state = evaluate(pol, events, now=now, calendar=NY95)["resolution"]
     assert (state.status, state.breached_at, state.due_at, state.remaining) == (
-        "breached", ny(2026, 11, 23, 13), ny(2026, 11, 23, 13), -30 * M)
+        "breached",
+        ny(2026, 11, 23, 13),
+        ny(2026, 11, 23, 13),
+        -30 * M,
+    )
     assert state.remaining == NY95.elapsed(now, state.due_at)
 
 
@@ -267,21 +349,29 @@ def test_same_instant_events_apply_by_kind_then_id():
     # Two status events at 10:00: id "a" (open) before id "b" (pending), in any list order.
     pair = [status(ny(2026, 11, 23, 10), "pending", id="b"), status(ny(2026, 11, 23, 10), "open", id="a")]
     for ordered in (pair, pair[::-1]):
-        state = evaluate(pol, [created(ny(2026, 11, 23, 9)), *ordered], now=ny(2026, 11, 23, 11),
-                         calendar=NY95)["resolution"]
+        state = evaluate(pol, [created(ny(2026, 11, 23, 9)), *ordered], now=ny(2026, 11, 23, 11), calendar=NY95)[
+            "resolution"
+        ]
         assert (state.status, state.paused_since) == ("paused", ny(2026, 11, 23, 10))
 
 
 # -- event ids ------------------------------------------------------------------------------
 
-DEDUPE_POLICY = policy({"high": {"first_response": "1h", "next_response": "2h", "periodic_update": "2h",
-                                 "resolution": "8h"}}, warn_at=[0.5])
+DEDUPE_POLICY = policy(
+    {"high": {"first_response": "1h", "next_response": "2h", "periodic_update": "2h", "resolution": "8h"}},
+    warn_at=[0.5],
+)
 
 
 def _conversation() -> list[TicketEvent]:
-    return [created(ny(2026, 11, 23, 9), id="e0"), reply(ny(2026, 11, 23, 9, 30), id="e1"),
-            customer(ny(2026, 11, 23, 10), id="e2"), status(ny(2026, 11, 23, 11), "pending", id="e3"),
-            status(ny(2026, 11, 23, 12), "open", id="e4"), reply(ny(2026, 11, 23, 12, 30), id="e5")]
+    return [
+        created(ny(2026, 11, 23, 9), id="e0"),
+        reply(ny(2026, 11, 23, 9, 30), id="e1"),
+        customer(ny(2026, 11, 23, 10), id="e2"),
+        status(ny(2026, 11, 23, 11), "pending", id="e3"),
+        status(ny(2026, 11, 23, 12), "open", id="e4"),
+        reply(ny(2026, 11, 23, 12, 30), id="e5"),
+    ]
 
 
 def test_a_retried_event_counts_once_in_every_metric():
@@ -307,14 +397,17 @@ def test_the_same_id_with_another_payload_is_a_problem_and_the_first_by_time_app
         evaluation = evaluate_ticket(DEDUPE_POLICY, log, now=ny(2026, 11, 23, 10), calendar=NY95)
         first = evaluation.states["first_response"]
         assert (first.stopped_at, evaluation.states["periodic_update"].started_at) == (
-            ny(2026, 11, 23, 9, 30), ny(2026, 11, 23, 9, 30))
+            ny(2026, 11, 23, 9, 30),
+            ny(2026, 11, 23, 9, 30),
+        )
         (problem,) = evaluation.problems
         assert (problem.event_id, problem.at) == ("e1", utc(2026, 11, 23, 14, 45))
         assert "agent_reply e1 at 2026-11-23T14:45:00+00:00" in problem.message
         assert "agent_reply e1 at 2026-11-23T14:30:00+00:00" in problem.message
     # Another kind under the same id conflicts too.
-    evaluation = evaluate_ticket(DEDUPE_POLICY, [*events, customer(ny(2026, 11, 23, 9, 40), id="e1")],
-                                 now=ny(2026, 11, 23, 10), calendar=NY95)
+    evaluation = evaluate_ticket(
+        DEDUPE_POLICY, [*events, customer(ny(2026, 11, 23, 9, 40), id="e1")], now=ny(2026, 11, 23, 10), calendar=NY95
+    )
     assert [p.kind for p in evaluation.problems] == ["customer_reply"]
 
 
@@ -322,19 +415,34 @@ def test_a_retried_reply_does_not_fire_an_escalation_step_again():
     # periodic_update 2h from the 09:30 reply: its 50% step is due at 10:30 under key
     # T-1/periodic_update/1/half. Fired at 10:45; the reply's retry then arrives: the
     # 11:00 sweep finds nothing new (before, a second cycle made T-1/periodic_update/2/half due).
-    ladders = EscalationLadders.from_dict({"ladders": {"standard": {"periodic_update": [
-        {"id": "half", "at": 0.5, "notify": [{"group": "tier1"}]}]}}}, priorities=("high",))
+    ladders = EscalationLadders.from_dict(
+        {"ladders": {"standard": {"periodic_update": [{"id": "half", "at": 0.5, "notify": [{"group": "tier1"}]}]}}},
+        priorities=("high",),
+    )
     events = _conversation()[:2]
     now = ny(2026, 11, 23, 10, 45)
-    due = ladders.due_steps("T-1", evaluate_ticket(DEDUPE_POLICY, events, now=now, calendar=NY95), now=now,
-                            policy=DEDUPE_POLICY, calendar=NY95, priority="high")
+    due = ladders.due_steps(
+        "T-1",
+        evaluate_ticket(DEDUPE_POLICY, events, now=now, calendar=NY95),
+        now=now,
+        policy=DEDUPE_POLICY,
+        calendar=NY95,
+        priority="high",
+    )
     assert [str(step.key) for step in due] == ["T-1/periodic_update/1/half"]
     assert due[0].due_at == utc(2026, 11, 23, 15, 30)
     fired = {step.key for step in due}
     events.append(reply(ny(2026, 11, 23, 9, 30), id="e1"))
     now = ny(2026, 11, 23, 11)
-    again = ladders.due_steps("T-1", evaluate_ticket(DEDUPE_POLICY, events, now=now, calendar=NY95), now=now,
-                              policy=DEDUPE_POLICY, calendar=NY95, priority="high", fired=fired)
+    again = ladders.due_steps(
+        "T-1",
+        evaluate_ticket(DEDUPE_POLICY, events, now=now, calendar=NY95),
+        now=now,
+        policy=DEDUPE_POLICY,
+        calendar=NY95,
+        priority="high",
+        fired=fired,
+    )
     assert again == []
 
 
@@ -343,9 +451,19 @@ def test_ladders_skip_a_running_cycle_without_a_target():
     # its ladder is due, none is scheduled, and nothing fails. Raised to high (2h) at
     # 10:30: cycle 1 now has a due, 12:00, and its 50% step falls at 11:00.
     pol = policy({"normal": {"resolution": "8h"}, "high": {"next_response": "2h", "resolution": "4h"}})
-    ladders = EscalationLadders.from_dict({"ladders": {"standard": {"next_response": [
-        {"id": "half", "at": 0.5, "notify": [{"group": "tier1"}]},
-        {"id": "breach", "at": "100%", "notify": [{"role": "manager"}]}]}}}, priorities=("high", "normal"))
+    ladders = EscalationLadders.from_dict(
+        {
+            "ladders": {
+                "standard": {
+                    "next_response": [
+                        {"id": "half", "at": 0.5, "notify": [{"group": "tier1"}]},
+                        {"id": "breach", "at": "100%", "notify": [{"role": "manager"}]},
+                    ]
+                }
+            }
+        },
+        priorities=("high", "normal"),
+    )
     events = _next_response_log()[:3]
     now = ny(2026, 11, 23, 16)
     evaluation = evaluate_ticket(pol, events, now=now, calendar=NY95)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,10 +20,12 @@ def ny(*args: int) -> datetime:
 
 def utc(*args: int) -> datetime:
     """A UTC instant: ``utc(2026, 11, 23, 14)``."""
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
-def weekly(name: str, window: str, days: tuple[str, ...] = WEEKDAYS, zone: str = "America/New_York") -> BusinessCalendar:
+def weekly(
+    name: str, window: str, days: tuple[str, ...] = WEEKDAYS, zone: str = "America/New_York"
+) -> BusinessCalendar:
     """A calendar with the same window on ``days`` and no holidays."""
     return BusinessCalendar.from_dict({"name": name, "timezone": zone, "hours": {d: [window] for d in days}})
 

@@ -21,8 +21,13 @@ from sla_timers.web.badge_data import TimerSource
 
 @pytest.fixture()
 def create_app(tmp_path: Path) -> AppFactory:
-    def make(config: dict[str, Any] | None = None, *, admin: bool | None = True,
-             agent: bool | None = True, source: TimerSource | None = None) -> Flask:
+    def make(
+        config: dict[str, Any] | None = None,
+        *,
+        admin: bool | None = True,
+        agent: bool | None = True,
+        source: TimerSource | None = None,
+    ) -> Flask:
         app = Flask("host", instance_path=str(tmp_path / "instance"))
         app.config.update(
             TESTING=True,

@@ -43,7 +43,10 @@ INTERVALS = [
 
 def _run(calls: list[tuple[str, list[Any]]]) -> list[Any]:
     """Each call is (function, args) on window.slaBadges; instants given as ISO text become ms."""
-    program = STUB + SCRIPT.read_text() + """
+    program = (
+        STUB
+        + SCRIPT.read_text()
+        + """
 var calls = CALLS, out = [];
 var intervals = INTERVALS.map(function (p) { return [Date.parse(p[0]), Date.parse(p[1])]; });
 calls.forEach(function (c) {
@@ -57,36 +60,52 @@ calls.forEach(function (c) {
 });
 process.stdout.write(JSON.stringify(out));
 """.replace("CALLS", json.dumps(calls)).replace("INTERVALS", json.dumps(INTERVALS))
+    )
     result = subprocess.run([NODE or "node", "-e", program], capture_output=True, text=True, timeout=60, check=True)
     return json.loads(result.stdout)  # type: ignore[no-any-return]
 
 
 def _timer(**fields: Any) -> dict[str, Any]:
-    base = {"metric": "resolution", "label": "Resolution", "status": "running", "clock": "business",
-            "due_at": "2026-11-24T15:00:00Z", "remaining_seconds": None, "breached_at": None, "stopped_at": None,
-            "stop_reason": None, "paused_since": None, "warning_level": None, "next_warning_at": None}
+    base = {
+        "metric": "resolution",
+        "label": "Resolution",
+        "status": "running",
+        "clock": "business",
+        "due_at": "2026-11-24T15:00:00Z",
+        "remaining_seconds": None,
+        "breached_at": None,
+        "stopped_at": None,
+        "stop_reason": None,
+        "paused_since": None,
+        "warning_level": None,
+        "next_warning_at": None,
+    }
     return base | fields
 
 
 def test_business_seconds_between_instants() -> None:
-    assert _run([
-        ("business", ["2026-11-23T21:00:00Z", "2026-11-24T15:00:00Z"]),  # Mon 16:00 -> Tue 10:00 EST: 1h + 1h
-        ("business", ["2026-11-24T01:00:00Z", "2026-11-24T13:00:00Z"]),  # Mon 20:00 -> Tue 08:00 EST: closed
-        ("business", ["2026-11-24T15:00:00Z", "2026-11-23T21:00:00Z"]),  # reversed: negative
-    ]) == [7200, 0, -7200]
+    assert _run(
+        [
+            ("business", ["2026-11-23T21:00:00Z", "2026-11-24T15:00:00Z"]),  # Mon 16:00 -> Tue 10:00 EST: 1h + 1h
+            ("business", ["2026-11-24T01:00:00Z", "2026-11-24T13:00:00Z"]),  # Mon 20:00 -> Tue 08:00 EST: closed
+            ("business", ["2026-11-24T15:00:00Z", "2026-11-23T21:00:00Z"]),  # reversed: negative
+        ]
+    ) == [7200, 0, -7200]
 
 
 def test_a_running_badge_counts_in_open_hours_and_stands_still_at_night() -> None:
     due_tue_1000 = _timer()  # due Tue 10:00 EST = 15:00Z
-    assert _run([
-        ("describe", [due_tue_1000, "2026-11-23T21:00:00Z"]),  # Mon 16:00 EST: 1h today + 1h tomorrow
-        ("describe", [due_tue_1000, "2026-11-23T21:30:00Z"]),  # Mon 16:30: 30m + 1h
-        ("describe", [due_tue_1000, "2026-11-24T01:00:00Z"]),  # Mon 20:00: closed since 17:00, still 1h
-        ("describe", [due_tue_1000, "2026-11-24T13:59:00Z"]),  # Tue 08:59: still 1h
-        ("describe", [due_tue_1000, "2026-11-24T14:30:00Z"]),  # Tue 09:30: 30m
-        ("describe", [due_tue_1000, "2026-11-24T15:12:00Z"]),  # Tue 10:12: 12m past due
-        ("describe", [due_tue_1000, "2026-11-24T14:59:30Z"]),  # Tue 09:59:30: under a minute
-    ]) == [
+    assert _run(
+        [
+            ("describe", [due_tue_1000, "2026-11-23T21:00:00Z"]),  # Mon 16:00 EST: 1h today + 1h tomorrow
+            ("describe", [due_tue_1000, "2026-11-23T21:30:00Z"]),  # Mon 16:30: 30m + 1h
+            ("describe", [due_tue_1000, "2026-11-24T01:00:00Z"]),  # Mon 20:00: closed since 17:00, still 1h
+            ("describe", [due_tue_1000, "2026-11-24T13:59:00Z"]),  # Tue 08:59: still 1h
+            ("describe", [due_tue_1000, "2026-11-24T14:30:00Z"]),  # Tue 09:30: 30m
+            ("describe", [due_tue_1000, "2026-11-24T15:12:00Z"]),  # Tue 10:12: 12m past due
+            ("describe", [due_tue_1000, "2026-11-24T14:59:30Z"]),  # Tue 09:59:30: under a minute
+        ]
+    ) == [
         ["running", "Resolution: 2h left"],
         ["running", "Resolution: 1h 30m left"],
         ["running", "Resolution: 1h left"],
@@ -103,11 +122,13 @@ def test_a_badge_counts_from_the_start_of_its_intervals() -> None:
     overdue = _timer(due_at="2026-11-23T15:00:00Z", status="breached", remaining_at_from=-7 * 3600)
     # Due Tue 15:00Z, 1h of business time after the start: at 14:30Z, 30m left.
     ahead = _timer(remaining_at_from=3600)
-    assert _run([
-        ("describe", [overdue, "2026-11-24T14:30:00Z", "2026-11-24T00:00:00Z"]),
-        ("describe", [overdue, "2026-11-24T03:00:00Z", "2026-11-24T00:00:00Z"]),
-        ("describe", [ahead, "2026-11-24T14:30:00Z", "2026-11-24T00:00:00Z"]),
-    ]) == [
+    assert _run(
+        [
+            ("describe", [overdue, "2026-11-24T14:30:00Z", "2026-11-24T00:00:00Z"]),
+            ("describe", [overdue, "2026-11-24T03:00:00Z", "2026-11-24T00:00:00Z"]),
+            ("describe", [ahead, "2026-11-24T14:30:00Z", "2026-11-24T00:00:00Z"]),
+        ]
+    ) == [
         ["breached", "Resolution: overdue 7h 30m"],
         ["breached", "Resolution: overdue 7h"],
         ["running", "Resolution: 30m left"],
@@ -115,17 +136,46 @@ def test_a_badge_counts_from_the_start_of_its_intervals() -> None:
 
 
 def test_other_states() -> None:
-    assert _run([
-        ("describe", [_timer(status="paused", paused_since="2026-11-23T15:00:00Z", remaining_seconds=7 * 3600,
-                             due_at=None, status_reason="pending"), "2026-11-23T21:00:00Z"]),
-        ("describe", [_timer(metric="first_response", label="First response", status="met",
-                             stopped_at="2026-11-23T14:20:00Z", remaining_seconds=2400), "2026-11-23T21:00:00Z"]),
-        ("describe", [_timer(status="breached", stopped_at="2026-11-24T17:00:00Z", remaining_seconds=-7200),
-                      "2026-11-24T18:00:00Z"]),
-        ("describe", [_timer(warning_level=0.75), "2026-11-24T14:30:00Z"]),
-        ("describe", [_timer(next_warning_at="2026-11-24T14:00:00Z"), "2026-11-24T14:30:00Z"]),
-        ("describe", [_timer(clock="wall", due_at="2026-11-24T15:00:00Z"), "2026-11-24T13:00:00Z"]),
-    ]) == [
+    assert _run(
+        [
+            (
+                "describe",
+                [
+                    _timer(
+                        status="paused",
+                        paused_since="2026-11-23T15:00:00Z",
+                        remaining_seconds=7 * 3600,
+                        due_at=None,
+                        status_reason="pending",
+                    ),
+                    "2026-11-23T21:00:00Z",
+                ],
+            ),
+            (
+                "describe",
+                [
+                    _timer(
+                        metric="first_response",
+                        label="First response",
+                        status="met",
+                        stopped_at="2026-11-23T14:20:00Z",
+                        remaining_seconds=2400,
+                    ),
+                    "2026-11-23T21:00:00Z",
+                ],
+            ),
+            (
+                "describe",
+                [
+                    _timer(status="breached", stopped_at="2026-11-24T17:00:00Z", remaining_seconds=-7200),
+                    "2026-11-24T18:00:00Z",
+                ],
+            ),
+            ("describe", [_timer(warning_level=0.75), "2026-11-24T14:30:00Z"]),
+            ("describe", [_timer(next_warning_at="2026-11-24T14:00:00Z"), "2026-11-24T14:30:00Z"]),
+            ("describe", [_timer(clock="wall", due_at="2026-11-24T15:00:00Z"), "2026-11-24T13:00:00Z"]),
+        ]
+    ) == [
         ["paused", "Resolution: paused (pending), 7h left"],
         ["met", "First response: met"],
         ["breached", "Resolution: missed by 2h"],

@@ -38,8 +38,11 @@ MON_0900 = datetime(2026, 11, 23, 9, tzinfo=NY)
 def test_badge_data_of_a_running_and_a_paused_ticket() -> None:
     now = MON_0900 + timedelta(hours=2)
     running = _ticket([_opened(MON_0900, "1")], now)
-    paused = _ticket([_opened(MON_0900, "2"), TicketEvent("status", MON_0900 + timedelta(hours=1), id="2/2",
-                                                          status="pending")], now, status="pending")
+    paused = _ticket(
+        [_opened(MON_0900, "2"), TicketEvent("status", MON_0900 + timedelta(hours=1), id="2/2", status="pending")],
+        now,
+        status="pending",
+    )
     data = badges({"1": running, "2": paused}, now)
     assert set(data["calendars"]) == {"us-ny-9x5"}
     timers = {t["metric"]: t for t in data["tickets"]["1"]["timers"]}
@@ -99,8 +102,12 @@ class _Source:
 @pytest.fixture()
 def source() -> _Source:
     now = datetime.now(NY)
-    return _Source({"1": _ticket([_opened(now - timedelta(minutes=5), "1")], now),
-                    "2": _ticket([_opened(now - timedelta(minutes=5), "2")], now)})
+    return _Source(
+        {
+            "1": _ticket([_opened(now - timedelta(minutes=5), "1")], now),
+            "2": _ticket([_opened(now - timedelta(minutes=5), "2")], now),
+        }
+    )
 
 
 def _with_source(create_app: AppFactory, source: _Source, **kwargs: object) -> Flask:
@@ -136,12 +143,15 @@ def test_tickets_the_agent_may_not_see_are_missing_not_forbidden(create_app: App
     assert source.asked == [["1"]]  # the hidden ticket is not even looked up
 
 
-@pytest.mark.parametrize(("query", "field"), [
-    pytest.param("", "ticket", id="none"),
-    pytest.param("&".join(f"ticket={i}" for i in range(501)), "ticket", id="over-500"),
-    pytest.param("ticket=1&ticket=1", "ticket", id="repeated"),
-    pytest.param("ticket=" + "9" * 101, "ticket[0]", id="id-too-long"),
-])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        pytest.param("", "ticket", id="none"),
+        pytest.param("&".join(f"ticket={i}" for i in range(501)), "ticket", id="over-500"),
+        pytest.param("ticket=1&ticket=1", "ticket", id="repeated"),
+        pytest.param("ticket=" + "9" * 101, "ticket[0]", id="id-too-long"),
+    ],
+)
 def test_badges_route_refusals(create_app: AppFactory, source: _Source, query: str, field: str) -> None:
     answer = _with_source(create_app, source).test_client().get("/sla/api/badges?" + query)
     assert answer.status_code == 400
@@ -193,7 +203,7 @@ def test_jinja_helper_with_inline_data_escapes_it(app: Flask) -> None:
 def test_script_tag_points_at_the_served_script(app: Flask) -> None:
     with app.test_request_context("/"):
         html = render_template_string("{{ sla_badge_script() }}")
-    (tag, attrs), = _parse(html)
+    ((tag, attrs),) = _parse(html)
     assert tag == "script" and attrs["data-sla-api"] == "/sla/api" and attrs["data-sla-refresh"] == "30"
     src = attrs["src"] or ""
     assert src.startswith("/sla/static/sla-badges.js?v=")

@@ -94,8 +94,9 @@ def test_ticket_text_is_shown_as_text(demo: Flask) -> None:
 def test_the_demo_config_is_the_examples(demo: Flask) -> None:
     pairs = [(DEMO_CONFIG / "priority_matrix.toml", EXAMPLES / "priority_matrix.toml")]
     pairs += [(DEMO_CONFIG / "policies" / p.name, p) for p in sorted((EXAMPLES / "policies").glob("*.toml"))]
-    assert sorted(p.name for p in (DEMO_CONFIG / "policies").glob("*.toml")) == \
-        sorted(p.name for p in (EXAMPLES / "policies").glob("*.toml"))
+    assert sorted(p.name for p in (DEMO_CONFIG / "policies").glob("*.toml")) == sorted(
+        p.name for p in (EXAMPLES / "policies").glob("*.toml")
+    )
     for copy, original in pairs:
         assert copy.read_text() == original.read_text(), f"{copy} differs from {original}"
 

@@ -104,8 +104,11 @@ BAD_CONFIG = [
     pytest.param({"SLA_CALENDARS": {"night": {"timezone": "UTC"}}}, "SLA_CALENDARS['night']", id="calendar-invalid"),
     pytest.param({"SLA_CALENDARS": {"x": 5}}, "SLA_CALENDARS['x']", id="calendar-type"),
     pytest.param({"SLA_POLICIES": {"standard": {}}}, "SLA_POLICIES", id="policies-mapping"),
-    pytest.param({"SLA_POLICIES": [{"name": "x", "targets": {"high": {"resolution": "4x"}}}]}, "SLA_POLICIES[0]",
-                 id="policy-invalid"),
+    pytest.param(
+        {"SLA_POLICIES": [{"name": "x", "targets": {"high": {"resolution": "4x"}}}]},
+        "SLA_POLICIES[0]",
+        id="policy-invalid",
+    ),
     pytest.param({"SLA_POLICIES": ["/no/such/policy.toml"]}, "SLA_POLICIES[0]", id="policy-file-missing"),
     pytest.param({"SLA_PRIORITY_MATRIX": {"priorities": []}}, "SLA_PRIORITY_MATRIX", id="matrix-invalid"),
     pytest.param({"SLA_URL_PREFX": "/x"}, "SLA_URL_PREFX", id="unknown-key"),
@@ -127,13 +130,19 @@ def test_bad_config_is_refused_naming_the_key_and_registers_nothing(
 
 def test_settings_read_a_plain_mapping() -> None:
     settings = Settings.from_config({"SLA_URL_PREFIX": "/help/sla", "SLA_MAX_BODY_BYTES": 2048}, instance_path="/i")
-    assert (settings.url_prefix, settings.max_body_bytes, settings.database_url) == ("/help/sla", 2048,
-                                                                                      "sqlite:////i/sla.db")
+    assert (settings.url_prefix, settings.max_body_bytes, settings.database_url) == (
+        "/help/sla",
+        2048,
+        "sqlite:////i/sla.db",
+    )
 
 
 def test_flask_sla_command_comes_with_the_extension(create_app: AppFactory) -> None:
     # 2026-11-23 is a Monday: 16:00 + 1h30m of New York 9-to-5 = 17:00 then Tue 09:30 EST.
-    result = create_app().test_cli_runner().invoke(
-        args=["sla", "due", "--calendar", "us-ny-9x5", "--from", "2026-11-23T16:00", "--in", "1h30m"])
+    result = (
+        create_app()
+        .test_cli_runner()
+        .invoke(args=["sla", "due", "--calendar", "us-ny-9x5", "--from", "2026-11-23T16:00", "--in", "1h30m"])
+    )
     assert result.exit_code == 0
     assert result.output.splitlines()[0] == "2026-11-24T09:30:00-05:00"

@@ -41,13 +41,14 @@ def test_flask_sla_bad_input_is_exit_status_2_with_the_message(app: Flask) -> No
 def test_flask_sla_unknown_command_lists_the_choices(app: Flask) -> None:
     result = app.test_cli_runner().invoke(args=["sla", "overdue"])
     assert result.exit_code == 2
-    assert "invalid choice: 'overdue' (choose from 'due', 'elapsed', 'calendars', 'calendar', 'demo', 'db', 'report', 'worker')" in result.output
+    assert (
+        "invalid choice: 'overdue' (choose from 'due', 'elapsed', 'calendars', 'calendar', 'demo', 'db', 'report', 'worker')"
+        in result.output
+    )
 
 
 def test_flask_sla_missing_option_names_it(app: Flask) -> None:
-    result = app.test_cli_runner().invoke(
-        args=["sla", "due", "--calendar", "us-ny-9x5", "--from", "2026-11-23T09:00"]
-    )
+    result = app.test_cli_runner().invoke(args=["sla", "due", "--calendar", "us-ny-9x5", "--from", "2026-11-23T09:00"])
     assert result.exit_code == 2
     assert "the following arguments are required: --in" in result.output
 

@@ -39,9 +39,12 @@ def _source(ids: Sequence[str]) -> Mapping[str, TicketTimers]:
 
 def _app() -> Flask:
     app = Flask("fuzzed")
-    app.config.update(SLA_POLICIES=[str(EXAMPLES / "policies")],
-                      SLA_PRIORITY_MATRIX=str(EXAMPLES / "priority_matrix.toml"),
-                      SLA_ADMIN_AUTHORIZER=lambda: True, SLA_AGENT_AUTHORIZER=lambda ticket_id: True)
+    app.config.update(
+        SLA_POLICIES=[str(EXAMPLES / "policies")],
+        SLA_PRIORITY_MATRIX=str(EXAMPLES / "priority_matrix.toml"),
+        SLA_ADMIN_AUTHORIZER=lambda: True,
+        SLA_AGENT_AUTHORIZER=lambda ticket_id: True,
+    )
     sla = SLATimers(app)
     sla.timer_source(_source)
     return app
@@ -75,16 +78,19 @@ def _check(route_endpoint: str, answer: Any) -> None:
 def test_json_bodies(endpoint: str, data: st.DataObject) -> None:
     route = next(r for r in ROUTES if r.endpoint == endpoint)
     valid = VALID[endpoint]
-    body = data.draw(JSON | st.builds(lambda key, value: valid | {key: value},
-                                      st.sampled_from(sorted(valid) + ["other"]), JSON))
+    body = data.draw(
+        JSON | st.builds(lambda key, value: valid | {key: value}, st.sampled_from(sorted(valid) + ["other"]), JSON)
+    )
     answer = APP.test_client().post("/sla" + route.rule, json=body)
     _check(endpoint, answer)
 
 
 @pytest.mark.parametrize("endpoint", ["calendar_preview", "badge_batch", "calendar_list", "openapi"])
 @settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
-@given(params=st.dictionaries(st.sampled_from(["from", "to", "ticket", "x"]), TEXT, max_size=3),
-       name=st.sampled_from(["us-ny-9x5", "24x7", "nope"]) | TEXT.filter(lambda t: "/" not in t and t))
+@given(
+    params=st.dictionaries(st.sampled_from(["from", "to", "ticket", "x"]), TEXT, max_size=3),
+    name=st.sampled_from(["us-ny-9x5", "24x7", "nope"]) | TEXT.filter(lambda t: "/" not in t and t),
+)
 def test_query_strings(endpoint: str, params: dict[str, str], name: str) -> None:
     route = next(r for r in ROUTES if r.endpoint == endpoint)
     path = "/sla" + route.rule.replace("<name>", quote(name, safe=""))

@@ -75,14 +75,18 @@ def _with_nul(value: Any) -> Any:
 
 
 SPECIFIC: dict[tuple[str, str], Call] = {
-    ("dry_run_due", "policy_not_found"): lambda make: _send(make(), "POST", "/api/dry-run/due",
-                                                            {"policy": "nope", "priority": "high"}),
+    ("dry_run_due", "policy_not_found"): lambda make: _send(
+        make(), "POST", "/api/dry-run/due", {"policy": "nope", "priority": "high"}
+    ),
     ("dry_run_due", "calendar_not_found"): lambda make: _send(
-        make(), "POST", "/api/dry-run/due", {"policy": "standard", "priority": "high", "calendar": "nope"}),
+        make(), "POST", "/api/dry-run/due", {"policy": "standard", "priority": "high", "calendar": "nope"}
+    ),
     ("dry_run_classify", "not_configured"): lambda make: _send(
-        make({"SLA_PRIORITY_MATRIX": None}), "POST", "/api/dry-run/classify", {"ticket": {}}),
+        make({"SLA_PRIORITY_MATRIX": None}), "POST", "/api/dry-run/classify", {"ticket": {}}
+    ),
     ("calendar_preview", "calendar_not_found"): lambda make: _send(
-        make(), "GET", "/api/calendars/nope/open-intervals", None),
+        make(), "GET", "/api/calendars/nope/open-intervals", None
+    ),
     ("badge_batch", "not_configured"): lambda make: _send(make(), "GET", "/api/badges", {"ticket": "1"}),
 }
 
@@ -92,8 +96,12 @@ def _one_ticket(ids: Sequence[str]) -> Mapping[str, TicketTimers]:
     now = datetime.now(UTC)
     policy = Policy.from_toml((EXAMPLES / "policies" / "standard.toml").read_text())
     calendar = BusinessCalendar.load("us-ny-9x5")
-    states = evaluate(policy, [TicketEvent("created", now - timedelta(minutes=5), id="1/1", priority="high",
-                                           status="new")], now=now, calendar=calendar)
+    states = evaluate(
+        policy,
+        [TicketEvent("created", now - timedelta(minutes=5), id="1/1", priority="high", status="new")],
+        now=now,
+        calendar=calendar,
+    )
     return {"1": TicketTimers(states, calendar, "us-ny-9x5", policy=policy)} if "1" in ids else {}
 
 

@@ -25,9 +25,15 @@ def _error(answer: object) -> dict[str, object]:
     return body["error"]  # type: ignore[no-any-return]
 
 
-@pytest.mark.parametrize("content_type", [
-    "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", None,
-])
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        None,
+    ],
+)
 def test_cross_site_simple_posts_are_415(client: FlaskClient, content_type: str | None) -> None:
     headers = {"Content-Type": content_type} if content_type else {}
     answer = client.post(DUE, data=GOOD, headers=headers)
@@ -153,8 +159,7 @@ def test_chunked_body_without_length_is_cut_at_the_limit(served: tuple[int, _Cou
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     chunks = (b" " * 65_536 for _ in range(160))
     try:
-        connection.request("POST", DUE, body=chunks, headers={"Content-Type": "application/json"},
-                           encode_chunked=True)
+        connection.request("POST", DUE, body=chunks, headers={"Content-Type": "application/json"}, encode_chunked=True)
         answer = connection.getresponse()
         assert answer.status == 413
         assert b'"payload_too_large"' in answer.read()
@@ -169,8 +174,13 @@ def test_chunked_body_without_length_is_cut_at_the_limit(served: tuple[int, _Cou
 def test_chunked_body_within_the_limit_is_answered(served: tuple[int, _Counting]) -> None:
     port, _ = served
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    connection.request("POST", DUE, body=iter([GOOD[:10], GOOD[10:]]),
-                       headers={"Content-Type": "application/json"}, encode_chunked=True)
+    connection.request(
+        "POST",
+        DUE,
+        body=iter([GOOD[:10], GOOD[10:]]),
+        headers={"Content-Type": "application/json"},
+        encode_chunked=True,
+    )
     answer = connection.getresponse()
     assert answer.status == 200
     answer.read()

@@ -35,30 +35,48 @@ create table if not exists demo_events (
 
 #: Seed tickets: subject, requester fields, ticket fields, what happened (minutes ago, action).
 SEED: list[tuple[str, dict[str, Any], dict[str, Any], list[tuple[int, str]]]] = [
-    ("Printer jams on every page", {"name": "Dana Whitfield", "role": "ceo", "tier": "premium"},
-     {"category": "printer", "impact": "department", "urgency": "degraded"}, [(20, "created")]),
-    ("Booking system rejects orders", {"name": "Sam Ortiz", "organization": "Globex", "seats": 1200},
-     {"category": "booking", "impact": "department", "urgency": "blocking",
-      "fields": {"business_line": "sales"}}, [(90, "created"), (60, "agent_reply")]),
-    ("Cannot export invoices", {"name": "Priya Nair", "tier": "premium"},
-     {"category": "billing", "impact": "person", "urgency": "blocking"},
-     [(300, "created"), (280, "agent_reply"), (30, "customer_reply")]),
-    ("VPN drops every hour", {"name": "Lee Chan"}, {"category": "network", "impact": "person",
-                                                    "urgency": "degraded"},
-     [(240, "created"), (200, "agent_reply"), (180, "pending")]),
-    ("New laptop for a starter", {"name": "Alex Kim"}, {"category": "hardware", "impact": "person",
-                                                        "urgency": "cosmetic"},
-     [(600, "created"), (590, "agent_reply"), (400, "solved")]),
-    ("Email outage for the finance team", {"name": "Jo Baker"},
-     {"category": "email", "impact": "company", "urgency": "blocking", "fields": {"business_line": "finance"}},
-     [(4 * 24 * 60, "created")]),
+    (
+        "Printer jams on every page",
+        {"name": "Dana Whitfield", "role": "ceo", "tier": "premium"},
+        {"category": "printer", "impact": "department", "urgency": "degraded"},
+        [(20, "created")],
+    ),
+    (
+        "Booking system rejects orders",
+        {"name": "Sam Ortiz", "organization": "Globex", "seats": 1200},
+        {"category": "booking", "impact": "department", "urgency": "blocking", "fields": {"business_line": "sales"}},
+        [(90, "created"), (60, "agent_reply")],
+    ),
+    (
+        "Cannot export invoices",
+        {"name": "Priya Nair", "tier": "premium"},
+        {"category": "billing", "impact": "person", "urgency": "blocking"},
+        [(300, "created"), (280, "agent_reply"), (30, "customer_reply")],
+    ),
+    (
+        "VPN drops every hour",
+        {"name": "Lee Chan"},
+        {"category": "network", "impact": "person", "urgency": "degraded"},
+        [(240, "created"), (200, "agent_reply"), (180, "pending")],
+    ),
+    (
+        "New laptop for a starter",
+        {"name": "Alex Kim"},
+        {"category": "hardware", "impact": "person", "urgency": "cosmetic"},
+        [(600, "created"), (590, "agent_reply"), (400, "solved")],
+    ),
+    (
+        "Email outage for the finance team",
+        {"name": "Jo Baker"},
+        {"category": "email", "impact": "company", "urgency": "blocking", "fields": {"business_line": "finance"}},
+        [(4 * 24 * 60, "created")],
+    ),
 ]
 
 ACTIONS = ("agent_reply", "customer_reply", "pending", "solved", "reopen")
 
 
-def create_app(database: str | Path | None = None, *, seed: bool = True,
-               now: datetime | None = None) -> Flask:
+def create_app(database: str | Path | None = None, *, seed: bool = True, now: datetime | None = None) -> Flask:
     """The demo helpdesk on SQLite file ``database`` (default: the app's instance folder).
 
     ``seed`` adds the seed tickets to an empty database, dated back from ``now``.
@@ -106,16 +124,31 @@ def _iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
 
 
-def _open(app: Flask, db: sqlite3.Connection, subject: str, requester: Mapping[str, Any],
-          fields: Mapping[str, Any], at: datetime) -> int:
+def _open(
+    app: Flask,
+    db: sqlite3.Connection,
+    subject: str,
+    requester: Mapping[str, Any],
+    fields: Mapping[str, Any],
+    at: datetime,
+) -> int:
     registry = app_state().registry if _in_context() else app.extensions["sla_timers"].registry
     ticket = {"subject": subject, "requester": dict(requester), **fields}
     found = registry.require_matrix().classify(ticket, now=at)
     cursor = db.execute(
         "insert into demo_tickets (subject, requester, fields, status, priority, policy, calendar, tags, created_at)"
         " values (?, ?, ?, 'new', ?, ?, ?, ?, ?)",
-        (subject, json.dumps(dict(requester)), json.dumps(dict(fields)), found.priority, found.policy,
-         found.calendar, json.dumps(list(found.tags)), _iso(at)))
+        (
+            subject,
+            json.dumps(dict(requester)),
+            json.dumps(dict(fields)),
+            found.priority,
+            found.policy,
+            found.calendar,
+            json.dumps(list(found.tags)),
+            _iso(at),
+        ),
+    )
     ticket_id = int(cursor.lastrowid or 0)
     _event(db, ticket_id, "created", at, priority=found.priority, status="new")
     return ticket_id
@@ -128,8 +161,10 @@ def _in_context() -> bool:
 
 
 def _event(db: sqlite3.Connection, ticket_id: int, kind: str, at: datetime, **data: Any) -> None:
-    db.execute("insert into demo_events (ticket_id, kind, at, data) values (?, ?, ?, ?)",
-               (ticket_id, kind, _iso(at), json.dumps(data)))
+    db.execute(
+        "insert into demo_events (ticket_id, kind, at, data) values (?, ?, ?, ?)",
+        (ticket_id, kind, _iso(at), json.dumps(data)),
+    )
 
 
 def act(db: sqlite3.Connection, ticket_id: int, action: str, at: datetime, body: str = "") -> None:
@@ -146,14 +181,18 @@ def act(db: sqlite3.Connection, ticket_id: int, action: str, at: datetime, body:
             _event(db, ticket_id, "status", at, status=new)
 
     if action == "agent_reply":
-        db.execute("insert into demo_posts (ticket_id, author, body, public, at) values (?, ?, ?, 1, ?)",
-                   (ticket_id, "Agent", body or "Thanks, we are looking into it.", _iso(at)))
+        db.execute(
+            "insert into demo_posts (ticket_id, author, body, public, at) values (?, ?, ?, 1, ?)",
+            (ticket_id, "Agent", body or "Thanks, we are looking into it.", _iso(at)),
+        )
         _event(db, ticket_id, "agent_reply", at, public=True)
         if status == "new":
             set_status("open")
     elif action == "customer_reply":
-        db.execute("insert into demo_posts (ticket_id, author, body, public, at) values (?, ?, ?, 1, ?)",
-                   (ticket_id, requester, body or "Any news?", _iso(at)))
+        db.execute(
+            "insert into demo_posts (ticket_id, author, body, public, at) values (?, ?, ?, 1, ?)",
+            (ticket_id, requester, body or "Any news?", _iso(at)),
+        )
         _event(db, ticket_id, "customer_reply", at)
         if status == "pending":
             set_status("open")
@@ -192,17 +231,23 @@ def _timers(app: Flask, ids: Sequence[str]) -> dict[str, TicketTimers]:
         rows = db.execute(f"select * from demo_events where ticket_id in ({marks}) order by id", wanted).fetchall()
     logs: dict[int, list[TicketEvent]] = {}
     for row in rows:
-        logs.setdefault(row["ticket_id"], []).append(TicketEvent(
-            row["kind"], datetime.fromisoformat(row["at"]), id=f"{row['ticket_id']}/{row['id']}",
-            **json.loads(row["data"])))
+        logs.setdefault(row["ticket_id"], []).append(
+            TicketEvent(
+                row["kind"],
+                datetime.fromisoformat(row["at"]),
+                id=f"{row['ticket_id']}/{row['id']}",
+                **json.loads(row["data"]),
+            )
+        )
     found: dict[str, TicketTimers] = {}
     for ticket in tickets:
         created = datetime.fromisoformat(ticket["created_at"])
         policy = registry.policy(ticket["policy"], created)
         calendar = registry.calendar(ticket["calendar"])
         states = evaluate(policy, logs.get(ticket["id"], []), now=now, calendar=calendar)
-        found[str(ticket["id"])] = TicketTimers(states, calendar, ticket["calendar"], policy=policy,
-                                                status=ticket["status"])
+        found[str(ticket["id"])] = TicketTimers(
+            states, calendar, ticket["calendar"], policy=policy, status=ticket["status"]
+        )
     return found
 
 
@@ -242,8 +287,9 @@ def _routes(app: Flask) -> None:
         subject = request.form.get("subject", "").strip()[:200] or "(no subject)"
         requester = {"name": request.form.get("requester", "").strip()[:100] or "Customer"}
         with _db(app) as db:
-            ticket_id = _open(app, db, subject, requester, {"category": request.form.get("category", "")},
-                              datetime.now(UTC))
+            ticket_id = _open(
+                app, db, subject, requester, {"category": request.form.get("category", "")}, datetime.now(UTC)
+            )
         return redirect(url_for("ticket_page", ticket_id=ticket_id))
 
 
