@@ -14,17 +14,20 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from flask import Response, current_app, jsonify, request
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from ..errors import SLAError
 from ..validation import MAX_DEPTH
 from .blueprint import blueprint
 from .errors import (
+    DatabaseUnavailable,
     ForbiddenError,
     MalformedJSONError,
     PayloadTooLargeError,
@@ -36,6 +39,8 @@ from .schema import Array, Object, Schema
 from .state import app_state
 
 Access = Literal["public", "agent", "admin"]
+
+_log = logging.getLogger("sla_timers.web")
 
 #: Codes every route with a JSON body can answer with.
 BODY_ERRORS = ("unsupported_media_type", "payload_too_large", "malformed_json", "invalid_request", "invalid_text")
@@ -103,6 +108,10 @@ def api_route(
                 result = view(body=checked_body, query=checked_query, **values)
             except SLAError as exc:
                 return error_response(exc)
+            except DBAPIError as exc:
+                # The transaction was rolled back by the engine; the client may retry.
+                _log.error("the SLA store's database failed: %s", exc)
+                return error_response(DatabaseUnavailable("the SLA database is unavailable; try again shortly"))
             if isinstance(result, Response):
                 return result
             response = jsonify(result)

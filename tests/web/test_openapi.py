@@ -20,6 +20,8 @@ from sla_timers.web.badge_data import TicketTimers
 from sla_timers.web.http import ROUTES
 
 PREFIX = "/sla"
+#: Nothing listens on port 9 of loopback: a connection is refused at once.
+UNREACHABLE = "postgresql+psycopg://postgres@127.0.0.1:9/none"
 #: Routes anyone may call: the API's description and the badge script.
 PUBLIC = {"sla.openapi", "sla.static"}
 
@@ -87,7 +89,9 @@ SPECIFIC: dict[tuple[str, str], Call] = {
     ("calendar_preview", "calendar_not_found"): lambda make: _send(
         make(), "GET", "/api/calendars/nope/open-intervals", None
     ),
-    ("badge_batch", "not_configured"): lambda make: _send(make(), "GET", "/api/badges", {"ticket": "1"}),
+    ("badge_batch", "database_unavailable"): lambda make: _send(
+        make({"SLA_DATABASE_URL": UNREACHABLE}), "GET", "/api/badges", {"ticket": "1"}
+    ),
 }
 
 
