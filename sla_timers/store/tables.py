@@ -69,6 +69,23 @@ def _copy(connection: Connection, table: Table, target: str, rows: list[dict[str
 
 
 _temp_tables = 0
+#: From this many rows on, PostgreSQL batches go through ``COPY`` and a temporary table
+#: (below it, creating the table costs more than the round trips it saves).
+BULK_ROWS = 100
+
+
+def _temp_table(connection: Connection, table: Table, columns: list[str]) -> str:
+    """A new temporary table (dropped at commit) with ``table``'s ``columns``; its quoted name."""
+    global _temp_tables
+    _temp_tables += 1
+    prepare = connection.dialect.identifier_preparer
+    temp = prepare.quote(f"sla_tmp_{table.name}_{_temp_tables}")
+    connection.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE {temp} ON COMMIT DROP AS SELECT "
+        + ", ".join(prepare.quote(c) for c in columns)
+        + f" FROM {prepare.format_table(table)} WITH NO DATA"
+    )
+    return temp
 
 
 def bulk_update(connection: Connection, table: Table, rows: list[dict[str, Any]], key: str = "id") -> None:
@@ -81,7 +98,7 @@ def bulk_update(connection: Connection, table: Table, rows: list[dict[str, Any]]
     if not rows:
         return
     names = [name for name in rows[0] if name != key]
-    if connection.dialect.name != "postgresql":
+    if connection.dialect.name != "postgresql" or len(rows) < BULK_ROWS:
         connection.execute(
             update(table)
             .where(table.c[key] == bindparam(f"b_{key}"))
@@ -89,17 +106,13 @@ def bulk_update(connection: Connection, table: Table, rows: list[dict[str, Any]]
             [{f"b_{name}": value for name, value in row.items()} for row in rows],
         )
         return
-    global _temp_tables
-    _temp_tables += 1
     prepare = connection.dialect.identifier_preparer
-    temp = prepare.quote(f"sla_tmp_{table.name}_{_temp_tables}")
     columns = [key, *names]
-    connection.exec_driver_sql(
-        f"CREATE TEMPORARY TABLE {temp} ON COMMIT DROP AS SELECT "
-        + ", ".join(prepare.quote(c) for c in columns)
-        + f" FROM {prepare.format_table(table)} WITH NO DATA"
-    )
+    temp = _temp_table(connection, table, columns)
     _copy(connection, table, temp, [{c: row[c] for c in columns} for row in rows], {})
+    # Without statistics the planner takes the new table for a small one and may scan the
+    # whole of ``table`` for each batch; with them it joins by the key's index.
+    connection.exec_driver_sql(f"ANALYZE {temp}")
     assignments = ", ".join(f"{prepare.quote(n)} = src.{prepare.quote(n)}" for n in names)
     connection.exec_driver_sql(
         f"UPDATE {prepare.format_table(table)} AS dst SET {assignments} FROM {temp} AS src "
@@ -110,11 +123,22 @@ def bulk_update(connection: Connection, table: Table, rows: list[dict[str, Any]]
 def insert_ignoring_duplicates(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert ``rows``; a row whose unique key exists already is skipped, by the database.
 
-    ``ON CONFLICT DO NOTHING`` on PostgreSQL and SQLite, ``INSERT IGNORE`` on MySQL.
+    ``ON CONFLICT DO NOTHING`` on PostgreSQL and SQLite, ``INSERT IGNORE`` on MySQL. On
+    PostgreSQL a large batch is copied into a temporary table first and inserted from
+    it by one statement.
     """
     if not rows:
         return
     name = connection.dialect.name
+    if name == "postgresql" and len(rows) >= BULK_ROWS:
+        temp = _temp_table(connection, table, list(rows[0]))
+        _copy(connection, table, temp, rows, {})
+        quoted = ", ".join(connection.dialect.identifier_preparer.quote(c) for c in rows[0])
+        connection.exec_driver_sql(
+            f"INSERT INTO {connection.dialect.identifier_preparer.format_table(table)} ({quoted}) "
+            f"SELECT {quoted} FROM {temp} ON CONFLICT DO NOTHING"
+        )
+        return
     if name == "postgresql":
         statement: Any = postgresql.insert(table).on_conflict_do_nothing()
     elif name == "sqlite":
