@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app
@@ -50,7 +48,6 @@ __all__ = ["ReportSettings", "configure_reports", "report_settings"]
 
 #: Where :func:`configure_reports` keeps its settings on the app.
 _KEY = "sla_timers_reports"
-_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -113,32 +110,8 @@ def report_settings() -> ReportSettings:
 
 
 def report_engine() -> Any:
-    """The engine of the app's store: the extension's store when it keeps one,
-    else one opened on ``SLA_ENGINE`` or ``SLA_DATABASE_URL`` (upgraded to the
-    latest migration on first use) and kept for the app's life."""
-    state = app_state()
-    store = getattr(state, "store", None)
-    if callable(store):
-        return store().engine
-    extensions = current_app.extensions
-    with _lock:
-        engine = extensions.get("sla_timers_reports_engine")
-        if engine is None:
-            from sqlalchemy import make_url
-
-            from ..store import migrate
-            from ..store.engine import make_engine
-
-            settings = state.settings
-            if settings.engine is None:
-                url = make_url(settings.database_url)
-                if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-                    # The default database sits in the app's instance folder, which may not exist yet.
-                    Path(str(url.database)).parent.mkdir(parents=True, exist_ok=True)
-            engine = settings.engine if settings.engine is not None else make_engine(settings.database_url)
-            migrate.upgrade(engine)
-            extensions["sla_timers_reports_engine"] = engine
-    return engine
+    """The engine of the app's store (opened, and upgraded when the app says so, on first use)."""
+    return app_state().store().engine
 
 
 # -- query parameters -------------------------------------------------------------
@@ -293,7 +266,10 @@ def parse_levels(entries: list[str]) -> ServiceLevels:
     access="admin",
     query=_COMPLIANCE_QUERY,
     response=_REPORT,
-    errors=("unknown_timezone",),
+    errors=(
+        "unknown_timezone",
+        "database_unavailable",
+    ),
     summary="Compliance per metric: met, breached, running, percent met, median and p90, the customer's wait",
 )
 def report_compliance(body: None, query: dict[str, Any]) -> Any:
@@ -318,7 +294,7 @@ def report_compliance(body: None, query: dict[str, Any]) -> Any:
     access="admin",
     query=_LEVELS_QUERY,
     response=_REPORT,
-    errors=("unknown_timezone", "not_configured"),
+    errors=("unknown_timezone", "database_unavailable", "not_configured"),
     summary='Two-tier service levels ("90/10, 99/300"): which goals were kept, and by how much',
 )
 def report_service_levels(body: None, query: dict[str, Any]) -> Any:
@@ -350,7 +326,10 @@ def report_service_levels(body: None, query: dict[str, Any]) -> Any:
     access="admin",
     query=_REVIEW_QUERY,
     response=_REPORT,
-    errors=("unknown_timezone",),
+    errors=(
+        "unknown_timezone",
+        "database_unavailable",
+    ),
     summary="Periodic review per metric and priority: the trend and the target met 90% of the time",
 )
 def report_review(body: None, query: dict[str, Any]) -> Any:
@@ -374,7 +353,10 @@ def report_review(body: None, query: dict[str, Any]) -> Any:
     access="admin",
     query=_CREDITS_QUERY,
     response=_REPORT,
-    errors=("unknown_timezone",),
+    errors=(
+        "unknown_timezone",
+        "database_unavailable",
+    ),
     summary="Service credits per customer per month under the host's contracts, with the lines behind each",
 )
 def report_credits(body: None, query: dict[str, Any]) -> Any:
@@ -382,12 +364,12 @@ def report_credits(body: None, query: dict[str, Any]) -> Any:
     zone = check_zone(query["zone"], "zone")
     start, end = _range(query, zone)
     settings = report_settings()
+    engine = report_engine()
     rows: list[Row] = []
     if settings.contracts:
         customers = [c.customer for c in settings.contracts]
         from ..store.report_source import stream_outages, stream_timers
 
-        engine = report_engine()
         outages = list(stream_outages(engine, start=start, end=end)) if settings.service_calendars else []
         rows = list(
             service_credits(
@@ -409,7 +391,7 @@ def report_credits(body: None, query: dict[str, Any]) -> Any:
     access="admin",
     query=_AVAILABILITY_QUERY,
     response=_REPORT,
-    errors=("unknown_timezone", "calendar_not_found"),
+    errors=("unknown_timezone", "database_unavailable", "calendar_not_found"),
     summary="Availability of services in their calendars' business time, from outage tickets",
 )
 def report_availability(body: None, query: dict[str, Any]) -> Any:
