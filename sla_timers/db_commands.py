@@ -2,10 +2,14 @@
 
 ::
 
-    sla-timers db upgrade [REVISION] --url sqlite:///sla.db   (or $SLA_DATABASE_URL)
+    sla-timers db upgrade [REVISION] --url sqlite:///sla.db   (or the app's, or $SLA_DATABASE_URL)
     sla-timers db downgrade REVISION                         (base drops every sla_ table)
     sla-timers db current
     sla-timers db check                                      (exit 1 when models and database differ)
+
+The database is ``--url``; else, under ``flask sla db ...``, the app's own
+(``SLA_ENGINE`` or ``SLA_DATABASE_URL``, default the SQLite file in its instance
+folder); else ``$SLA_DATABASE_URL``.
 
 Only the ``sla_`` tables and the ``sla_alembic_version`` table are touched; a
 host's own tables and Alembic history are left alone.
@@ -14,6 +18,7 @@ host's own tables and Alembic history are left alone.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import click
 
@@ -27,14 +32,55 @@ def db() -> None:
     """The store's migrations."""
 
 
-_url = click.option("--url", default=None, metavar="URL", help="SQLAlchemy database URL (default: $SLA_DATABASE_URL)")
+_url = click.option(
+    "--url",
+    default=None,
+    metavar="URL",
+    help="SQLAlchemy database URL (default: the Flask app's, else $SLA_DATABASE_URL)",
+)
 
 
-def _database_url(url: str | None) -> str:
-    url = url or os.environ.get("SLA_DATABASE_URL")
+def _database_url(url: str | None) -> Any:
+    """``--url``, else the Flask app's database (its engine or URL), else ``$SLA_DATABASE_URL``."""
+    if url:
+        return url
+    app_database = _app_database()
+    if app_database is not None:
+        return app_database
+    url = os.environ.get("SLA_DATABASE_URL")
     if not url:
-        raise UsageError("db: give --url or set SLA_DATABASE_URL")
+        raise UsageError("db: give --url or set SLA_DATABASE_URL (or run it as flask sla db in the app)")
     return url
+
+
+def _app_database() -> Any:
+    """The current Flask app's store target when the SLA extension is on it, else None."""
+    from flask import current_app, has_app_context
+    from flask.cli import ScriptInfo
+
+    if has_app_context():
+        app = current_app
+    else:
+        # ``app.cli`` invoked directly (a test runner, an embedding script) pushes no app context.
+        click_context = click.get_current_context(silent=True)
+        info = click_context.find_object(ScriptInfo) if click_context is not None else None
+        if info is None or info.create_app is None and info.app_import_path is None:
+            return None
+        app = info.load_app()
+    state = app.extensions.get("sla_timers")
+    if state is None:
+        return None
+    settings = state.settings
+    if settings.engine is not None:
+        return settings.engine
+    from pathlib import Path
+
+    from sqlalchemy import make_url
+
+    parsed = make_url(settings.database_url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    return settings.database_url
 
 
 @db.command(help="upgrade the sla_ tables to a revision (default: head)")

@@ -33,14 +33,17 @@ class MigrationError(SLAError, RuntimeError):
 
 
 def _scripts() -> Traversable | Path:
-    """The migrations folder: the installed ``sla_timers.migrations`` package, or, in a
-    source checkout run without installing, the ``migrations/`` folder beside the package."""
+    """The migrations folder: in a source checkout, the ``migrations/`` folder beside
+    the package imported (so a checkout's new revisions apply even when an editable
+    install of another checkout maps ``sla_timers.migrations`` elsewhere); else the
+    installed ``sla_timers.migrations`` package."""
+    root = Path(__file__).resolve().parents[2]
+    checkout = root / "migrations"
+    if (root / "setup.cfg").is_file() and (checkout / "env.py").is_file():
+        return checkout
     try:
         return files("sla_timers.migrations")
     except ModuleNotFoundError:
-        checkout = Path(__file__).resolve().parents[2] / "migrations"
-        if (checkout / "env.py").is_file():
-            return checkout
         raise MigrationError("the sla_timers.migrations package is not installed; reinstall sla_timers") from None
 
 

@@ -113,6 +113,14 @@ class TicketRow(Base):
     #: Problems the engine found in the log (an event before ``created``, ...), as text.
     problems: Mapped[list[Any] | None] = mapped_column(JSON)
     updated_at: Mapped[datetime]
+    #: What reports group by, kept in columns so a report reads no JSON: the
+    #: business line the matrix read, the assigned group (inputs ``group``), the
+    #: requester's organisation (inputs ``organisation`` or ``requester.organisation``).
+    business_line: Mapped[str | None] = mapped_column(String(255))
+    assigned_group: Mapped[str | None] = mapped_column(String(255))
+    organisation: Mapped[str | None] = mapped_column(String(255))
+    #: For an outage ticket, the service it reports down (inputs ``service``).
+    service: Mapped[str | None] = mapped_column(String(255))
 
 
 class EventRow(Base):
@@ -157,8 +165,13 @@ class TimerRow(Base):
     started_at: Mapped[datetime]
     due_at: Mapped[datetime | None]
     breached_at: Mapped[datetime | None]
-    stopped_at: Mapped[datetime | None]
+    #: Indexed: a report finds a period's stopped cycles by it.
+    stopped_at: Mapped[datetime | None] = mapped_column(index=True)
     stop_reason: Mapped[str | None] = mapped_column(String(255))
+    #: Business time the cycle stood paused (waiting on the customer), microseconds.
+    paused_for_us: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    #: Business time of the cycle the ticket waited on the customer (paused or not), microseconds.
+    customer_wait_us: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     paused_since: Mapped[datetime | None]
     running_since: Mapped[datetime | None]
     next_warning_at: Mapped[datetime | None]

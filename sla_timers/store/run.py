@@ -74,9 +74,11 @@ def classify(config: Config, ticket: Ticket, created: TicketEvent) -> None:
         priority, policy_name, calendar = result.priority, result.policy, result.calendar
         tags, trace = list(result.tags), result.explain().splitlines()
         matrix_version: int | None = version
+        business_line = result.base.business_line
     else:
         priority, policy_name = created.data["priority"], created.get("policy")
         tags, trace, matrix_version, calendar = [], [], None, None
+        business_line = created.get("business_line")
     policy = config.policies.select(policy_name, created.at)
     if policy is None:
         wanted = repr(policy_name) if policy_name else "(none named, and not exactly one stored)"
@@ -91,6 +93,7 @@ def classify(config: Config, ticket: Ticket, created: TicketEvent) -> None:
         "calendar": calendar or policy.calendar,
         "tags": tags,
         "matrix_version": matrix_version,
+        "business_line": business_line,
     }
     ticket.trace = trace
     ticket.policy_version = policy.version
@@ -270,6 +273,8 @@ def timer_row(ticket_id: int, state: TimerState, clock: str, check: datetime | N
         "clock": clock,
         "target_us": None if state.target is None else state.target // _US,
         "elapsed_us": state.elapsed // _US,
+        "paused_for_us": state.paused_for // _US,
+        "customer_wait_us": state.customer_wait // _US,
         "remaining_us": None if state.remaining is None else state.remaining // _US,
         "started_at": state.started_at,
         "due_at": state.due_at,

@@ -11,6 +11,7 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 
 from ..timers import TicketEvent
 from .models import EscalationRow, EventRow, OutboxRow, TicketRow, TimerRow
+from .report_source import ticket_dimensions
 from .run import Ticket, Turn, step_actions
 
 #: Most values bound in one IN list (PostgreSQL allows 65,535 parameters a statement).
@@ -141,6 +142,10 @@ def write_turns(connection: Connection, turns: Iterable[Turn], now: datetime, di
             created_at=bindparam("b_created_at"),
             problems=bindparam("b_problems"),
             updated_at=bindparam("b_updated_at"),
+            business_line=bindparam("b_business_line"),
+            assigned_group=bindparam("b_assigned_group"),
+            organisation=bindparam("b_organisation"),
+            service=bindparam("b_service"),
         ),
         [
             {
@@ -155,6 +160,7 @@ def write_turns(connection: Connection, turns: Iterable[Turn], now: datetime, di
                 "b_created_at": t.ticket.created_at,
                 "b_problems": t.problems or None,
                 "b_updated_at": now,
+                **{f"b_{name}": value for name, value in ticket_dimensions(t.ticket).items()},
             }
             for t in turns
         ],

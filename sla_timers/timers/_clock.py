@@ -3,7 +3,7 @@ or real time for ``time = "calendar"`` metrics) since ``created``. No I/O here.
 
 A cycle's elapsed time is a difference of totals, so an event advances each clock
 once however many timers run. The business clock walks the calendar's open
-stretches, read once per evaluation (:mod:`._open_time`), rather than calling the
+stretches, read once per evaluation (:class:`~sla_timers.clock.OpenTime`), rather than calling the
 calendar for every event.
 """
 
@@ -12,8 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from ..clock import BusinessCalendar
-from ._open_time import OpenTime
+from ..clock import BusinessCalendar, OpenTime
 from .durations import EndOfDay, Target
 from .policy import StatusCategory
 

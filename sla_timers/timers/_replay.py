@@ -140,19 +140,28 @@ class Replay:
     # -- events -------------------------------------------------------------
     def deduplicate(self, log: list[TicketEvent]) -> list[TicketEvent]:
         """The sorted ``log`` without repeats: a retried webhook delivers the same event
-        (id and payload) again, and it counts once, so problem indexes do not move
-        either. The same id on another payload is a conflict, reported when replayed:
-        the first in log order stands."""
+        (id and payload) again, a host may list one event object twice, and either
+        counts once, so problem indexes do not move either. Events without an id
+        count once when equal (kind, instant and payload). The same id on another
+        payload is a conflict, reported when replayed: the first in log order stands."""
         seen: dict[str, TicketEvent] = {}
+        plain: set[TicketEvent] = set()
         kept: list[TicketEvent] = []
         for event in log:
             event_id = event.id
             if event_id is not None:
-                first = seen.setdefault(event_id, event)
-                if first is not event:
-                    if first == event:
-                        continue
+                first = seen.get(event_id)
+                if first is None:
+                    seen[event_id] = event
+                elif first is event or first == event or event in plain:
+                    continue
+                else:
                     self.conflicts[id(event)] = first
+                    plain.add(event)  # a conflicting event given twice is one problem
+            elif event in plain:
+                continue
+            else:
+                plain.add(event)
             kept.append(event)
         return kept
 

@@ -79,6 +79,12 @@ class NotConfiguredError(SLAError, LookupError):
     code = "not_configured"
 
 
+class DatabaseUnavailable(SLAError):
+    """The store's database did not answer (down, unreachable, locked too long); nothing was written."""
+
+    code = "database_unavailable"
+
+
 class InternalError(SLAError):
     """An unexpected failure inside the plugin; logged with its traceback."""
 
@@ -102,6 +108,7 @@ STATUS: dict[str, int] = {
     "payload_too_large": 413,
     "unsupported_media_type": 415,
     "internal_error": 500,
+    "database_unavailable": 503,
 }
 
 

@@ -11,6 +11,8 @@ from ..cli import sla as sla_commands
 from . import admin as _admin  # noqa: F401  (nests the admin pages in the blueprint, under /admin)
 from . import api as _api  # noqa: F401  (declares the JSON routes on the blueprint)
 from . import api_badges as _api_badges  # noqa: F401
+from . import api_events as _api_events  # noqa: F401
+from .api_store import StoreAccess
 from .badge_data import TimerSource
 from .badges import inject_badges, register_template_helpers
 from .blueprint import blueprint
@@ -57,7 +59,7 @@ class SLATimers:
                 SLAConfigWarning,
                 stacklevel=2,
             )
-        app.extensions["sla_timers"] = AppState(settings, registry, self)
+        app.extensions["sla_timers"] = AppState(settings, registry, self, StoreAccess(settings))
         app.register_blueprint(blueprint, url_prefix=settings.url_prefix)
         app.before_request(_json_routing_errors)
         app.cli.add_command(sla_commands, "sla")
@@ -74,8 +76,8 @@ class SLATimers:
     def timer_source(self, func: TimerSource) -> TimerSource:
         """Decorator: ``func(ticket_ids)`` returns ``{ticket_id: TicketTimers}`` for badges.
 
-        Ids left out are tickets that do not exist. Without a source, the badges
-        route answers 409 ``not_configured``.
+        Ids left out are tickets that do not exist. Without a source, badges come
+        from the store (the tickets' timers as the store last wrote them).
         """
         self._timer_source = func
         return func

@@ -30,6 +30,7 @@ AdminCheck = Callable[[], bool]
 DEFAULTS: dict[str, Any] = {
     "SLA_DATABASE_URL": None,  # str; None: sqlite:///<instance folder>/sla.db
     "SLA_ENGINE": None,  # the host's SQLAlchemy Engine, used instead of SLA_DATABASE_URL
+    "SLA_AUTO_UPGRADE": True,  # upgrade the sla_ tables to the latest migration on first use
     "SLA_URL_PREFIX": "/sla",
     "SLA_AGENT_AUTHORIZER": None,  # callable(ticket_id | None) -> bool, or "module:function"
     "SLA_ADMIN_AUTHORIZER": None,  # callable() -> bool, or "module:function"
@@ -60,6 +61,8 @@ class Settings:
     database_url: str
     #: The host's own SQLAlchemy engine, or None.
     engine: Any
+    #: Upgrade the ``sla_`` tables on first use (off: run ``flask sla db upgrade`` in deploys).
+    auto_upgrade: bool
     #: Where the blueprint is mounted: ``/sla`` (a path, no trailing slash).
     url_prefix: str
     agent_authorizer: AgentCheck | None
@@ -147,6 +150,7 @@ class Settings:
         return cls(
             database_url=_str(url, "SLA_DATABASE_URL"),
             engine=value["SLA_ENGINE"],
+            auto_upgrade=_bool(value, "SLA_AUTO_UPGRADE"),
             url_prefix=prefix,
             agent_authorizer=_callback(value["SLA_AGENT_AUTHORIZER"], "SLA_AGENT_AUTHORIZER"),
             admin_authorizer=_callback(value["SLA_ADMIN_AUTHORIZER"], "SLA_ADMIN_AUTHORIZER"),

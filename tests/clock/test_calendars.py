@@ -111,7 +111,7 @@ def test_us_ny_9x5_election_day_and_dst() -> None:
     cal = BusinessCalendar.load("us-ny-9x5")
     start = datetime(2026, 11, 2, 9, tzinfo=NY)
     assert cal.elapsed(start, datetime(2026, 11, 4, 9, tzinfo=NY)) == timedelta(hours=8)
-    # RELIABILITY B1 (the us-ny hours, no holiday in between): 4h from Fri 2026-10-30
+    # Across the fall-back weekend (the us-ny hours, no holiday in between): 4h from Fri 2026-10-30
     # 16:00 EDT: 1h Fri, 3h Mon 11-02 from 09:00 EST -> 12:00 EST = 17:00Z.
     assert cal.add(datetime(2026, 10, 30, 16, tzinfo=NY), timedelta(hours=4)) == utc(2026, 11, 2, 17)
 

@@ -401,7 +401,12 @@ def test_warning_values_on_an_inline_8_to_18_calendar():
     # EST = 16:00Z; warning "1h" before: Tue 10:00 = 15:00Z, not Tue 00:00 (05:00Z).
     cal = weekly("ny-8-18", "08:00-18:00")
     pol = Policy.from_dict(
-        {"name": "b6", "calendar": "ny-8-18", "warn_before": ["1h"], "targets": {"high": {"first_response": "4h"}}}
+        {
+            "name": "lead-warning",
+            "calendar": "ny-8-18",
+            "warn_before": ["1h"],
+            "targets": {"high": {"first_response": "4h"}},
+        }
     )
     events = [created(ny(2026, 11, 23, 17))]
     state = evaluate(pol, events, now=ny(2026, 11, 24, 0, 30), calendar=cal)["first_response"]

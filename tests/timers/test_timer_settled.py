@@ -388,12 +388,29 @@ def test_a_retried_event_counts_once_in_every_metric():
     assert once.problems == ()
 
 
+@pytest.mark.parametrize("with_ids", [True, False], ids=["with-ids", "without-ids"])
+def test_an_event_object_given_twice_counts_once(with_ids):
+    # The same TicketEvent objects listed twice (a host that appends a batch it
+    # already holds), and equal copies of them, evaluate as the log given once.
+    # Without the dedupe the second 09:30 reply would stop periodic_update's
+    # first cycle and open another: 3 cycles instead of 2 (09:30 and 12:30).
+    events = _conversation()
+    if not with_ids:
+        events = [TicketEvent(e.kind, e.at, **e.data) for e in events]
+    now = ny(2026, 11, 23, 13)
+    once = evaluate_ticket(DEDUPE_POLICY, events, now=now, calendar=NY95)
+    assert len(once.cycles["periodic_update"]) == 2
+    copies = [TicketEvent.from_dict(e.to_dict()) for e in events]
+    for log in ([*events, *events], [*events, *copies], [events[1], *events, events[1], *copies]):
+        assert evaluate_ticket(DEDUPE_POLICY, log, now=now, calendar=NY95) == once
+
+
 def test_the_same_id_with_another_payload_is_a_problem_and_the_first_by_time_applies():
     # e1 is also sent as a reply at 09:45: a conflict. The 09:30 one applies
     # (periodic_update from 09:30, first_response met at 09:30) and the problem names both.
     events = _conversation()
     conflict = reply(ny(2026, 11, 23, 9, 45), id="e1")
-    for log in ([*events, conflict], [conflict, *events]):
+    for log in ([*events, conflict], [conflict, *events], [conflict, *events, conflict]):
         evaluation = evaluate_ticket(DEDUPE_POLICY, log, now=ny(2026, 11, 23, 10), calendar=NY95)
         first = evaluation.states["first_response"]
         assert (first.stopped_at, evaluation.states["periodic_update"].started_at) == (

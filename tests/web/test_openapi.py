@@ -20,6 +20,10 @@ from sla_timers.web.badge_data import TicketTimers
 from sla_timers.web.http import ROUTES
 
 PREFIX = "/sla"
+#: A ticket's first event, for the events route.
+CREATED = {"ticket": "T-1", "kind": "created", "at": "2026-11-23T10:00:00-05:00", "id": "c", "priority": "normal"}
+#: Nothing listens on port 9 of loopback: a connection is refused at once.
+UNREACHABLE = "postgresql+psycopg://postgres@127.0.0.1:9/none"
 #: Routes anyone may call: the API's description and the badge script.
 PUBLIC = {"sla.openapi", "sla.static"}
 
@@ -31,6 +35,7 @@ VALID: dict[str, tuple[str, str, dict[str, Any] | None]] = {
     "calendar_preview": ("GET", "/api/calendars/us-ny-9x5/open-intervals", {"from": "2026-11-25T00:00:00Z"}),
     "openapi": ("GET", "/api/openapi.json", None),
     "badge_batch": ("GET", "/api/badges", {"ticket": "1"}),
+    "post_events": ("POST", "/api/events", {"events": [CREATED]}),
 }
 
 Call = Callable[[AppFactory], TestResponse]
@@ -87,7 +92,38 @@ SPECIFIC: dict[tuple[str, str], Call] = {
     ("calendar_preview", "calendar_not_found"): lambda make: _send(
         make(), "GET", "/api/calendars/nope/open-intervals", None
     ),
-    ("badge_batch", "not_configured"): lambda make: _send(make(), "GET", "/api/badges", {"ticket": "1"}),
+    ("post_events", "invalid_event"): lambda make: _send(
+        make(), "POST", "/api/events", {"events": [CREATED | {"priority": "ultra"}]}
+    ),
+    ("post_events", "event_in_future"): lambda make: _send(
+        make(), "POST", "/api/events", {"events": [CREATED | {"at": "2999-01-01T00:00:00Z"}]}
+    ),
+    ("post_events", "event_conflict"): lambda make: _send(
+        make(), "POST", "/api/events", {"events": [CREATED, CREATED | {"priority": "high"}]}
+    ),
+    ("post_events", "policy_not_found"): lambda make: _send(
+        make(), "POST", "/api/events", {"events": [CREATED | {"policy": "nope"}]}
+    ),
+    ("post_events", "calendar_not_found"): lambda make: _send(
+        make(),
+        "POST",
+        "/api/events",
+        {
+            "events": [
+                CREATED,
+                {"ticket": "T-1", "kind": "policy", "at": CREATED["at"], "policy": "standard", "calendar": "x"},
+            ]
+        },
+    ),
+    ("post_events", "invalid_text"): lambda make: _send(
+        make(), "POST", "/api/events", {"events": [CREATED | {"id": "c\u0000"}]}
+    ),
+    ("post_events", "database_unavailable"): lambda make: _send(
+        make({"SLA_DATABASE_URL": UNREACHABLE}), "POST", "/api/events", {"events": [CREATED]}
+    ),
+    ("badge_batch", "database_unavailable"): lambda make: _send(
+        make({"SLA_DATABASE_URL": UNREACHABLE}), "GET", "/api/badges", {"ticket": "1"}
+    ),
 }
 
 

@@ -1,0 +1,255 @@
+"""The plugin's store, opened on first use, and the store-backed timer source.
+
+The extension keeps one :class:`StoreAccess` per app. The first request (or
+command) that needs the store opens it on ``SLA_ENGINE`` or ``SLA_DATABASE_URL``,
+upgrades its ``sla_`` tables to the latest migration when ``SLA_AUTO_UPGRADE`` is
+on, and stores the configuration the host gave as ``SLA_`` keys (see
+:func:`seed_config`), so events posted or watched are classified and timed by
+the same policies the dry runs use.
+
+Badges and ticket reads come from the store's materialized timers (the rows the
+store writes at each event and each sweep): two or three indexed queries for a
+page of tickets, never a replay of their logs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, make_url, select
+
+from ..errors import SLAError
+from ..store import Store
+from ..store.config import EPOCH, Config
+from ..store.models import EventRow, TicketRow, TimerRow
+from ..store.tables import chunks
+from ..timers import Policy, TimerState
+from .badge_data import TicketTimers
+from .settings import Settings
+
+_log = logging.getLogger("sla_timers.web")
+_US = timedelta(microseconds=1)
+
+
+class StoreAccess:
+    """One app's :class:`~sla_timers.store.Store`, opened (and set up) on first use; thread-safe."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._store: Store | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def opened(self) -> bool:
+        """Whether the store was opened already (tests and the CLI look before touching a database)."""
+        return self._store is not None
+
+    def get(self) -> Store:
+        """The store, opened now if this is its first use.
+
+        :raises sqlalchemy.exc.DBAPIError: when the database cannot be reached; the next call tries again.
+        """
+        store = self._store
+        if store is not None:
+            return store
+        with self._lock:
+            if self._store is None:
+                self._store = open_store(self._settings)
+            return self._store
+
+
+def open_store(settings: Settings) -> Store:
+    """A :class:`Store` on the app's database, upgraded (``SLA_AUTO_UPGRADE``) and seeded."""
+    target: str | Engine = settings.engine if settings.engine is not None else settings.database_url
+    if isinstance(target, str):
+        url = make_url(target)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            # The default lives in the instance folder, which Flask does not create.
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    store = Store(target)
+    if settings.auto_upgrade:
+        store.upgrade()
+    seed_config(store, settings)
+    return store
+
+
+def seed_config(store: Store, settings: Settings) -> list[str]:
+    """Store the ``SLA_POLICIES``, ``SLA_CALENDARS`` and ``SLA_PRIORITY_MATRIX`` given as
+    files or dicts, where the store does not have them yet. Returns what was stored.
+
+    A policy version already stored is left as it is (a version never changes; a
+    file edited without a new version is logged). A calendar whose name is stored,
+    or a matrix when one is stored, is left alone too: from then on the admin pages
+    and API own them. Objects given as Python objects (``Policy``, ``BusinessCalendar``,
+    ``PriorityMatrix``) have no definition to store; the host stores those itself.
+    """
+    done: list[str] = []
+    for definition in _policy_definitions(settings.policies):
+        try:
+            before = _stamp(store)
+            policy = store.put_policy(definition, actor="SLA_POLICIES")
+        except SLAError as exc:
+            _log.warning("SLA_POLICIES: a policy was not stored: %s", exc)
+            continue
+        if _stamp(store) != before:
+            done.append(f"policy {policy.name} v{policy.version}")
+    with store.engine.connect() as connection:
+        config = store.config(connection)
+    for name, item in settings.calendars.items():
+        calendar = _definition(item)
+        if calendar is None or name in config.calendars:
+            continue
+        try:
+            store.put_calendar(calendar, actor="SLA_CALENDARS")
+        except SLAError as exc:
+            _log.warning("SLA_CALENDARS[%r]: not stored: %s", name, exc)
+            continue
+        done.append(f"calendar {name}")
+    matrix = _definition(settings.priority_matrix)
+    if matrix is not None and not config.matrices:
+        try:
+            # In force since always, so tickets a backfill brings from before today are classified too.
+            store.put_matrix(matrix, effective_from=EPOCH, actor="SLA_PRIORITY_MATRIX")
+        except SLAError as exc:
+            _log.warning("SLA_PRIORITY_MATRIX: not stored: %s", exc)
+        else:
+            done.append("priority matrix")
+    return done
+
+
+def _stamp(store: Store) -> int:
+    from ..store.config import stamp_of
+
+    with store.engine.connect() as connection:
+        return stamp_of(connection)
+
+
+def _definition(item: Any) -> Mapping[str, Any] | str | None:
+    if isinstance(item, Mapping):
+        return item
+    if isinstance(item, (str, os.PathLike)) and Path(item).is_file():
+        return Path(item).read_text(encoding="utf-8")
+    return None
+
+
+def _policy_definitions(items: Sequence[Any]) -> list[Mapping[str, Any] | str]:
+    out: list[Mapping[str, Any] | str] = []
+    for item in items:
+        if isinstance(item, (str, os.PathLike)) and Path(item).is_dir():
+            out += [path.read_text(encoding="utf-8") for path in sorted(Path(item).glob("*.toml"))]
+            continue
+        definition = _definition(item)
+        if definition is not None:
+            out.append(definition)
+    return out
+
+
+# -- reading the store ------------------------------------------------------------------
+
+
+def state_of(row: Any) -> TimerState:
+    """A materialized ``sla_timers`` row back as the :class:`TimerState` it was written from.
+
+    ``paused_for`` and ``customer_wait`` are not materialized and read as zero.
+    """
+    return TimerState(
+        metric=row.metric,
+        cycle=row.cycle,
+        status=row.status,
+        target=None if row.target_us is None else row.target_us * _US,
+        started_at=row.started_at,
+        due_at=row.due_at,
+        elapsed=row.elapsed_us * _US,
+        remaining=None if row.remaining_us is None else row.remaining_us * _US,
+        breached_at=row.breached_at,
+        stopped_at=row.stopped_at,
+        stop_reason=row.stop_reason,
+        warning_level=None if row.warning_level is None else json.loads(row.warning_level),
+        paused_for=timedelta(0),
+        customer_wait=timedelta(0),
+        paused_since=row.paused_since,
+        next_warning_at=row.next_warning_at,
+        running_since=row.running_since,
+    )
+
+
+def find_policy(config: Config, name: str | None, version: int | None) -> Policy | None:
+    """The stored policy version a ticket runs on, or None."""
+    for policy in config.policies:
+        if policy.name == name and policy.version == version:
+            return policy
+    return None
+
+
+def current_statuses(connection: Any, ticket_ids: Sequence[int]) -> dict[int, str]:
+    """Each ticket's status as its log last set it (``created``'s, then ``status`` events by time)."""
+    latest: dict[int, tuple[tuple[datetime, int], str]] = {}
+    for part in chunks(list(ticket_ids)):
+        rows = connection.execute(
+            select(EventRow.ticket_id, EventRow.occurred_at, EventRow.payload).where(
+                EventRow.ticket_id.in_(part), EventRow.kind.in_(("created", "status"))
+            )
+        )
+        for ticket_id, at, payload in rows:
+            status = payload.get("status") if isinstance(payload, Mapping) else None
+            if not isinstance(status, str):
+                continue
+            # A status event outranks the created event at the same instant (kind order).
+            key = (at, 1 if payload.get("kind") == "status" else 0)
+            seen = latest.get(ticket_id)
+            if seen is None or key >= seen[0]:
+                latest[ticket_id] = (key, status)
+    return {ticket_id: status for ticket_id, (_, status) in latest.items()}
+
+
+def store_timers(store: Store, ticket_ids: Sequence[str], now: datetime | None = None) -> dict[str, TicketTimers]:
+    """The badge source over the store: ``{host ticket id: TicketTimers}`` with each
+    metric's latest cycle. Tickets the store does not know, and tickets still waiting
+    for their ``created`` event, are left out."""
+    now = now or datetime.now(UTC)
+    out: dict[str, TicketTimers] = {}
+    if not ticket_ids:
+        return out
+    with store.engine.connect() as connection:
+        config = store.config(connection)
+        tickets: dict[int, Any] = {}
+        for part in chunks(sorted(set(ticket_ids))):
+            for row in connection.execute(
+                select(
+                    TicketRow.id,
+                    TicketRow.host_id,
+                    TicketRow.calendar,
+                    TicketRow.policy_name,
+                    TicketRow.policy_version,
+                ).where(TicketRow.host_id.in_(part), TicketRow.created_at.is_not(None))
+            ):
+                tickets[row.id] = row
+        if not tickets:
+            return out
+        latest: dict[int, dict[str, TimerState]] = {t: {} for t in tickets}
+        for part in chunks(list(tickets)):
+            for timer in connection.execute(select(TimerRow).where(TimerRow.ticket_id.in_(part))):
+                cycles = latest[timer.ticket_id]
+                seen = cycles.get(timer.metric)
+                if seen is None or timer.cycle > seen.cycle:
+                    cycles[timer.metric] = state_of(timer)
+        statuses = current_statuses(connection, list(tickets))
+    for ticket_id, ticket in tickets.items():
+        if ticket.calendar is None:
+            continue
+        calendar = config.calendar_versions(ticket.calendar).at(now)[1]
+        out[ticket.host_id] = TicketTimers(
+            states=latest[ticket_id],
+            calendar=calendar,
+            calendar_name=ticket.calendar,
+            policy=find_policy(config, ticket.policy_name, ticket.policy_version),
+            status=statuses.get(ticket_id),
+        )
+    return out
