@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import os
-import threading
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,7 +19,6 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
 from ...clock import BusinessCalendar
@@ -32,24 +30,11 @@ from ..state import app_state
 
 #: The one priority matrix the admin pages edit (the store keeps versions per name).
 MATRIX_NAME = "default"
-_lock = threading.Lock()
 
 
 def admin_store() -> Store:
-    """The app's store: the extension's own when it keeps one, else one opened on
-    ``SLA_ENGINE`` or ``SLA_DATABASE_URL`` and kept for the app's life."""
-    state = app_state()
-    found = getattr(state, "store", None)
-    if found is not None:
-        return found  # type: ignore[no-any-return]
-    extensions = current_app.extensions
-    with _lock:
-        store = extensions.get("sla_timers_admin_store")
-        if store is None:
-            settings = state.settings
-            store = Store(settings.engine if settings.engine is not None else settings.database_url)
-            extensions["sla_timers_admin_store"] = store
-    return store  # type: ignore[no-any-return]
+    """The app's store (opened, upgraded and seeded with the host's configuration on first use)."""
+    return app_state().store()
 
 
 @dataclass(frozen=True)

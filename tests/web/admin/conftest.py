@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 
 from sla_timers.store.store import Store
 from sla_timers.web import SLATimers
+from sla_timers.web.api_store import seed_config
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 #: Tuesday 2026-12-01 15:00 UTC = 10:00 in New York (EST, UTC-5).
@@ -53,9 +54,12 @@ def make_app(tmp_path: Path, clock: Clock) -> Callable[..., Flask]:
             app.config["SLA_ADMIN_AUTHORIZER"] = admin if callable(admin) else (lambda: admin)
         app.config.update(config or {})
         SLATimers(app)
+        # The plugin's store, opened as on first use but with the test's clock.
+        state = app.extensions["sla_timers"]
         store = Store(url, clock=clock)
         store.upgrade()
-        app.extensions["sla_timers_admin_store"] = store
+        seed_config(store, state.settings)
+        state.store_access._store = store
         return app
 
     return make
@@ -68,7 +72,7 @@ def app(make_app: Callable[..., Flask]) -> Flask:
 
 @pytest.fixture()
 def store(app: Flask) -> Store:
-    found: Store = app.extensions["sla_timers_admin_store"]
+    found: Store = app.extensions["sla_timers"].store()
     return found
 
 
