@@ -36,6 +36,19 @@ VALID: dict[str, tuple[str, str, dict[str, Any] | None]] = {
     "openapi": ("GET", "/api/openapi.json", None),
     "badge_batch": ("GET", "/api/badges", {"ticket": "1"}),
     "post_events": ("POST", "/api/events", {"events": [CREATED]}),
+    "report_compliance": ("GET", "/api/reports/compliance", {"from": "2026-11-01", "to": "2026-12-01"}),
+    "report_service_levels": (
+        "GET",
+        "/api/reports/service-levels",
+        {"from": "2026-11-01", "to": "2026-12-01", "levels": "first_response=80/60"},
+    ),
+    "report_review": ("GET", "/api/reports/review", {"from": "2026-11-01", "to": "2026-12-01"}),
+    "report_credits": ("GET", "/api/reports/credits", {"from": "2026-11-01", "to": "2026-12-01"}),
+    "report_availability": (
+        "GET",
+        "/api/reports/availability",
+        {"from": "2026-11-01", "to": "2026-12-01", "service": "mail", "calendar": "us-ny-9x5"},
+    ),
 }
 
 Call = Callable[[AppFactory], TestResponse]
@@ -123,6 +136,36 @@ SPECIFIC: dict[tuple[str, str], Call] = {
     ),
     ("badge_batch", "database_unavailable"): lambda make: _send(
         make({"SLA_DATABASE_URL": UNREACHABLE}), "GET", "/api/badges", {"ticket": "1"}
+    ),
+    **{
+        (endpoint, "unknown_timezone"): lambda make, e=endpoint: _send(
+            make(), "GET", VALID[e][1], {**(VALID[e][2] or {}), "zone": "Mars/Olympus"}
+        )
+        for endpoint in (
+            "report_compliance",
+            "report_service_levels",
+            "report_review",
+            "report_credits",
+            "report_availability",
+        )
+    },
+    **{
+        (endpoint, "database_unavailable"): lambda make, e=endpoint: _send(
+            make({"SLA_DATABASE_URL": UNREACHABLE}), "GET", VALID[e][1], VALID[e][2]
+        )
+        for endpoint in (
+            "report_compliance",
+            "report_service_levels",
+            "report_review",
+            "report_credits",
+            "report_availability",
+        )
+    },
+    ("report_service_levels", "not_configured"): lambda make: _send(
+        make(), "GET", "/api/reports/service-levels", {"from": "2026-11-01", "to": "2026-12-01"}
+    ),
+    ("report_availability", "calendar_not_found"): lambda make: _send(
+        make(), "GET", "/api/reports/availability", {"from": "2026-11-01", "to": "2026-12-01", "calendar": "nope"}
     ),
 }
 
