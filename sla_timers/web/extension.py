@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, Response, request
 
 from ..cli import sla as sla_commands
+from . import admin as _admin  # noqa: F401  (nests the admin pages in the blueprint, under /admin)
 from . import api as _api  # noqa: F401  (declares the JSON routes on the blueprint)
 from . import api_badges as _api_badges  # noqa: F401
 from . import api_events as _api_events  # noqa: F401
