@@ -23,6 +23,7 @@ from werkzeug.exceptions import HTTPException
 from ..errors import SLAError
 from ..reports import compliance, service_credits
 from ..reports.periods import check_zone
+from .admin.pages import NAV as ADMIN_NAV
 from .api_reports import _instant, report_engine, report_settings
 from .blueprint import blueprint
 from .errors import ForbiddenError, RequestError
@@ -46,6 +47,11 @@ def _headers(response: Response) -> Response:
         "default-src 'none'; style-src 'self'; img-src data:; frame-ancestors 'none'; form-action 'self'",
     )
     return response
+
+
+@report_pages.context_processor
+def _shared() -> dict[str, Any]:
+    return {"admin_nav": ADMIN_NAV}
 
 
 @report_pages.route("", methods=["GET"])
@@ -192,3 +198,4 @@ def _image(svg: str) -> str:
 
 
 blueprint.register_blueprint(report_pages, url_prefix="/admin/reports")
+ADMIN_NAV.append(("sla.admin_reports.page", "Reports"))
