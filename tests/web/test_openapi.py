@@ -36,6 +36,7 @@ VALID: dict[str, tuple[str, str, dict[str, Any] | None]] = {
     "openapi": ("GET", "/api/openapi.json", None),
     "badge_batch": ("GET", "/api/badges", {"ticket": "1"}),
     "post_events": ("POST", "/api/events", {"events": [CREATED]}),
+    "ticket_timers": ("GET", "/api/tickets/T-1", None),
 }
 
 Call = Callable[[AppFactory], TestResponse]
@@ -121,6 +122,10 @@ SPECIFIC: dict[tuple[str, str], Call] = {
     ("post_events", "database_unavailable"): lambda make: _send(
         make({"SLA_DATABASE_URL": UNREACHABLE}), "POST", "/api/events", {"events": [CREATED]}
     ),
+    ("ticket_timers", "ticket_not_found"): lambda make: _send(make(), "GET", "/api/tickets/T-404", None),
+    ("ticket_timers", "database_unavailable"): lambda make: _send(
+        make({"SLA_DATABASE_URL": UNREACHABLE}), "GET", "/api/tickets/T-1", None
+    ),
     ("badge_batch", "database_unavailable"): lambda make: _send(
         make({"SLA_DATABASE_URL": UNREACHABLE}), "GET", "/api/badges", {"ticket": "1"}
     ),
@@ -184,7 +189,10 @@ def test_every_documented_error_is_reachable(create_app: AppFactory, endpoint: s
 def test_successful_answers_fit_their_documented_schema(create_app: AppFactory, endpoint: str) -> None:
     route = next(r for r in ROUTES if r.endpoint == endpoint)
     method, path, payload = VALID[endpoint]
-    answer = _send(create_app(source=_one_ticket), method, path, payload)
+    app = create_app(source=_one_ticket)
+    if endpoint == "ticket_timers":
+        assert _send(app, *VALID["post_events"]).status_code == 200  # ticket T-1 into the store
+    answer = _send(app, method, path, payload)
     assert answer.status_code == route.status
     route.response.check(answer.get_json(), "")  # raises naming the first field that does not fit
 
