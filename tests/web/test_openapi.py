@@ -37,6 +37,19 @@ VALID: dict[str, tuple[str, str, dict[str, Any] | None]] = {
     "badge_batch": ("GET", "/api/badges", {"ticket": "1"}),
     "post_events": ("POST", "/api/events", {"events": [CREATED]}),
     "ticket_timers": ("GET", "/api/tickets/T-1", None),
+    "report_compliance": ("GET", "/api/reports/compliance", {"from": "2026-11-01", "to": "2026-12-01"}),
+    "report_service_levels": (
+        "GET",
+        "/api/reports/service-levels",
+        {"from": "2026-11-01", "to": "2026-12-01", "levels": "first_response=80/60"},
+    ),
+    "report_review": ("GET", "/api/reports/review", {"from": "2026-11-01", "to": "2026-12-01"}),
+    "report_credits": ("GET", "/api/reports/credits", {"from": "2026-11-01", "to": "2026-12-01"}),
+    "report_availability": (
+        "GET",
+        "/api/reports/availability",
+        {"from": "2026-11-01", "to": "2026-12-01", "service": "mail", "calendar": "us-ny-9x5"},
+    ),
 }
 
 Call = Callable[[AppFactory], TestResponse]
@@ -129,6 +142,36 @@ SPECIFIC: dict[tuple[str, str], Call] = {
     ("badge_batch", "database_unavailable"): lambda make: _send(
         make({"SLA_DATABASE_URL": UNREACHABLE}), "GET", "/api/badges", {"ticket": "1"}
     ),
+    **{
+        (endpoint, "unknown_timezone"): lambda make, e=endpoint: _send(
+            make(), "GET", VALID[e][1], {**(VALID[e][2] or {}), "zone": "Mars/Olympus"}
+        )
+        for endpoint in (
+            "report_compliance",
+            "report_service_levels",
+            "report_review",
+            "report_credits",
+            "report_availability",
+        )
+    },
+    **{
+        (endpoint, "database_unavailable"): lambda make, e=endpoint: _send(
+            make({"SLA_DATABASE_URL": UNREACHABLE}), "GET", VALID[e][1], VALID[e][2]
+        )
+        for endpoint in (
+            "report_compliance",
+            "report_service_levels",
+            "report_review",
+            "report_credits",
+            "report_availability",
+        )
+    },
+    ("report_service_levels", "not_configured"): lambda make: _send(
+        make(), "GET", "/api/reports/service-levels", {"from": "2026-11-01", "to": "2026-12-01"}
+    ),
+    ("report_availability", "calendar_not_found"): lambda make: _send(
+        make(), "GET", "/api/reports/availability", {"from": "2026-11-01", "to": "2026-12-01", "calendar": "nope"}
+    ),
 }
 
 
@@ -158,7 +201,8 @@ def test_document_is_openapi_3_1_and_lists_every_route(app: Flask) -> None:
     operations = {(path, method.upper()) for path, item in document["paths"].items() for method in item}
     served = set()
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith(PREFIX + "/") or rule.endpoint == "sla.static":
+        # The JSON API is documented; the admin pages under <prefix>/admin are HTML.
+        if not rule.rule.startswith(PREFIX + "/api/"):
             continue
         path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
         served |= {(path, method) for method in rule.methods or () if method not in ("HEAD", "OPTIONS")}
@@ -206,13 +250,16 @@ def test_route_inventory_denies_everything_but_the_public_list(create_app: AppFa
         path = re.sub(r"<[^>]+>", "us-ny-9x5", rule.rule)
         if rule.endpoint == "sla.static":
             path = PREFIX + "/static/sla-badges.js"
+        if rule.endpoint == "sla.admin.static":
+            path = PREFIX + "/admin/static/sla-admin.css"
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             answer = app.test_client().open(path, method=method, json={} if method != "GET" else None)
             if rule.endpoint in PUBLIC:
                 assert answer.status_code == 200, (rule.rule, method)
             else:
                 assert answer.status_code == 403, (rule.rule, method)
-                assert answer.get_json()["error"]["code"] == "forbidden"
+                if rule.rule.startswith(PREFIX + "/api/"):  # the admin pages answer in HTML
+                    assert answer.get_json()["error"]["code"] == "forbidden"
             answer.close()
             checked += 1
     assert checked >= len(ROUTES)
