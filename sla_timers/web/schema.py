@@ -109,6 +109,25 @@ class Int(Schema):
 
 
 @dataclass
+class Number(Schema):
+    """A finite JSON number (integer or not; not a boolean), such as a duration in seconds."""
+
+    description: str = ""
+
+    def check(self, value: Any, path: str) -> int | float:
+        """The number itself."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _fail(path, f"must be a number, got {type_name(value)}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise _fail(path, "must be a finite number")
+        return value
+
+    def json_schema(self) -> dict[str, Any]:
+        """``{"type": "number"}``."""
+        return self._described({"type": "number"})
+
+
+@dataclass
 class Bool(Schema):
     """``true`` or ``false``."""
 

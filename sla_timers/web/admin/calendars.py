@@ -7,7 +7,7 @@ from __future__ import annotations
 import calendar as month_math
 import copy
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -216,6 +216,7 @@ def _render(
             due_error=due_error,
             add=add or {},
             zone=str(shown.zone) if shown else definition.get("timezone", ""),
+            span=span,
         ),
         status,
     )
@@ -312,7 +313,8 @@ def calendar_add(name: str) -> Response | tuple[str, int]:
             new = BusinessCalendar.from_dict(draft)
         except SLAError as exc:
             return _render(name, base, stored, error=_added_error(exc), status=422, add=add)
-        return _render(name, base, stored, effect=impact(name, data.calendar_object(name), new, now()), add=add)
+        # The grid shows the calendar as it would be; nothing is stored until "Add and save".
+        return _render(name, draft, stored, effect=impact(name, data.calendar_object(name), new, now()), add=add)
     try:
         message = store_definition("calendar", draft, request.form)
     except SLAError as exc:
@@ -330,6 +332,11 @@ def _added_error(exc: SLAError) -> SLAError:
     return exc
 
 
-def utc(value: datetime) -> datetime:
-    """``value`` in UTC (for templates)."""
-    return value.astimezone(UTC)
+def span(value: timedelta) -> str:
+    """A shift as an admin reads it: ``1d 2h 30m``, ``45m``, ``20s``."""
+    seconds = int(abs(value).total_seconds())
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes, seconds = divmod(rest, 60)
+    parts = [f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m")) if n]
+    return " ".join(parts) or f"{seconds}s"

@@ -143,8 +143,9 @@ def _render(
     known += [f"targets.{p}" for p in priorities] + [f"targets.{p}.{m}" for p in priorities for m in metrics]
     anchor = place(error.field if error else None, known)
     zone, preview, preview_error = "", {}, None
+    opened_at = now()
     try:
-        zone, preview = due_preview(definition, priorities, now())
+        zone, preview = due_preview(definition, priorities, opened_at)
     except SLAError as exc:
         preview_error = str(exc)
     return (
@@ -164,6 +165,7 @@ def _render(
             zone=zone,
             preview=preview,
             preview_error=preview_error,
+            opened_at=opened_at,
             ladders=ladder_steps(name),
             step_text=step_text,
             list_input=list_input,

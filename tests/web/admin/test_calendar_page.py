@@ -72,7 +72,7 @@ def test_previewing_a_holiday_counts_the_timers_it_moves_and_saves_nothing(clien
     # First response is due Tue 12:00, before the holiday: unmoved. Resolution keeps its
     # 15h: Tue 10:00-17:00 (7h), Wed closed, Thu 09:00-17:00 (8h) -> Thu 17:00, one day later.
     assert "<strong>1</strong> of 2 running timers on this calendar would move" in page.text
-    assert "1 later, 0 earlier; by 1 day, 0:00:00 on average" in page.text
+    assert "1 later, 0 earlier; by 1d on average" in page.text
     assert stored(store) == [] and audit_count(store) == before
 
 
