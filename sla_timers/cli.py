@@ -406,3 +406,7 @@ sla.add_command(_report_command)
 from .worker_commands import worker as _worker_command  # noqa: E402 (attached after the group is defined)
 
 sla.add_command(_worker_command)
+
+from .backfill_command import backfill as _backfill_command  # noqa: E402 (attached after the group is defined)
+
+sla.add_command(_backfill_command)
