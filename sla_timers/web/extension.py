@@ -14,8 +14,9 @@ from . import admin as _admin  # noqa: F401  (nests the admin pages in the bluep
 from . import api as _api  # noqa: F401  (declares the JSON routes on the blueprint)
 from . import api_badges as _api_badges  # noqa: F401
 from . import api_events as _api_events  # noqa: F401
-from . import api_reports as _api_reports  # noqa: F401  (report routes and the admin report page)
+from . import api_reports as _api_reports  # noqa: F401  (report routes)
 from . import api_tickets as _api_tickets  # noqa: F401
+from . import report_page as _report_page  # noqa: F401  (the admin report page, <prefix>/admin/reports)
 from .api_store import StoreAccess
 from .badge_data import TimerSource
 from .badges import inject_badges, register_template_helpers

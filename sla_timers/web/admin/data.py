@@ -24,12 +24,14 @@ from sqlalchemy import select
 from ...clock import BusinessCalendar
 from ...clock.files import list_shipped_calendars
 from ...store.config import as_data
-from ...store.models import AuditRow, CalendarRow, MatrixRow, PolicyRow
+from ...store.models import AuditRow, CalendarRow, LadderRow, MatrixRow, PolicyRow
 from ...store.store import Store
 from ..state import app_state
 
 #: The one priority matrix the admin pages edit (the store keeps versions per name).
 MATRIX_NAME = "default"
+#: The one set of escalation ladders the admin pages edit.
+LADDERS_NAME = "default"
 
 
 def admin_store() -> Store:
@@ -51,7 +53,7 @@ class Version:
     active: bool = True
 
 
-_TABLES = {"matrix": MatrixRow, "policy": PolicyRow, "calendar": CalendarRow}
+_TABLES = {"matrix": MatrixRow, "policy": PolicyRow, "calendar": CalendarRow, "ladders": LadderRow}
 
 
 def versions(kind: str, name: str | None = None) -> list[Version]:
@@ -194,3 +196,11 @@ def calendar_object(name: str) -> BusinessCalendar:
     if data is not None:
         return BusinessCalendar.from_dict(data)
     return app_state().registry.calendar(name)
+
+
+def current_ladders() -> tuple[dict[str, Any], Version | None]:
+    """The escalation ladders an edit starts from (the latest stored version, else none), and its version."""
+    stored = latest("ladders", LADDERS_NAME)
+    if stored is not None:
+        return copy.deepcopy(stored.definition), stored
+    return {"ladders": {}}, None

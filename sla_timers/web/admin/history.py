@@ -15,7 +15,7 @@ from . import data
 from .forms import FormError, instant, to_toml
 from .pages import actor, admin_pages, now
 
-KINDS = ("matrix", "policy", "calendar")
+KINDS = ("matrix", "policy", "calendar", "ladders")
 #: Largest TOML an import reads (a matrix of thousands of rules is far smaller).
 MAX_IMPORT_BYTES = 1_048_576
 
@@ -30,6 +30,8 @@ def _definition_of(kind: str, name: str, version: int | None) -> dict[str, Any] 
         return data.current_matrix()[0]
     if kind == "policy":
         return data.current_policy(name)[0]
+    if kind == "ladders":
+        return data.current_ladders()[0]
     return data.current_calendar(name)[0]
 
 
@@ -54,6 +56,9 @@ def store_definition(kind: str, definition: dict[str, Any] | str, form: Mapping[
     if kind == "matrix":
         version = store.put_matrix(definition, effective_from=effective, name=data.MATRIX_NAME, actor=actor(), now=at)
         return f"Stored matrix version {version}."
+    if kind == "ladders":
+        version = store.put_ladders(definition, effective_from=effective, name=data.LADDERS_NAME, actor=actor(), now=at)
+        return f"Stored escalation ladders version {version}."
     if kind == "policy":
         name = definition.get("name")
         if not isinstance(name, str) or not name:
@@ -73,10 +78,12 @@ def _back(kind: str, name: str) -> str:
         return url_for("sla.admin.matrix")
     if kind == "policy":
         return url_for("sla.admin.policy", name=name)
+    if kind == "ladders":
+        return url_for("sla.admin.policies")
     return url_for("sla.admin.calendar", name=name)
 
 
-@admin_pages.get("/export/<any(matrix, policy, calendar):kind>/<name>")
+@admin_pages.get("/export/<any(matrix, policy, calendar, ladders):kind>/<name>")
 def export(kind: str, name: str) -> Response:
     """The object as TOML (``?version=N`` for a stored version), downloaded as a file."""
     version_text = request.args.get("version")
@@ -91,7 +98,7 @@ def export(kind: str, name: str) -> Response:
     return response
 
 
-@admin_pages.post("/import/<any(matrix, policy, calendar):kind>")
+@admin_pages.post("/import/<any(matrix, policy, calendar, ladders):kind>")
 def import_object(kind: str) -> Response | tuple[str, int]:
     """Store an uploaded or pasted TOML definition as a new version."""
     upload = request.files.get("file")
@@ -122,7 +129,7 @@ def _import_failed(kind: str, error: SLAError, text: str) -> tuple[str, int]:
     return render_template("sla_admin/import_failed.html", kind=kind, error=error, text=text), 422
 
 
-@admin_pages.post("/restore/<any(matrix, policy, calendar):kind>/<name>/<int:version>")
+@admin_pages.post("/restore/<any(matrix, policy, calendar, ladders):kind>/<name>/<int:version>")
 def restore(kind: str, name: str, version: int) -> Response | tuple[str, int]:
     """Store an old version's definition again as a new version."""
     definition = _definition_of(kind, name, version)
@@ -155,7 +162,7 @@ def history() -> str:
     )
 
 
-@admin_pages.get("/versions/<any(matrix, policy, calendar):kind>/<name>/<int:version>")
+@admin_pages.get("/versions/<any(matrix, policy, calendar, ladders):kind>/<name>/<int:version>")
 def version(kind: str, name: str, version: int) -> str:
     """One stored version, read-only, as TOML."""
     definition = _definition_of(kind, name, version)

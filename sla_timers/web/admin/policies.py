@@ -15,7 +15,7 @@ from ...errors import SLAError
 from ...timers import Policy, TicketEvent, evaluate
 from ...timers.policy import DEFAULT_PAUSES, DEFAULT_REOPEN, METRIC_KINDS
 from . import data
-from .forms import list_input, list_values, place, split_list
+from .forms import FormError, list_input, list_values, parse_value, place, split_list
 from .history import store_definition
 from .pages import admin_pages, now
 
@@ -70,22 +70,9 @@ def due_preview(definition: dict[str, Any], priorities: list[str], at: datetime)
 
 
 def ladder_steps(policy_name: str) -> dict[str, list[dict[str, Any]]]:
-    """The escalation ladders in force now for ``policy_name``, by metric (the stored definition)."""
-    from ...store.models import LadderRow
-
-    store = data.admin_store()
-    from sqlalchemy import select
-
-    with store.engine.connect() as connection:
-        row = connection.execute(
-            select(LadderRow)
-            .where(LadderRow.effective_from <= now())
-            .order_by(LadderRow.effective_from.desc(), LadderRow.version.desc())
-            .limit(1)
-        ).first()
-    if row is None:
-        return {}
-    ladders = (row.definition.get("ladders") or {}).get(policy_name) or {}
+    """The latest stored escalation ladders of ``policy_name``, by metric (the stored definition)."""
+    definition, _ = data.current_ladders()
+    ladders = (definition.get("ladders") or {}).get(policy_name) or {}
     return {metric: list(steps) for metric, steps in ladders.items() if isinstance(steps, list)}
 
 
@@ -132,6 +119,7 @@ def _render(
     *,
     error: SLAError | None = None,
     status: int = 200,
+    ladder_form: Any = None,
 ) -> tuple[str, int]:
     priorities = _priorities(definition)
     metrics = _metrics(definition)
@@ -141,6 +129,10 @@ def _render(
         f"metrics.{m}.{k}" for m in metrics for k in ("pauses", "reopen", "time", "kind")
     ]
     known += [f"targets.{p}" for p in priorities] + [f"targets.{p}.{m}" for p in priorities for m in metrics]
+    ladders = ladder_steps(name)
+    rows = _ladder_rows(metrics, ladders, ladder_form)
+    known += [f"ladders.{name}.{m}" for m in metrics]
+    known += [f"ladders.{name}.{m}[{j}]" for m in metrics for j in range(len(ladders.get(m, [])) + 1)]
     anchor = place(error.field if error else None, known)
     zone, preview, preview_error = "", {}, None
     opened_at = now()
@@ -166,8 +158,11 @@ def _render(
             preview=preview,
             preview_error=preview_error,
             opened_at=opened_at,
-            ladders=ladder_steps(name),
+            ladders=ladders,
+            ladder_rows=rows,
             step_text=step_text,
+            when_input=when_input,
+            notify_input=notify_input,
             list_input=list_input,
             calendar_names=data.calendar_names(),
         ),
@@ -240,5 +235,132 @@ def policy_save(name: str) -> Response | tuple[str, int]:
         message = store_definition("policy", copy.deepcopy(draft), request.form)
     except SLAError as exc:
         return _render(name, draft, stored, error=exc, status=422)
+    flash(message)
+    return redirect(url_for("sla.admin.policy", name=name))
+
+
+def _ladder_rows(
+    metrics: list[str], ladders: dict[str, list[dict[str, Any]]], form: Any
+) -> dict[str, list[dict[str, str]]]:
+    """Each metric's step rows as the form shows them: as submitted, else as stored; plus a blank one."""
+    rows: dict[str, list[dict[str, str]]] = {}
+    fields = ("id", "when", "notify", "raise", "reassign", "tags", "hold")
+    for metric in metrics:
+        if form is not None:
+            count = form.get(f"ladder-{metric}-count", "0")
+            found = [
+                {k: form.get(f"ladder-{metric}-{j}-{k}", "") for k in fields}
+                for j in range(int(count) if count.isdigit() and int(count) < 200 else 0)
+            ]
+        else:
+            found = [
+                {
+                    "id": str(step.get("id", "")),
+                    "when": when_input(step),
+                    "notify": notify_input(step),
+                    "raise": str(step.get("raise_priority", "")),
+                    "reassign": str(step.get("reassign", "")),
+                    "tags": ", ".join(map(str, step.get("add_tags", []) or [])),
+                    "hold": "1" if step.get("hold_to_business_hours") else "",
+                }
+                for step in ladders.get(metric, [])
+            ]
+        rows[metric] = [*found, dict.fromkeys(fields, "")]
+    return rows
+
+
+def _when(text: str) -> dict[str, Any]:
+    """A step's moment as typed: ``50%`` or ``0.5`` (a fraction of the target), ``-30m`` or ``1h`` (from due)."""
+    text = text.strip()
+    if not text:
+        return {}
+    if text.endswith("%"):
+        return {"at": text}
+    try:
+        return {"at": float(text)}
+    except ValueError:
+        return {"offset": text}
+
+
+def when_input(step: dict[str, Any]) -> str:
+    """The text :func:`_when` reads back as the step's moment."""
+    if "at" in step:
+        return str(step["at"])
+    return str(step.get("offset", ""))
+
+
+def _notify(text: str, path: str) -> list[dict[str, str]]:
+    found = []
+    for item in split_list(text):
+        kind, sep, name = item.partition(":")
+        if not sep:
+            raise FormError(
+                f"{path}: write each recipient as kind:name (user, group, role, webhook), e.g. group:service-desk",
+                field=path,
+            )
+        found.append({kind.strip(): name.strip()})
+    return found
+
+
+def notify_input(step: dict[str, Any]) -> str:
+    """The ``kind:name, ...`` text of a step's recipients."""
+    return ", ".join(f"{k}:{v}" for item in step.get("notify", []) or [] for k, v in item.items())
+
+
+def ladders_from_form(name: str, metrics: list[str], base: dict[str, Any], form: Any) -> dict[str, Any]:
+    """The ladders with this policy's replaced by the form's rows (not validated here).
+
+    :raises FormError: for a recipient not written ``kind:name``.
+    """
+    draft = copy.deepcopy(base)
+    all_ladders = dict(draft.get("ladders") or {})
+    mine: dict[str, list[dict[str, Any]]] = {}
+    for metric in metrics:
+        count = form.get(f"ladder-{metric}-count", "0")
+        steps = []
+        for j in range(int(count) + 1 if count.isdigit() and int(count) < 200 else 0):
+            key = f"ladder-{metric}-{j}"
+            if form.get(f"{key}-delete") or not form.get(f"{key}-id", "").strip():
+                continue
+            path = f"ladders.{name}.{metric}[{len(steps)}]"
+            step: dict[str, Any] = {"id": form.get(f"{key}-id", "").strip(), **_when(form.get(f"{key}-when", ""))}
+            notify = _notify(form.get(f"{key}-notify", ""), f"{path}.notify")
+            if notify:
+                step["notify"] = notify
+            if form.get(f"{key}-hold"):
+                step["hold_to_business_hours"] = True
+            raise_by = form.get(f"{key}-raise", "").strip()
+            if raise_by:
+                step["raise_priority"] = parse_value(raise_by)
+            reassign = form.get(f"{key}-reassign", "").strip()
+            if reassign:
+                step["reassign"] = reassign
+            tags = split_list(form.get(f"{key}-tags", ""))
+            if tags:
+                step["add_tags"] = tags
+            steps.append(step)
+        if steps:
+            mine[metric] = steps
+    if mine:
+        all_ladders[name] = mine
+    else:
+        all_ladders.pop(name, None)
+    draft["ladders"] = all_ladders
+    return draft
+
+
+@admin_pages.post("/policies/<name>/ladders")
+def policy_ladders(name: str) -> Response | tuple[str, int]:
+    """Save this policy's escalation ladders (every metric's steps) as a new ladders version."""
+    definition, stored = data.current_policy(name)
+    if definition is None:
+        abort(404, f"No policy is named {name!r}.")
+    base, _ = data.current_ladders()
+    metrics = _metrics(definition)
+    try:
+        draft = ladders_from_form(name, metrics, base, request.form)
+        message = store_definition("ladders", draft, request.form)
+    except SLAError as exc:
+        return _render(name, definition, stored, error=exc, status=422, ladder_form=request.form)
     flash(message)
     return redirect(url_for("sla.admin.policy", name=name))
