@@ -20,7 +20,7 @@ from typing import Any
 
 from flask import Flask, abort, redirect, render_template, request, session, url_for
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, create_engine, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 from werkzeug.wrappers import Response
 
 from ...store.models import TicketRow
@@ -234,11 +234,11 @@ def _naive(at: datetime) -> datetime:
     return at.astimezone(UTC).replace(tzinfo=None)
 
 
-def _status(db: Any, name: str) -> Status:
+def _status(db: Session, name: str) -> Status:
     return db.execute(select(Status).where(Status.name == name)).scalar_one()
 
 
-def _agent(db: Any) -> Person:
+def _agent(db: Session) -> Person | None:
     return db.execute(select(Person).where(Person.is_agent)).scalars().first()
 
 
