@@ -264,7 +264,8 @@ class RuleForm:
         """The form of a stored rule."""
         form = cls(name=str(rule.get("name", "")), stop=bool(rule.get("stop", False)))
         form.enabled = rule.get("enabled", True) is not False
-        when = rule.get("when") if isinstance(rule.get("when"), dict) else {}
+        found = rule.get("when")
+        when: dict[str, Any] = found if isinstance(found, dict) else {}
         for key, value in when.items():
             if key == "quarter_end" and not isinstance(value, dict):
                 form.quarter_end = str(value)
@@ -280,7 +281,8 @@ class RuleForm:
                     form.conditions.append(Condition(key, op, shown))
             else:
                 form.conditions.append(Condition(key, "eq", _shown(value)))
-        then = rule.get("then") if isinstance(rule.get("then"), dict) else {}
+        action = rule.get("then")
+        then: dict[str, Any] = action if isinstance(action, dict) else {}
         for move in ("priority", "raise", "lower"):
             if move in then:
                 form.move = "set" if move == "priority" else move
