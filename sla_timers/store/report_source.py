@@ -14,12 +14,11 @@ query filters by the same rule, so the reports see only the range's cycles.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, func, or_, select
-from sqlalchemy.sql import Select
 
 from ..errors import ReportError
 from ..reports import OutageRecord
@@ -75,13 +74,13 @@ def _range(start: datetime, end: datetime) -> tuple[datetime, datetime]:
 
 
 def _where(
-    query: Select[Any],
+    query: Any,
     start: datetime,
     end: datetime,
     date_by: str,
     metrics: Collection[str] | None,
     organisations: Collection[str] | None,
-) -> Select[Any]:
+) -> Any:
     t = TimerRow
     if check_date_by(date_by) == "end":
         query = query.where(
@@ -177,7 +176,7 @@ def stream_timers(
 
 
 def _rows(
-    bind: Engine | Connection, query: Select[Any], batch_size: int, progress: Callable[[int], None] | None
+    bind: Engine | Connection, query: Any, batch_size: int, progress: Callable[[int], None] | None
 ) -> Iterator[ReportRow]:
     us = _US
     with _connected(bind) as connection:
@@ -237,6 +236,7 @@ def stream_outages(
                 .where(EventRow.ticket_id == ticket_id, EventRow.kind.in_(("created", "status")))
                 .order_by(EventRow.occurred_at, EventRow.id)
             ).all()
+            assert service is not None and created_at is not None  # by the query
             end_at, held = _outage_span(log, created_at, end_utc, pauses, stops)
             if end_at is not None and end_at <= start_utc:
                 continue
@@ -244,7 +244,7 @@ def stream_outages(
 
 
 def _outage_span(
-    log: list[Any], created_at: datetime, until: datetime, pauses: set[str], stops: set[str]
+    log: Sequence[Any], created_at: datetime, until: datetime, pauses: set[str], stops: set[str]
 ) -> tuple[datetime | None, list[tuple[datetime, datetime]]]:
     held: list[tuple[datetime, datetime]] = []
     paused_at: datetime | None = None

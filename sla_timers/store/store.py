@@ -327,6 +327,15 @@ class Store:
                 break
         return total
 
+    def has_due(self, now: datetime | None = None) -> bool:
+        """Whether any timer is due for a sweep at ``now``, including timers another
+        sweeper holds right now (one probe of the ``next_check_at`` index)."""
+        from .sweep import due_exists
+
+        now = self.now(now)
+        with self.engine.connect() as connection:
+            return due_exists(connection, now)
+
     # -- configuration --------------------------------------------------------------
 
     def put_policy(

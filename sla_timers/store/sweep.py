@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, select
 
+from ._testing import checkpoint
 from .models import TimerRow
 from .run import TicketRun, Turn
 from .tables import event_from_payload, load_fired, load_logs, load_tickets, lock_clause, write_turns
@@ -52,4 +53,12 @@ def sweep_batch(
     from .store import digest
 
     steps, notes = write_turns(connection, turns, now, digest)
+    # Fault tests stop here: the batch is written but not committed, its rows still locked.
+    checkpoint("sweep.before_commit")
     return len(claimed), turns, steps, notes
+
+
+def due_exists(connection: Connection, now: datetime) -> bool:
+    """Whether any timer is due at ``now``, locked by another sweeper or not (an index probe)."""
+    query = select(TimerRow.id).where(TimerRow.next_check_at <= now).limit(1)
+    return connection.execute(query).first() is not None

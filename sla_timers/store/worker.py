@@ -170,12 +170,17 @@ class Worker:
 
     # -- the loop -----------------------------------------------------------------------
 
-    def run(self, *, max_rounds: int | None = None) -> int:
+    def run(self, *, max_rounds: int | None = None, until_idle: bool = False) -> int:
         """Run rounds until stopped (or ``max_rounds`` done); returns the rounds completed.
 
         After a round that did work the next starts at once; after an idle one
         the worker sleeps ``interval``. A database that cannot be reached is
         logged and retried after the backoff; any other error propagates.
+
+        With ``until_idle`` the loop also returns after a round that did nothing
+        when no timer is due any more, not even one another worker holds (a
+        worker killed mid-batch holds its rows until the database notices, and
+        they must not be left behind): for tests, scripts and cron jobs.
         """
         rounds = 0
         log.info(
@@ -205,9 +210,19 @@ class Worker:
                 self.failures = 0
             rounds += 1
             if not result.did_work:
+                if until_idle and not self._due_left():
+                    break
                 self._stop.wait(self.interval.total_seconds())
         log.info("worker stopped after %d rounds", rounds)
         return rounds
+
+    def _due_left(self) -> bool:
+        try:
+            return self.store.has_due(self.clock())
+        except Exception as exc:
+            if not is_connection_error(exc):
+                raise
+            return True  # unknown: the next round waits the database out
 
     def backoff_for(self, failures: int) -> timedelta:
         """The jittered wait after ``failures`` database errors in a row."""

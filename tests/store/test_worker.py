@@ -57,6 +57,23 @@ def test_a_round_sweeps_then_delivers_and_holds_to_business_hours(store: Store) 
     assert set(statuses.values()) == {"delivered"}
 
 
+def test_until_idle_returns_once_nothing_is_due(store: Store) -> None:
+    created = TicketEvent("created", MON_9, id="c", priority="normal", status="new")
+    store.record({"T1": [created], "T2": [created]}, now=MON_9)
+    # Normal: first response 4h (breach 13:00), resolution 16h (half at the 17:00 close, 8h in).
+    now = datetime(2026, 11, 30, 17, 30, tzinfo=NY)
+    worker = Worker(store, batch_size=1, interval=timedelta(hours=1), clock=lambda: now)
+    assert store.has_due(now)
+    # A round of one-ticket batches sweeps both tickets, a second finds nothing and, with nothing
+    # due, returns at once instead of sleeping the hour.
+    assert worker.run(until_idle=True) == 2
+    assert not store.has_due(now)
+    assert {t["metric"] for t in store.timers("T1")} == {"first_response", "resolution"}
+    with store.engine.connect() as connection:
+        keys = sorted(connection.execute(select(OutboxRow.key)).scalars())
+    assert keys == [f"{t}/{m}" for t in ("T1", "T2") for m in ("first_response/1/breach", "resolution/1/half")]
+
+
 class FlakyStore:
     """A stand-in for the store whose sweep fails as told, then works."""
 
