@@ -106,6 +106,14 @@ _RESPONSE = Object(
         "database_unavailable",
     ),
     summary="Record a batch of ticket events (one transaction; duplicates reported, conflicts refuse the batch)",
+    example={
+        "events": [
+            {"ticket": "T-1", "kind": "created", "at": "2026-11-23T09:00:00-05:00", "id": "T-1/1", "priority": "high"},
+            {"ticket": "T-1", "kind": "agent_reply", "at": "2026-11-23T09:20:00-05:00", "id": "T-1/2", "public": True},
+            {"ticket": "T-1", "kind": "status", "at": "2026-11-23T09:21:00-05:00", "id": "T-1/3", "status": "pending"},
+        ],
+        "tickets": {"T-1": {"requester": {"tier": "premium"}, "category": "printer"}},
+    },
 )
 def post_events(body: dict[str, Any], query: None) -> dict[str, Any]:
     """Record the events; an event id already stored with the same payload is reported, not applied."""

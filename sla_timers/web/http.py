@@ -67,6 +67,8 @@ class Route:
     status: int = 200
     #: Whether a body signed with the webhook secret stands in for the callbacks.
     signed: bool = False
+    #: A valid request body, shown in the OpenAPI document (and tried first by fuzzers).
+    example: Any = None
 
 
 #: Every JSON route, in declaration order; the OpenAPI document is built from it.
@@ -85,6 +87,7 @@ def api_route(
     errors: tuple[str, ...] = (),
     status: int = 200,
     signed: bool = False,
+    example: Any = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Response]]:
     """Declare a JSON route of the blueprint and wrap its view.
 
@@ -135,7 +138,9 @@ def api_route(
             response.status_code = status
             return response
 
-        ROUTES.append(Route(rule, method, view.__name__, summary, access, body, query, response, codes, status, signed))
+        ROUTES.append(
+            Route(rule, method, view.__name__, summary, access, body, query, response, codes, status, signed, example)
+        )
         blueprint.add_url_rule(rule, view.__name__, handle, methods=[method])
         return handle
 

@@ -298,3 +298,13 @@ def test_decorated_agent_callback(tmp_path: object) -> None:
 
     sla.init_app(app)
     assert _send(app, *VALID["calendar_list"]).status_code == 200
+
+
+def test_documented_examples_are_valid_requests(create_app: AppFactory) -> None:
+    with_examples = [route for route in ROUTES if route.example is not None]
+    assert with_examples
+    for route in with_examples:
+        assert route.body is not None
+        route.body.check(route.example, "")
+        answer = create_app().test_client().open(PREFIX + route.rule, method=route.method, json=route.example)
+        assert answer.status_code == route.status, answer.get_json()

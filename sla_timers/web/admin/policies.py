@@ -134,7 +134,8 @@ def _render(
     known += [f"ladders.{name}.{m}" for m in metrics]
     known += [f"ladders.{name}.{m}[{j}]" for m in metrics for j in range(len(ladders.get(m, [])) + 1)]
     anchor = place(error.field if error else None, known)
-    zone, preview, preview_error = "", {}, None
+    zone, preview_error = "", None
+    preview: dict[str, list[Due]] = {}
     opened_at = now()
     try:
         zone, preview = due_preview(definition, priorities, opened_at)
@@ -159,6 +160,7 @@ def _render(
             preview_error=preview_error,
             opened_at=opened_at,
             ladders=ladders,
+            ladders_stored=data.current_ladders()[1],
             ladder_rows=rows,
             step_text=step_text,
             when_input=when_input,
@@ -317,7 +319,7 @@ def ladders_from_form(name: str, metrics: list[str], base: dict[str, Any], form:
     mine: dict[str, list[dict[str, Any]]] = {}
     for metric in metrics:
         count = form.get(f"ladder-{metric}-count", "0")
-        steps = []
+        steps: list[dict[str, Any]] = []
         for j in range(int(count) + 1 if count.isdigit() and int(count) < 200 else 0):
             key = f"ladder-{metric}-{j}"
             if form.get(f"{key}-delete") or not form.get(f"{key}-id", "").strip():
