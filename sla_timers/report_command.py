@@ -15,6 +15,17 @@ evaluated as of ``--to`` under ``--policy``. Blank lines are skipped. The file
 is read once, line by line, so memory follows the number of groups; on a
 terminal a progress bar shows how much of the file was read.
 
+With ``--database URL`` (or ``$SLA_DATABASE_URL`` when no ``--input`` is
+given) the cycles come from the store instead, streamed from its tables in
+batches, so a month of a million cycles runs in bounded memory::
+
+    sla-timers report --database postgresql+psycopg://app@db/helpdesk \\
+        --from 2026-10-01 --to 2026-11-01 --group-by priority --format table
+
+A progress bar (on stderr) shows how many cycles were read: by default on a
+terminal and for more than 100,000 cycles or a file over 1 MB; ``--progress``
+forces it, ``--no-progress`` hides it.
+
 ``--from`` and ``--to`` are ISO 8601 dates or date-times; without an offset
 they are wall time in ``--zone`` (default UTC). Bad input is one line on
 stderr naming the line and field, and exit status 2.
@@ -67,10 +78,21 @@ def _group_by(ctx: click.Context, param: click.Parameter, values: tuple[str, ...
 @click.option(
     "--input",
     "source",
-    default="-",
+    default=None,
     metavar="FILE",
-    show_default=True,
-    help="JSON lines of timer records or tickets ('-': standard input)",
+    help="JSON lines of timer records or tickets ('-', the default without a database: standard input)",
+)
+@click.option(
+    "--database",
+    default=None,
+    metavar="URL",
+    help="read the store's cycles from this database (default without --input: $SLA_DATABASE_URL)",
+)
+@click.option(
+    "--progress/--no-progress",
+    "progress",
+    default=None,
+    help="show a progress bar on stderr (default: on a terminal, for long runs)",
 )
 @click.option("--from", "start", required=True, metavar="WHEN", help="first instant counted (ISO 8601)")
 @click.option("--to", "end", required=True, metavar="WHEN", help="first instant not counted (ISO 8601)")
@@ -100,7 +122,9 @@ def _group_by(ctx: click.Context, param: click.Parameter, values: tuple[str, ...
 @click.option("--levels", default=None, metavar="FILE", help="service levels TOML (for --report service-levels)")
 @click.option("--policy", default=None, metavar="FILE", help="policy TOML, to evaluate ticket lines")
 def report(
-    source: str,
+    source: str | None,
+    database: str | None,
+    progress: bool | None,
     start: str,
     end: str,
     group_by: tuple[str, ...],
@@ -111,7 +135,12 @@ def report(
     levels: str | None,
     policy: str | None,
 ) -> None:
-    """Compliance, service levels or a review of targets, from JSON lines."""
+    """Compliance, service levels or a review of targets, from JSON lines or the store."""
+    if source is not None and database is not None:
+        raise UsageError("--input: give --input or --database, not both")
+    if source is None and database is None:
+        database = os.environ.get("SLA_DATABASE_URL") or None
+        source = "-" if database is None else None
     tz = check_zone(zone, "--zone")
     assert isinstance(tz, ZoneInfo)
     start_at = parse_when(start, tz, "--from")
@@ -122,8 +151,8 @@ def report(
     if kind == "service-levels" and levels is None:
         raise UsageError("--levels: give a service levels TOML file for --report service-levels")
     goals = ServiceLevels.from_toml(_read_text(levels, "--levels")) if levels else None
-    with _opened(source) as (stream, size):
-        records = _records(stream, size, loaded_policy, end_at)
+    with _opened(source, database, start_at, end_at, progress) as records_of:
+        records = records_of(loaded_policy, end_at)
         if kind == "compliance":
             rows: list[Any] = compliance(
                 records,
@@ -168,30 +197,83 @@ def _read_text(path: str | None, option: str) -> str:
         raise UsageError(f"{option}: cannot read {path}: {exc}") from None
 
 
+#: Cycles from the store past which a terminal shows a progress bar.
+_LONG_RUN = 100_000
+
+
 class _opened:
-    """The input as a text stream and its size in bytes (None for standard input)."""
+    """The records' source: a JSON-lines stream, or the store's tables."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(
+        self, source: str | None, database: str | None, start_at: Any, end_at: Any, progress: bool | None
+    ) -> None:
         self.source = source
+        self.database = database
+        self.range = (start_at, end_at)
+        self.progress = progress
         self.stream: IO[str] | None = None
+        self.engine: Any = None
 
-    def __enter__(self) -> tuple[IO[str], int | None]:
-        if self.source == "-":
-            return sys.stdin, None
+    def __enter__(self) -> Any:
+        if self.database is not None:
+            return self._store()
+        if self.source in (None, "-"):
+            return lambda policy, now: _records(sys.stdin, None, policy, now, self.progress)
         try:
-            self.stream = open(self.source, encoding="utf-8")
-            return self.stream, os.fstat(self.stream.fileno()).st_size
+            self.stream = open(str(self.source), encoding="utf-8")
+            size = os.fstat(self.stream.fileno()).st_size
         except OSError as exc:
             raise UsageError(f"--input: cannot read {self.source}: {exc.strerror}") from None
+        stream = self.stream
+        return lambda policy, now: _records(stream, size, policy, now, self.progress)
+
+    def _store(self) -> Any:
+        # Imported here: the other commands start without a database driver.
+        from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+        from .store.engine import make_engine
+        from .store.report_source import count_timers, stream_timers
+
+        try:
+            self.engine = make_engine(str(self.database))
+        except (ArgumentError, ValueError) as exc:
+            raise UsageError(f"--database: not a database URL: {exc}") from None
+        except ImportError as exc:
+            raise UsageError(f"--database: the database driver is not installed: {exc}") from None
+        start_at, end_at = self.range
+        try:
+            total = count_timers(self.engine, start=start_at, end=end_at) if self.progress is not False else 0
+        except SQLAlchemyError as exc:
+            raise UsageError(f"--database: cannot read the store: {type(exc).__name__}: {exc.args[0]}") from None
+        show = self.progress or (self.progress is None and total > _LONG_RUN and sys.stderr.isatty())
+        engine = self.engine
+
+        def records(policy: Policy | None, now: Any) -> Iterator[TimerLike]:
+            if policy is not None:
+                raise UsageError("--policy: the store's cycles are evaluated already; --policy is for ticket lines")
+            try:
+                if not show:
+                    yield from stream_timers(engine, start=start_at, end=end_at)
+                    return
+                with click.progressbar(length=total, label="reading cycles", file=sys.stderr) as bar:
+                    yield from stream_timers(engine, start=start_at, end=end_at, progress=bar.update)
+            except SQLAlchemyError as exc:
+                raise UsageError(f"--database: cannot read the store: {type(exc).__name__}: {exc.args[0]}") from None
+
+        return records
 
     def __exit__(self, *exc: object) -> None:
         if self.stream is not None:
             self.stream.close()
+        if self.engine is not None:
+            self.engine.dispose()
 
 
-def _records(stream: IO[str], size: int | None, policy: Policy | None, now: Any) -> Iterator[TimerLike]:
+def _records(
+    stream: IO[str], size: int | None, policy: Policy | None, now: Any, progress: bool | None = None
+) -> Iterator[TimerLike]:
     """Timer records from the lines of ``stream``, one line at a time."""
-    show = size is not None and size > 1_000_000 and sys.stderr.isatty()
+    show = size is not None and (progress or (progress is None and size > 1_000_000 and sys.stderr.isatty()))
     bar = click.progressbar(length=size or 0, label="reading", file=sys.stderr) if show else None
     try:
         for number, line in enumerate(stream, start=1):

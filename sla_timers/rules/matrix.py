@@ -25,6 +25,7 @@ from ._index import RuleIndex
 from .classification import Base, Change, Classification, RawMatch, TraceEntry
 from .conditions import (
     MISSING,
+    AnyOf,
     Calendar,
     Node,
     Predicate,
@@ -51,6 +52,13 @@ _TOP_KEYS = (
     "rules",
 )
 _ACTIONS = ("priority", "raise", "lower", "policy", "calendar", "add_tags")
+#: The index entry of a switched-off rule: ``any`` of nothing holds for no ticket.
+_NEVER = AnyOf(())
+
+
+def _never(ticket: Mapping[str, Any], context: Any) -> bool:
+    return False
+
 
 # The answer's types moved to .classification; they are still importable from here.
 __all__ = ["Base", "CalendarSource", "Change", "Classification", "PriorityMatrix", "TraceEntry"]
@@ -67,6 +75,8 @@ class _Rule:
     calendar: str | None
     add_tags: tuple[str, ...]
     stop: bool
+    #: False for a rule kept (and validated) but switched off: it never matches.
+    enabled: bool = True
 
 
 @dataclass(slots=True)
@@ -284,7 +294,7 @@ class PriorityMatrix:
     def _parse_rule(self, i: int, spec: object) -> tuple[_Rule, Node | None]:
         where = f"rules[{i}]"
         rule = s.table(spec, where)
-        s.check_keys(rule, where, ("name", "when", "then", "stop"))
+        s.check_keys(rule, where, ("name", "when", "then", "stop", "enabled"))
         name = s.string(rule["name"], s.join(where, "name")) if "name" in rule else where
         node = parse(rule["when"], s.join(where, "when")) if "when" in rule else None
         then_at = s.join(where, "then")
@@ -313,15 +323,22 @@ class PriorityMatrix:
         calendar = s.optional_string(then, "calendar", then_at)
         tags = s.strings(then["add_tags"], s.join(then_at, "add_tags")) if "add_tags" in then else ()
         stop = s.boolean(rule["stop"], s.join(where, "stop")) if "stop" in rule else False
-        return _Rule(i, name, compile_condition(None, {}), set_priority, shift, policy, calendar, tags, stop), node
+        enabled = s.boolean(rule["enabled"], s.join(where, "enabled")) if "enabled" in rule else True
+        predicate = compile_condition(None, {})
+        return _Rule(i, name, predicate, set_priority, shift, policy, calendar, tags, stop, enabled), node
 
     # -- compiling ----------------------------------------------------------
 
     def _compile(self, parsed: list[tuple[_Rule, Node | None]], calendars: Mapping[str, Calendar]) -> None:
         """Index the rules (see :mod:`._index`) and compile what each must still check."""
-        index = RuleIndex([node for _, node in parsed])
+        # A switched-off rule is left out of the index (so it is never a candidate) by
+        # giving it a condition no ticket meets; its own condition was still validated.
+        index = RuleIndex([node if rule.enabled else _NEVER for rule, node in parsed])
         for rule, node in parsed:
-            rule.predicate = compile_condition(index.residual(rule.index, node), calendars)
+            if rule.enabled:
+                rule.predicate = compile_condition(index.residual(rule.index, node), calendars)
+            else:
+                rule.predicate = _never
         self._rules = tuple(rule for rule, _ in parsed)
         self._index = index
 

@@ -240,3 +240,23 @@ class AuditRow(Base):
     action: Mapped[str] = mapped_column(String(32))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class WatchPendingRow(Base):
+    """Ticket events a watched host committed that could not be recorded yet; retried until recorded."""
+
+    __tablename__ = "sla_watch_pending"
+    __table_args__ = (Index(None, "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    #: The events' ids joined and hashed: the same change is kept once.
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    #: The host's ticket id.
+    ticket: Mapped[str] = mapped_column(String(255))
+    #: ``{"events": [...], "inputs": {...}}`` as the watch built them.
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: ``pending``, or ``dead`` once the attempts ran out (kept for an admin to read).
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]

@@ -28,8 +28,9 @@ from sqlalchemy import Engine, make_url, select
 from ..errors import SLAError
 from ..store import Store
 from ..store.config import EPOCH, Config
-from ..store.models import EventRow, TicketRow, TimerRow
-from ..store.tables import chunks
+from ..store.models import EscalationRow, EventRow, TicketRow, TimerRow
+from ..store.run import TicketRun
+from ..store.tables import chunks, event_from_payload, load_fired, load_logs, load_tickets
 from ..timers import Policy, TimerState
 from .badge_data import TicketTimers
 from .settings import Settings
@@ -252,4 +253,110 @@ def store_timers(store: Store, ticket_ids: Sequence[str], now: datetime | None =
             policy=find_policy(config, ticket.policy_name, ticket.policy_version),
             status=statuses.get(ticket_id),
         )
+    return out
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _seconds(amount: timedelta | None) -> float | int | None:
+    if amount is None:
+        return None
+    whole, rest = divmod(amount // _US, 1_000_000)
+    return whole if not rest else amount.total_seconds()
+
+
+def ticket_detail(store: Store, host_id: str, now: datetime | None = None) -> dict[str, Any] | None:
+    """A ticket as the API answers it, or None when the store does not know it.
+
+    Timers are evaluated from the full stored log at ``now`` (so elapsed and
+    remaining are exact to the request), every cycle of every metric; escalations
+    are the steps the store recorded; classification and trace are what the matrix
+    decided at creation (and at each reclassification).
+    """
+    now = now or datetime.now(UTC)
+    with store.engine.connect() as connection:
+        config = store.config(connection)
+        tickets = load_tickets(connection, host_ids=[host_id])
+        if not tickets:
+            return None
+        ticket = next(iter(tickets.values()))
+        row = connection.execute(select(TicketRow.problems, TicketRow.calendar).where(TicketRow.id == ticket.id)).one()
+        log = [event_from_payload(p) for _, p in load_logs(connection, [ticket.id])[ticket.id].values()]
+        fired = load_fired(connection, tickets)[ticket.id]
+        steps = connection.execute(
+            select(EscalationRow)
+            .where(EscalationRow.ticket_id == ticket.id)
+            .order_by(EscalationRow.due_at, EscalationRow.id)
+        ).all()
+        status = current_statuses(connection, [ticket.id]).get(ticket.id)
+    out: dict[str, Any] = {
+        "ticket": ticket.host_id,
+        "held": ticket.classification is None,
+        "status": status,
+        "events": len(log),
+        "evaluated_at": _iso(now),
+        "created_at": _iso(ticket.created_at),
+        "priority": None,
+        "policy": None,
+        "calendar": row.calendar,
+        "timezone": None,
+        "classification": ticket.classification,
+        "trace": list(ticket.trace or []),
+        "problems": [str(p) for p in row.problems or []],
+        "timers": [],
+        "escalations": [
+            {
+                "metric": s.metric,
+                "cycle": s.cycle,
+                "step": s.step,
+                "due_at": _iso(s.due_at),
+                "notify_at": _iso(s.notify_at),
+                "fired_at": _iso(s.fired_at),
+                "actions": s.actions,
+            }
+            for s in steps
+        ],
+    }
+    if ticket.classification is None:
+        return out
+    at = max([now, *(e.at for e in log)])
+    run = TicketRun(config, ticket, log, set(fired))
+    evaluation = run.evaluate(at)
+    policy = evaluation.policy
+    calendar = run.versions.at(at)[1]
+    out["priority"] = evaluation.priority
+    out["policy"] = None if policy is None else {"name": policy.name, "version": policy.version}
+    out["timezone"] = calendar.zone.key
+    out["problems"] = [p.message for p in evaluation.problems]
+    for metric, cycles in evaluation.cycles.items():
+        settings = policy.metrics.get(metric) if policy is not None else None
+        clock = "calendar" if settings is not None and settings.time == "calendar" else "business"
+        for state in cycles:
+            out["timers"].append(
+                {
+                    "metric": metric,
+                    "cycle": state.cycle,
+                    "status": state.status,
+                    "clock": clock,
+                    "target_seconds": _seconds(state.target),
+                    "elapsed_seconds": _seconds(state.elapsed),
+                    "remaining_seconds": _seconds(state.remaining),
+                    "paused_for_seconds": _seconds(state.paused_for),
+                    "customer_wait_seconds": _seconds(state.customer_wait),
+                    "started_at": _iso(state.started_at),
+                    "due_at": _iso(state.due_at),
+                    "breached_at": _iso(state.breached_at),
+                    "stopped_at": _iso(state.stopped_at),
+                    "stop_reason": state.stop_reason,
+                    "paused_since": _iso(state.paused_since),
+                    # Why it is paused: the status the ticket waits in.
+                    "paused_status": status if state.paused_since is not None else None,
+                    "running_since": _iso(state.running_since),
+                    "warning_level": state.warning_level,
+                    "next_warning_at": _iso(state.next_warning_at),
+                    "group": state.group,
+                }
+            )
     return out

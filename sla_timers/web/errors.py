@@ -61,6 +61,12 @@ class NotFoundError(RequestError, LookupError):
     code = "not_found"
 
 
+class TicketNotFound(SLAError, LookupError):
+    """No ticket with that id in the store, or none this user may see (the two look alike)."""
+
+    code = "ticket_not_found"
+
+
 class MethodNotAllowedError(RequestError):
     """The route exists but not with this HTTP method."""
 

@@ -24,6 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from ..errors import SLAError
+from ..store.delivery import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature
 from ..validation import MAX_DEPTH
 from .blueprint import blueprint
 from .errors import (
@@ -41,6 +42,8 @@ from .state import app_state
 Access = Literal["public", "agent", "admin"]
 
 _log = logging.getLogger("sla_timers.web")
+#: Where a request carries "its signature was checked" (the WSGI environ lives as long as the request).
+_SIGNED = "sla_timers.signed"
 
 #: Codes every route with a JSON body can answer with.
 BODY_ERRORS = ("unsupported_media_type", "payload_too_large", "malformed_json", "invalid_request", "invalid_text")
@@ -62,6 +65,10 @@ class Route:
     errors: tuple[str, ...]
     #: Status of a success.
     status: int = 200
+    #: Whether a body signed with the webhook secret stands in for the callbacks.
+    signed: bool = False
+    #: A valid request body, shown in the OpenAPI document (and tried first by fuzzers).
+    example: Any = None
 
 
 #: Every JSON route, in declaration order; the OpenAPI document is built from it.
@@ -79,6 +86,8 @@ def api_route(
     query: Object | None = None,
     errors: tuple[str, ...] = (),
     status: int = 200,
+    signed: bool = False,
+    example: Any = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Response]]:
     """Declare a JSON route of the blueprint and wrap its view.
 
@@ -86,6 +95,10 @@ def api_route(
     checked values (``None`` when the route takes none) and returns a JSON-able
     value (or a finished :class:`Response`); it may raise :class:`SLAError` for
     an error response.
+
+    With ``signed``, a machine caller may instead sign the body with
+    ``SLA_WEBHOOK_SECRET`` (headers ``X-SLA-Timestamp`` and ``X-SLA-Signature``, the
+    scheme of the store's outgoing webhooks); the view tells by :func:`is_signed`.
     """
     every = (
         (("forbidden",) if access != "public" else ())
@@ -99,11 +112,18 @@ def api_route(
         @functools.wraps(view)
         def handle(**values: Any) -> Response:
             try:
-                if not allowed(access):
-                    raise ForbiddenError(
-                        "this user may not do this (the host's authorization callback said no, or none is configured)"
-                    )
-                checked_body = body.check(read_json(), "") if body is not None else None
+                if signed and SIGNATURE_HEADER in request.headers:
+                    raw = read_body()
+                    check_signature(raw)
+                    request.environ[_SIGNED] = True
+                    checked_body = body.check(parse_json(raw), "") if body is not None else None
+                else:
+                    if not allowed(access):
+                        raise ForbiddenError(
+                            "this user may not do this "
+                            "(the host's authorization callback said no, or none is configured)"
+                        )
+                    checked_body = body.check(read_json(), "") if body is not None else None
                 checked_query = query.check(_query_args(query), "") if query is not None else None
                 result = view(body=checked_body, query=checked_query, **values)
             except SLAError as exc:
@@ -118,7 +138,9 @@ def api_route(
             response.status_code = status
             return response
 
-        ROUTES.append(Route(rule, method, view.__name__, summary, access, body, query, response, codes, status))
+        ROUTES.append(
+            Route(rule, method, view.__name__, summary, access, body, query, response, codes, status, signed, example)
+        )
         blueprint.add_url_rule(rule, view.__name__, handle, methods=[method])
         return handle
 
@@ -187,6 +209,12 @@ def read_json() -> Any:
         body is read no further than one byte past it).
     :raises MalformedJSONError: for anything :func:`parse_json` refuses.
     """
+    return parse_json(read_body())
+
+
+def read_body() -> bytes:
+    """The raw request body, checked for its media type and read within the size limit
+    (see :func:`read_json` for the errors)."""
     if request.mimetype != "application/json":
         shown = request.mimetype or "none"
         raise UnsupportedMediaTypeError(f"the body must be application/json, got {shown}")
@@ -198,10 +226,32 @@ def read_json() -> Any:
         limit = host_limit
     if request.content_length is not None and request.content_length > limit:
         raise PayloadTooLargeError(f"the body is {request.content_length} bytes, over the {limit}-byte limit")
-    data = request.stream.read(limit + 1)
+    data: bytes = request.stream.read(limit + 1)
     if len(data) > limit:
         raise PayloadTooLargeError(f"the body is over the {limit}-byte limit")
-    return parse_json(data)
+    return data
+
+
+def check_signature(raw: bytes) -> None:
+    """Accept ``raw`` only when signed with ``SLA_WEBHOOK_SECRET`` within the last five minutes.
+
+    :raises ForbiddenError: when no secret is configured, or the signature or timestamp is wrong.
+    """
+    secret = app_state().settings.webhook_secret
+    if secret is None:
+        raise ForbiddenError("signed requests are refused: SLA_WEBHOOK_SECRET is not set", field=SIGNATURE_HEADER)
+    stamp = request.headers.get(TIMESTAMP_HEADER, "")
+    if not verify_signature(secret, stamp, raw, request.headers.get(SIGNATURE_HEADER, "")):
+        raise ForbiddenError(
+            f"{SIGNATURE_HEADER}: does not match the body signed with SLA_WEBHOOK_SECRET at "
+            f"{TIMESTAMP_HEADER} (Unix seconds, within five minutes of now)",
+            field=SIGNATURE_HEADER,
+        )
+
+
+def is_signed() -> bool:
+    """Whether the current request's body was signed with the webhook secret."""
+    return bool(request.environ.get(_SIGNED))
 
 
 def parse_json(data: bytes) -> Any:

@@ -73,10 +73,10 @@ def openapi_document(prefix: str) -> dict[str, Any]:
         if parameters:
             operation["parameters"] = parameters
         if route.body is not None:
-            operation["requestBody"] = {
-                "required": True,
-                "content": {"application/json": {"schema": route.body.json_schema()}},
-            }
+            content: dict[str, Any] = {"schema": route.body.json_schema()}
+            if route.example is not None:
+                content["example"] = route.example
+            operation["requestBody"] = {"required": True, "content": {"application/json": content}}
         by_status: dict[int, list[str]] = {}
         for code in route.errors:
             by_status.setdefault(status_of(code), []).append(code)

@@ -109,6 +109,25 @@ class Int(Schema):
 
 
 @dataclass
+class Number(Schema):
+    """A finite JSON number (integer or not; not a boolean), such as a duration in seconds."""
+
+    description: str = ""
+
+    def check(self, value: Any, path: str) -> int | float:
+        """The number itself."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _fail(path, f"must be a number, got {type_name(value)}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise _fail(path, "must be a finite number")
+        return value
+
+    def json_schema(self) -> dict[str, Any]:
+        """``{"type": "number"}``."""
+        return self._described({"type": "number"})
+
+
+@dataclass
 class Bool(Schema):
     """``true`` or ``false``."""
 
@@ -238,9 +257,11 @@ class Object(Schema):
     description: str = ""
     #: Name in the OpenAPI document's components (None: inlined).
     name: str | None = None
+    #: False: an absent optional property stays absent (``null`` given and absent differ).
+    fill_defaults: bool = True
 
     def check(self, value: Any, path: str) -> dict[str, Any]:
-        """A dict with every property (absent optional ones at their default)."""
+        """A dict with every property (absent optional ones at their default, unless ``fill_defaults`` is off)."""
         if not isinstance(value, Mapping):
             raise _fail(path, f"must be an object, got {type_name(value)}")
         if len(value) > self.max_properties:
@@ -259,7 +280,8 @@ class Object(Schema):
             if key not in out:
                 if prop.required:
                     raise _fail(_join(path, key), "is required")
-                out[key] = prop.default
+                if self.fill_defaults:
+                    out[key] = prop.default
         return out
 
     def json_schema(self) -> dict[str, Any]:

@@ -3,9 +3,13 @@ paused time, checked against figures worked out by hand, on every backend."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -246,3 +250,69 @@ def test_ticket_dimensions(
 ) -> None:
     got = ticket_dimensions(_Ticket(inputs, classification))
     assert (got["business_line"], got["assigned_group"], got["organisation"], got["service"]) == expected
+
+
+def _report(engine: Engine, *args: str) -> list[str]:
+    url = engine.url.render_as_string(hide_password=False)
+    return [
+        "report",
+        "--database",
+        url,
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-12-01",
+        "--zone",
+        "America/New_York",
+        *args,
+    ]
+
+
+def test_report_command_reads_the_store(filled: Engine, capsys: pytest.CaptureFixture[str]) -> None:
+    from sla_timers.cli import main
+
+    status = main(_report(filled, "--group-by", "priority", "--format", "json", "--progress"))
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    rows = {(r["metric"], r["priority"]): r for r in json.loads(captured.out)}
+    # As worked out above: first response, high 1 of 2 met (50%), normal 1 of 3 (33.33%).
+    assert (rows["first_response", "high"]["met"], rows["first_response", "high"]["percent_met"]) == (1, "50.00")
+    assert rows["first_response", "normal"]["percent_met"] == "33.33"
+    assert rows["resolution", "high"]["customer_wait"] == 8 * 3600  # T2's 8h pending, in seconds
+    # --progress asks for click's bar on stderr; off a terminal click writes its label only.
+    assert captured.err == "reading cycles\n"
+
+    assert main(_report(filled, "--format", "csv", "--no-progress")) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    lines = list(csv.DictReader(io.StringIO(captured.out)))
+    assert {(r["metric"], r["total"]) for r in lines} == {("first_response", "5"), ("resolution", "5")}
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        pytest.param(["--input", "x.jsonl"], "give --input or --database, not both", id="both"),
+        pytest.param(["--policy", "POLICY"], "--policy", id="policy"),
+    ],
+)
+def test_report_command_refuses_with_one_line(
+    filled: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], words: str
+) -> None:
+    from sla_timers.cli import main
+
+    policy = tmp_path / "basic.toml"
+    policy.write_text(POLICY, encoding="utf-8")
+    args = [str(policy) if a == "POLICY" else a for a in args]
+    status = main(_report(filled, *args))
+    err = capsys.readouterr().err
+    assert status == 2 and words in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_report_command_on_a_database_without_tables(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from sla_timers.cli import main
+
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    args = ["report", "--database", url, "--from", "2026-11-01", "--to", "2026-12-01"]
+    assert main(args) == 2
+    assert "--database: cannot read the store" in capsys.readouterr().err

@@ -183,3 +183,78 @@ def test_other_states() -> None:
         ["warning", "Resolution: 30m left, warning"],
         ["running", "Resolution: 2h left"],  # a wall-clock metric counts the night too
     ]
+
+
+# A page with one badge placeholder for ticket T-1 and a fetch that answers from a
+# queue, recording the If-None-Match header of each request.
+REFRESH_PAGE = """
+function Element(attrs) { this.attrs = attrs || {}; this.textContent = ""; this.className = ""; this.children = []; }
+Element.prototype.getAttribute = function (n) { return n in this.attrs ? this.attrs[n] : null; };
+Element.prototype.setAttribute = function (n, v) { this.attrs[n] = String(v); };
+Element.prototype.appendChild = function (c) { this.children.push(c); };
+Element.prototype.querySelector = function () { return null; };
+var badge = new Element({"data-sla-badge": "T-1", "data-sla-mode": "nearest"});
+var window = globalThis; globalThis.window = window;
+globalThis.document = {
+  currentScript: {getAttribute: function () { return null; }},
+  readyState: "complete", hidden: false,
+  querySelectorAll: function (s) { return s === "[data-sla-badge]" ? [badge] : []; },
+  getElementById: function () { return {}; },
+  createElement: function () { return new Element(); },
+  head: {appendChild: function () {}},
+  addEventListener: function () {}
+};
+globalThis.setInterval = function () {};
+var answers = ANSWERS, sent = [];
+globalThis.fetch = function (url, options) {
+  sent.push(options.headers["If-None-Match"] || null);
+  var a = answers.shift() || {status: 304, etag: null, body: null};
+  return Promise.resolve({
+    status: a.status, ok: a.status === 200,
+    headers: {get: function (n) { return n === "ETag" ? a.etag : null; }},
+    json: function () { return Promise.resolve(a.body); }
+  });
+};
+"""
+
+
+def _badges_body(status: str, timer: dict[str, Any]) -> dict[str, Any]:
+    # Intervals reaching far ahead, so the script never asks again because they ran out.
+    intervals = [*INTERVALS, ["2999-01-01T14:00:00Z", "2999-01-01T22:00:00Z"]]
+    return {
+        "calendars": {"ny": {"timezone": "America/New_York", "from": INTERVALS[0][0], "intervals": intervals}},
+        "tickets": {"T-1": {"calendar": "ny", "status": status, "timers": [timer]}},
+        "missing": [],
+    }
+
+
+def test_the_script_polls_with_if_none_match_and_redraws_only_on_a_change() -> None:
+    running = _timer(due_at="2999-01-01T20:00:00Z", remaining_at_from=None)  # 6h into the far interval
+    paused = _timer(status="paused", due_at=None, paused_since="2026-11-23T15:10:00Z", remaining_seconds=13_800)
+    answers = [
+        {"status": 200, "etag": '"A"', "body": _badges_body("open", running)},  # the first load
+        {"status": 304, "etag": None, "body": None},  # nothing changed
+        {"status": 200, "etag": '"B"', "body": _badges_body("pending", paused)},  # an event changed it
+        {"status": 304, "etag": None, "body": None},
+    ]
+    program = (
+        REFRESH_PAGE.replace("ANSWERS", json.dumps(answers))
+        + SCRIPT.read_text()
+        + """
+function settle() { return new Promise(function (r) { setTimeout(r, 0); }); }
+(async function () {
+  var seen = [];
+  await settle(); seen.push(badge.attrs["data-sla-state"]);
+  for (var i = 0; i < 3; i++) { window.slaBadges.refresh(); await settle(); seen.push(badge.attrs["data-sla-state"]); }
+  process.stdout.write(JSON.stringify({sent: sent, seen: seen, text: badge.textContent}));
+})();
+"""
+    )
+    result = subprocess.run([NODE or "node", "-e", program], capture_output=True, text=True, timeout=60, check=True)
+    out = json.loads(result.stdout)
+    # The first request has no tag; each later one sends the last tag the server gave.
+    assert out["sent"] == [None, '"A"', '"A"', '"B"']
+    # Running after the load, unchanged on a 304, paused once the server sent the change.
+    assert out["seen"] == ["running", "running", "paused", "paused"]
+    # 13,800 s = 3h 50m left, frozen while pending.
+    assert out["text"] == "Resolution: paused (pending), 3h 50m left"

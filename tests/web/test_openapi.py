@@ -20,6 +20,8 @@ from sla_timers.web.badge_data import TicketTimers
 from sla_timers.web.http import ROUTES
 
 PREFIX = "/sla"
+#: A ticket's first event, for the events route.
+CREATED = {"ticket": "T-1", "kind": "created", "at": "2026-11-23T10:00:00-05:00", "id": "c", "priority": "normal"}
 #: Nothing listens on port 9 of loopback: a connection is refused at once.
 UNREACHABLE = "postgresql+psycopg://postgres@127.0.0.1:9/none"
 #: Routes anyone may call: the API's description and the badge script.
@@ -33,6 +35,21 @@ VALID: dict[str, tuple[str, str, dict[str, Any] | None]] = {
     "calendar_preview": ("GET", "/api/calendars/us-ny-9x5/open-intervals", {"from": "2026-11-25T00:00:00Z"}),
     "openapi": ("GET", "/api/openapi.json", None),
     "badge_batch": ("GET", "/api/badges", {"ticket": "1"}),
+    "post_events": ("POST", "/api/events", {"events": [CREATED]}),
+    "ticket_timers": ("GET", "/api/tickets/T-1", None),
+    "report_compliance": ("GET", "/api/reports/compliance", {"from": "2026-11-01", "to": "2026-12-01"}),
+    "report_service_levels": (
+        "GET",
+        "/api/reports/service-levels",
+        {"from": "2026-11-01", "to": "2026-12-01", "levels": "first_response=80/60"},
+    ),
+    "report_review": ("GET", "/api/reports/review", {"from": "2026-11-01", "to": "2026-12-01"}),
+    "report_credits": ("GET", "/api/reports/credits", {"from": "2026-11-01", "to": "2026-12-01"}),
+    "report_availability": (
+        "GET",
+        "/api/reports/availability",
+        {"from": "2026-11-01", "to": "2026-12-01", "service": "mail", "calendar": "us-ny-9x5"},
+    ),
 }
 
 Call = Callable[[AppFactory], TestResponse]
@@ -89,8 +106,71 @@ SPECIFIC: dict[tuple[str, str], Call] = {
     ("calendar_preview", "calendar_not_found"): lambda make: _send(
         make(), "GET", "/api/calendars/nope/open-intervals", None
     ),
+    ("post_events", "invalid_event"): lambda make: _send(
+        make(), "POST", "/api/events", {"events": [CREATED | {"priority": "ultra"}]}
+    ),
+    ("post_events", "event_in_future"): lambda make: _send(
+        make(), "POST", "/api/events", {"events": [CREATED | {"at": "2999-01-01T00:00:00Z"}]}
+    ),
+    ("post_events", "event_conflict"): lambda make: _send(
+        make(), "POST", "/api/events", {"events": [CREATED, CREATED | {"priority": "high"}]}
+    ),
+    ("post_events", "policy_not_found"): lambda make: _send(
+        make(), "POST", "/api/events", {"events": [CREATED | {"policy": "nope"}]}
+    ),
+    ("post_events", "calendar_not_found"): lambda make: _send(
+        make(),
+        "POST",
+        "/api/events",
+        {
+            "events": [
+                CREATED,
+                {"ticket": "T-1", "kind": "policy", "at": CREATED["at"], "policy": "standard", "calendar": "x"},
+            ]
+        },
+    ),
+    ("post_events", "invalid_text"): lambda make: _send(
+        make(), "POST", "/api/events", {"events": [CREATED | {"id": "c\u0000"}]}
+    ),
+    ("post_events", "database_unavailable"): lambda make: _send(
+        make({"SLA_DATABASE_URL": UNREACHABLE}), "POST", "/api/events", {"events": [CREATED]}
+    ),
+    ("ticket_timers", "ticket_not_found"): lambda make: _send(make(), "GET", "/api/tickets/T-404", None),
+    ("ticket_timers", "database_unavailable"): lambda make: _send(
+        make({"SLA_DATABASE_URL": UNREACHABLE}), "GET", "/api/tickets/T-1", None
+    ),
     ("badge_batch", "database_unavailable"): lambda make: _send(
         make({"SLA_DATABASE_URL": UNREACHABLE}), "GET", "/api/badges", {"ticket": "1"}
+    ),
+    **{
+        (endpoint, "unknown_timezone"): lambda make, e=endpoint: _send(
+            make(), "GET", VALID[e][1], {**(VALID[e][2] or {}), "zone": "Mars/Olympus"}
+        )
+        for endpoint in (
+            "report_compliance",
+            "report_service_levels",
+            "report_review",
+            "report_credits",
+            "report_availability",
+        )
+    },
+    **{
+        (endpoint, "database_unavailable"): lambda make, e=endpoint: _send(
+            make({"SLA_DATABASE_URL": UNREACHABLE}), "GET", VALID[e][1], VALID[e][2]
+        )
+        for endpoint in (
+            "report_compliance",
+            "report_service_levels",
+            "report_review",
+            "report_credits",
+            "report_availability",
+        )
+    },
+    ("report_service_levels", "not_configured"): lambda make: _send(
+        make(), "GET", "/api/reports/service-levels", {"from": "2026-11-01", "to": "2026-12-01"}
+    ),
+    ("report_availability", "calendar_not_found"): lambda make: _send(
+        make(), "GET", "/api/reports/availability", {"from": "2026-11-01", "to": "2026-12-01", "calendar": "nope"}
     ),
 }
 
@@ -121,7 +201,8 @@ def test_document_is_openapi_3_1_and_lists_every_route(app: Flask) -> None:
     operations = {(path, method.upper()) for path, item in document["paths"].items() for method in item}
     served = set()
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith(PREFIX + "/") or rule.endpoint == "sla.static":
+        # The JSON API is documented; the admin pages under <prefix>/admin are HTML.
+        if not rule.rule.startswith(PREFIX + "/api/"):
             continue
         path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
         served |= {(path, method) for method in rule.methods or () if method not in ("HEAD", "OPTIONS")}
@@ -152,7 +233,10 @@ def test_every_documented_error_is_reachable(create_app: AppFactory, endpoint: s
 def test_successful_answers_fit_their_documented_schema(create_app: AppFactory, endpoint: str) -> None:
     route = next(r for r in ROUTES if r.endpoint == endpoint)
     method, path, payload = VALID[endpoint]
-    answer = _send(create_app(source=_one_ticket), method, path, payload)
+    app = create_app(source=_one_ticket)
+    if endpoint == "ticket_timers":
+        assert _send(app, *VALID["post_events"]).status_code == 200  # ticket T-1 into the store
+    answer = _send(app, method, path, payload)
     assert answer.status_code == route.status
     route.response.check(answer.get_json(), "")  # raises naming the first field that does not fit
 
@@ -163,16 +247,21 @@ def test_route_inventory_denies_everything_but_the_public_list(create_app: AppFa
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith(PREFIX + "/"):
             continue
-        path = re.sub(r"<[^>]+>", "us-ny-9x5", rule.rule)
+        path = re.sub(r"<any\(([a-z_]+)[^>]*>", r"\1", rule.rule)  # an any() converter: its first choice
+        path = re.sub(r"<int:[^>]+>", "1", path)
+        path = re.sub(r"<[^>]+>", "us-ny-9x5", path)
         if rule.endpoint == "sla.static":
             path = PREFIX + "/static/sla-badges.js"
+        if rule.endpoint == "sla.admin.static":
+            path = PREFIX + "/admin/static/sla-admin.css"
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             answer = app.test_client().open(path, method=method, json={} if method != "GET" else None)
             if rule.endpoint in PUBLIC:
                 assert answer.status_code == 200, (rule.rule, method)
             else:
                 assert answer.status_code == 403, (rule.rule, method)
-                assert answer.get_json()["error"]["code"] == "forbidden"
+                if rule.rule.startswith(PREFIX + "/api/"):  # the admin pages answer in HTML
+                    assert answer.get_json()["error"]["code"] == "forbidden"
             answer.close()
             checked += 1
     assert checked >= len(ROUTES)
@@ -209,3 +298,13 @@ def test_decorated_agent_callback(tmp_path: object) -> None:
 
     sla.init_app(app)
     assert _send(app, *VALID["calendar_list"]).status_code == 200
+
+
+def test_documented_examples_are_valid_requests(create_app: AppFactory) -> None:
+    with_examples = [route for route in ROUTES if route.example is not None]
+    assert with_examples
+    for route in with_examples:
+        assert route.body is not None
+        route.body.check(route.example, "")
+        answer = create_app().test_client().open(PREFIX + route.rule, method=route.method, json=route.example)
+        assert answer.status_code == route.status, answer.get_json()

@@ -130,3 +130,26 @@ def test_flask_sla_db_uses_the_hosts_engine(create_app: AppFactory, tmp_path: Pa
     result = app.test_cli_runner().invoke(args=["sla", "db", "upgrade"])
     assert result.exit_code == 0, result.output
     assert "sla_tickets" in inspect(engine).get_table_names()
+
+
+def test_an_event_changes_the_etag_and_only_that_tickets(create_app: AppFactory) -> None:
+    app = create_app()
+    client = app.test_client()
+    two = {"kind": "created", "at": "2026-11-23T11:00:00-05:00", "id": "e1", "status": "new", "priority": "normal"}
+    _record(app, {"T-1": [CREATED], "T-2": [two]}, {"T-1": URGENT})
+    first = client.get("/sla/api/badges?ticket=T-1")
+    tag = first.headers["ETag"]
+    assert client.get("/sla/api/badges?ticket=T-1", headers={"If-None-Match": tag}).status_code == 304
+    # Another ticket's event leaves T-1's badges as they were.
+    other = {"ticket": "T-2", "kind": "status", "at": "2026-11-23T11:05:00-05:00", "id": "s", "status": "pending"}
+    assert client.post("/sla/api/events", json={"events": [other]}).status_code == 200
+    assert client.get("/sla/api/badges?ticket=T-1", headers={"If-None-Match": tag}).status_code == 304
+    # T-1 set pending: the poll with the old tag gets the new badges and a new tag.
+    pending = {"ticket": "T-1", "kind": "status", "at": "2026-11-23T10:10:00-05:00", "id": "p", "status": "pending"}
+    assert client.post("/sla/api/events", json={"events": [pending]}).status_code == 200
+    changed = client.get("/sla/api/badges?ticket=T-1", headers={"If-None-Match": tag})
+    assert changed.status_code == 200
+    assert changed.headers["ETag"] != tag
+    assert changed.get_json()["tickets"]["T-1"]["status"] == "pending"
+    new_tag = changed.headers["ETag"]
+    assert client.get("/sla/api/badges?ticket=T-1", headers={"If-None-Match": new_tag}).status_code == 304
