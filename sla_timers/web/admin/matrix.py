@@ -17,7 +17,17 @@ from ...rules import Classification, PriorityMatrix
 from ...store.models import TicketRow
 from ..state import app_state
 from . import data
-from .forms import FormError, instant, list_input, parse_value, place, split_list, ticket_fields, ticket_text
+from .forms import (
+    FormError,
+    check_base,
+    instant,
+    list_input,
+    parse_value,
+    place,
+    split_list,
+    ticket_fields,
+    ticket_text,
+)
 from .pages import actor, admin_pages, now
 from .reclassify import open_ticket_ids, reclassify_open
 from .sentences import rule_sentence
@@ -48,6 +58,8 @@ def save_matrix(definition: dict[str, Any], form: Any) -> tuple[int, list[str]]:
 
     :raises SLAError: for an invalid matrix or effective instant; nothing is stored then.
     """
+    latest = data.latest("matrix", data.MATRIX_NAME)
+    check_base(latest.version if latest else None, form, "The priority matrix")
     store = data.admin_store()
     at = now()
     zone = app_state().settings.host_timezone
@@ -179,7 +191,8 @@ def matrix_lines() -> Response | tuple[str, int]:
     draft = copy.deepcopy(definition or {})
     form = request.form
     lines: dict[str, Any] = {}
-    rows = int(form.get("line_count", "0") or 0) if form.get("line_count", "0").isdigit() else 0
+    count = form.get("line_count", "0")
+    rows = int(count) if count.isdigit() and int(count) < 1000 else 0
     for i in range(rows + 1):
         name = form.get(f"line-{i}-name", "").strip()
         if not name or form.get(f"line-{i}-delete"):

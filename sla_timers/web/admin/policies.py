@@ -160,6 +160,7 @@ def _render(
             preview_error=preview_error,
             opened_at=opened_at,
             ladders=ladders,
+            ladders_stored=data.current_ladders()[1],
             ladder_rows=rows,
             step_text=step_text,
             when_input=when_input,
