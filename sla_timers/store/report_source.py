@@ -15,7 +15,7 @@ query filters by the same rule, so the reports see only the range's cycles.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, func, or_, select
@@ -178,28 +178,61 @@ def stream_timers(
 def _rows(
     bind: Engine | Connection, query: Any, batch_size: int, progress: Callable[[int], None] | None
 ) -> Iterator[ReportRow]:
-    us = _US
     with _connected(bind) as connection:
-        result = connection.execution_options(yield_per=batch_size).execute(query)
-        try:
-            for part in result.partitions():
-                for host_id, metric, status, target, started, stopped, elapsed, paused, wait, *dims in part:
-                    yield ReportRow(
-                        host_id,
-                        metric,
-                        status,
-                        None if target is None else target * us,
-                        started,
-                        stopped,
-                        elapsed * us,
-                        paused * us,
-                        wait * us,
-                        *dims,
-                    )
-                if progress is not None:
-                    progress(len(part))
-        finally:
-            result.close()
+        if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
+            batches = _psycopg_batches(connection, query, batch_size)
+        else:
+            batches = _batches(connection, query, batch_size)
+        us = _US
+        for part in batches:
+            for host_id, metric, status, target, started, stopped, elapsed, paused, wait, *dims in part:
+                yield ReportRow(
+                    host_id,
+                    metric,
+                    status,
+                    None if target is None else target * us,
+                    started,
+                    stopped,
+                    elapsed * us,
+                    paused * us,
+                    wait * us,
+                    *dims,
+                )
+            if progress is not None:
+                progress(len(part))
+
+
+def _batches(connection: Connection, query: Any, batch_size: int) -> Iterator[Sequence[Any]]:
+    """Rows through SQLAlchemy with ``yield_per``: a server-side cursor where the driver has one."""
+    result = connection.execution_options(yield_per=batch_size).execute(query)
+    try:
+        yield from result.partitions()
+    finally:
+        result.close()
+
+
+def _psycopg_batches(connection: Connection, query: Any, batch_size: int) -> Iterator[Sequence[Any]]:
+    """Rows through a named (server-side) psycopg cursor in binary format, in a
+    transaction whose time zone is UTC, so instants arrive aware in UTC with no
+    conversion per value: the same rows as :func:`_batches` at well under half
+    its cost a row, which matters for a month of a million cycles."""
+    compiled = query.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+    params = {
+        name: value.astimezone(UTC) if isinstance(value, datetime) else value for name, value in compiled.params.items()
+    }
+    connection.exec_driver_sql("SET LOCAL TIME ZONE 'UTC'")  # reverts when the transaction ends
+    raw: Any = connection.connection.dbapi_connection
+    cursor = raw.cursor(name=f"sla_report_{id(query):x}", binary=True)
+    try:
+        cursor.itersize = batch_size
+        cursor.execute(str(compiled), params)
+        while True:
+            part = cursor.fetchmany(batch_size)
+            if not part:
+                return
+            yield part
+    finally:
+        cursor.close()
 
 
 def stream_outages(
