@@ -410,3 +410,22 @@ def test_host_and_plugin_share_one_postgresql_database(create_app: AppFactory, p
         watcher.remove()
         _store(app).engine.dispose()
         host.engine.dispose()
+
+
+def test_outside_a_request_each_row_keeps_its_own_date(app: Flask, host: Host, watcher: Watcher) -> None:
+    # An import script: two tickets in one transaction, each opened at its own time.
+    with host.Session.begin() as session:
+        session.add(host.Ticket(id=31, subject="a", status_id=1, requester_id=1, opened_at=datetime(2026, 12, 1, 9)))
+        session.add(host.Ticket(id=32, subject="b", status_id=1, requester_id=1, opened_at=datetime(2026, 12, 2, 9)))
+    # 09:00 EST is 14:00Z, on the 1st and on the 2nd.
+    assert _store(app).events("31")[0].at == datetime(2026, 12, 1, 14, tzinfo=UTC)
+    assert _store(app).events("32")[0].at == datetime(2026, 12, 2, 14, tzinfo=UTC)
+
+
+def test_a_change_that_leaves_the_date_column_alone_is_dated_now(app: Flask, host: Host, watcher: Watcher) -> None:
+    ticket = _open_ticket(host, opened_at=datetime(2026, 12, 1, 9), updated_at=datetime(2026, 12, 1, 9))
+    before = datetime.now(UTC)
+    with host.Session.begin() as session:
+        session.get(host.Ticket, ticket).status_id = 3  # updated_at not bumped: stale
+    status = [e for e in _store(app).events(str(ticket)) if e.kind == "status"][0]
+    assert status.at >= before
