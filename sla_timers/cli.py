@@ -277,17 +277,21 @@ def show(name_or_path: str, year: int | None) -> None:
     help="SQLite file of the demo (default: a new one in a temporary folder)",
 )
 def demo(host: str, port: int, database: str | None) -> None:
-    """Start the demo helpdesk with the plugin embedded (SQLite, seeded tickets)."""
+    """Start the demo helpdesk with the plugin embedded (SQLite, seeded tickets, a sweeping worker)."""
     import tempfile
 
     from werkzeug.serving import run_simple
 
-    from .web.demo import create_app
+    from .web.demo import create_app, start_worker
 
     path = database or str(Path(tempfile.mkdtemp(prefix="sla-demo-")) / "demo.db")
     app = create_app(path)
+    stop_worker = start_worker(app)
     click.echo(f"Demo helpdesk on {path}: http://{host}:{port}/  (Ctrl-C stops it)")
-    run_simple(host, port, app, threaded=True)
+    try:
+        run_simple(host, port, app, threaded=True)
+    finally:
+        stop_worker()
 
 
 # --- input ---------------------------------------------------------------------------
@@ -406,3 +410,7 @@ sla.add_command(_report_command)
 from .worker_commands import worker as _worker_command  # noqa: E402 (attached after the group is defined)
 
 sla.add_command(_worker_command)
+
+from .backfill_command import backfill as _backfill_command  # noqa: E402 (attached after the group is defined)
+
+sla.add_command(_backfill_command)

@@ -320,7 +320,7 @@ BAD = [
     pytest.param(
         ["overdue"],
         "sla-timers: error: argument COMMAND: invalid choice: 'overdue' (choose from 'due', "
-        "'elapsed', 'calendars', 'calendar', 'demo', 'db', 'report', 'worker') (see 'sla-timers --help')",
+        "'elapsed', 'calendars', 'calendar', 'demo', 'db', 'report', 'worker', 'backfill') (see 'sla-timers --help')",
         id="unknown-command",
     ),
     pytest.param(

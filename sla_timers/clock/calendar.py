@@ -94,6 +94,9 @@ class BusinessCalendar:
         self._builder = builder
         self._walker = Walker(builder)
         self._bounds = AddBounds(builder, self.name)
+        #: Open stretches per block of the UTC timeline, read by OpenTime readers
+        #: and shared by all of them (block index -> stretches).
+        self._open_blocks: dict[int, Any] = {}
 
     # ------------------------------------------------------------------ construction
 

@@ -2,35 +2,93 @@
 
 :class:`OpenTime` serves a caller that asks many questions about the same few
 days in time order, such as a ticket replay: the open time since the last
-event, and a due or two, dozens of times. Each calendar call costs
-a microsecond or two, mostly turning datetimes into ints and back, while
-datetime arithmetic in UTC costs a few hundredths. So a reader takes the
-open stretches it passes through once, in time order
-(:meth:`BusinessCalendar.open_intervals`, lazily), and walks them. Questions
-before the first stretch read, or far past the last, go to the calendar: every
-answer is the calendar's, to the microsecond.
+event, and a due or two, dozens of times. Each calendar call costs a
+microsecond or two, mostly turning datetimes into ints and back, while
+datetime arithmetic in UTC costs a few hundredths. So the open stretches are
+read once per block of :data:`BLOCK` (fixed on the UTC timeline) and kept on
+the calendar, shared by every reader of it (every ticket replayed on it), with
+the open time before each stretch summed: the open time between two instants
+of a block is a difference of two sums, and a due is a bisection. Questions
+that leave the blocks read (a due weeks ahead, a ticket quiet for months) go
+to the calendar: every answer is the calendar's, to the microsecond.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from .calendar import BusinessCalendar
+from ..errors import SLAError
 
-__all__ = ["OpenTime"]
+if TYPE_CHECKING:
+    from .calendar import BusinessCalendar
+
+__all__ = ["BLOCK", "OpenTime"]
 
 UTC = UTC
 _ZERO = timedelta(0)
-#: How far one reading reaches; it is lazy, so only what is walked is read.
-_SPAN = timedelta(days=64)
-#: The replay jumping further than this past what was read (a ticket quiet for
-#: weeks) asks the calendar for the gap and reads again from there, rather
-#: than reading every stretch of the gap.
-_GAP = timedelta(days=7)
-#: The most stretches an ``add`` walks before asking the calendar instead.
-_WALK = 16
+_EPOCH = datetime(1, 1, 1, tzinfo=UTC)
+#: How much of the timeline one reading covers. Blocks start at fixed instants,
+#: so every reader of a calendar shares them.
+BLOCK = timedelta(days=32)
+#: Blocks kept per calendar (about 45 years); past that the cache starts over.
+_KEEP = 512
+
+
+class _Block:
+    """A calendar's open stretches in ``[lo, hi)``, in UTC, cut at both ends."""
+
+    __slots__ = ("lo", "hi", "starts", "ends", "cum", "cum_end", "total", "n")
+
+    def __init__(self, calendar: BusinessCalendar, lo: datetime, hi: datetime) -> None:
+        self.lo = lo
+        self.hi = hi
+        starts: list[datetime] = []
+        ends: list[datetime] = []
+        #: Open time in the block before stretch i; one more entry: the block's total.
+        cum = [_ZERO]
+        #: Open time in the block up to the end of stretch i.
+        cum_end: list[timedelta] = []
+        total = _ZERO
+        for s, e in calendar.open_intervals(lo, hi):
+            s, e = s.astimezone(UTC), e.astimezone(UTC)
+            starts.append(s)
+            ends.append(e)
+            total += e - s
+            cum_end.append(total)
+            cum.append(total)
+        self.starts = starts
+        self.ends = ends
+        self.cum = cum
+        self.cum_end = cum_end
+        self.total = total
+        self.n = len(starts)
+
+    def position(self, t: datetime) -> tuple[int, timedelta]:
+        """The first stretch that ends after ``t`` and the open time in ``[lo, t)``."""
+        i = bisect_right(self.ends, t)
+        if i < self.n and t > self.starts[i]:
+            return i, self.cum[i] + (t - self.starts[i])
+        return i, self.cum[i]
+
+
+def _block(calendar: BusinessCalendar, t: datetime) -> _Block | None:
+    """The block holding ``t``, read on first use; None where a block would leave years 1 to 9999."""
+    k = (t - _EPOCH) // BLOCK
+    blocks = calendar._open_blocks
+    found = blocks.get(k)
+    if found is None:
+        try:
+            lo = _EPOCH + k * BLOCK
+            found = _Block(calendar, lo, lo + BLOCK)
+        except (OverflowError, SLAError):
+            return None
+        if len(blocks) >= _KEEP:
+            blocks.clear()
+        # Two threads may read the same block; both readings are equal.
+        blocks[k] = found
+    return found
 
 
 class OpenTime:
@@ -39,115 +97,98 @@ class OpenTime:
 
     Every answer is the calendar's own (:meth:`BusinessCalendar.elapsed`,
     :meth:`BusinessCalendar.add`), to the microsecond; it is only cheaper for
-    a run of questions in time order. Not thread-safe: one caller owns it.
+    a run of questions in time order. Not thread-safe: one caller owns it (the
+    stretches it reads are shared through the calendar, safely).
     """
 
-    __slots__ = ("calendar", "origin", "known", "bound", "reading", "starts", "ends", "at", "index")
+    __slots__ = ("calendar", "origin", "at", "block", "index", "pos", "start", "end", "base")
 
     def __init__(self, calendar: BusinessCalendar, origin: datetime) -> None:
         self.calendar = calendar
-        self.at = origin
-        self._read_from(origin)
+        self.origin = self.at = origin
+        #: The cursor: at ``at``, in ``block``, before stretch ``index`` ends,
+        #: with ``pos`` of open time in the block before it. That stretch runs
+        #: from ``start`` to ``end`` with ``base`` of open time before it (past
+        #: the last stretch: the block's end and total).
+        self.block = _block(calendar, origin)
+        self._seek(origin)
 
-    def _read_from(self, origin: datetime) -> None:
-        #: Stretches are read from ``origin``; open time is known up to ``known``.
-        self.origin = self.known = origin
-        #: The open stretches read, in UTC, in order; the first is cut at ``origin``.
-        self.starts: list[datetime] = []
-        self.ends: list[datetime] = []
-        #: The cursor: at ``at``, before stretch ``index`` ends.
-        self.index = 0
-        self.bound = origin
-        self.reading: Iterator[tuple[datetime, datetime]] = iter(())
+    def _seek(self, t: datetime) -> None:
+        """Put the cursor at ``t``, in ``self.block`` (None: no block, every answer from the calendar)."""
+        b = self.block
+        if b is None:
+            self.index, self.pos = 0, _ZERO
+            self.start = self.end = t  # never ahead: every advance leaves
+            self.base = _ZERO
+            return
+        i = bisect_right(b.ends, t)
+        self._stretch(b, i)
+        self.pos = self.base + (t - self.start) if t > self.start else self.base
 
-    def _read(self) -> bool:
-        """Read one more stretch (or past an empty reading); False near year 9999."""
-        stretch = next(self.reading, None)
-        if stretch is None:
-            self.known = self.bound
-            try:
-                self.bound = self.known + _SPAN
-            except OverflowError:
-                return False
-            self.reading = self.calendar.open_intervals(self.known, self.bound)
-            return True
-        # A stretch cut where one reading ends goes on in the next: two touching
-        # stretches here, which every walk below treats as one.
-        e = stretch[1].astimezone(UTC)
-        self.starts.append(stretch[0].astimezone(UTC))
-        self.ends.append(e)
-        self.known = e
-        return True
+    def _stretch(self, b: _Block, i: int) -> None:
+        self.index = i
+        self.base = b.cum[i]
+        if i < b.n:
+            self.start, self.end = b.starts[i], b.ends[i]
+        else:
+            self.start = self.end = b.hi
 
     def advance(self, t: datetime) -> timedelta:
         """Open time from the cursor to ``t`` (not before it); the cursor moves to ``t``."""
-        cur = self.at
-        self.at = t
-        if t - self.known > _GAP:
-            # The gap in one calendar call; what was read before it is no longer needed.
-            self._read_from(t)
-            return self.calendar.elapsed(cur, t)
-        starts, ends = self.starts, self.ends
-        i = self.index
-        d = _ZERO
-        while True:
-            if i == len(starts):
-                if t <= self.known:
-                    break
-                if not self._read():
-                    self._read_from(t)
-                    return d + self.calendar.elapsed(cur, t)
-                continue
-            s = starts[i]
-            if t <= s:
-                break
-            if cur < s:
-                cur = s
-            e = ends[i]
-            if t < e:
-                d += t - cur
-                break
-            d += e - cur
-            cur = e
+        if t < self.end:
+            # In the stretch the cursor is in, or the closed time before it.
+            start = self.start
+            pos = self.base + (t - start) if t > start else self.base
+            d = pos - self.pos
+            self.at, self.pos = t, pos
+            return d
+        b = self.block
+        if b is None or t >= b.hi:
+            return self._leave(t)
+        ends = b.ends
+        i = self.index + 1
+        n = b.n
+        while i < n and ends[i] <= t:
             i += 1
-        self.index = i
+        self._stretch(b, i)
+        start = self.start
+        pos = self.base + (t - start) if t > start else self.base
+        d = pos - self.pos
+        self.at, self.pos = t, pos
         return d
+
+    def _leave(self, t: datetime) -> timedelta:
+        """Advance past the current block: its rest, the calendar for any gap, then ``t``'s block."""
+        cur = self.at
+        b = self.block
+        nb = _block(self.calendar, t)
+        self.at = t
+        self.block = nb
+        if b is None or nb is None:
+            self._seek(t)
+            return self.calendar.elapsed(cur, t)
+        d = b.total - self.pos
+        if nb.lo != b.hi:
+            # Blocks between: one calendar call, whatever the gap.
+            d += self.calendar.elapsed(b.hi, nb.lo)
+        self._seek(t)
+        return d + self.pos
 
     def add(self, t: datetime, d: timedelta) -> datetime:
         """``calendar.add(t, d)``, in UTC."""
-        if d > _ZERO and t >= self.origin:
-            starts, ends = self.starts, self.ends
-            x, left = t, d
-            i = bisect_right(ends, x)  # the first stretch that ends after x
-            # Only through what the replay read, and not too far: past it (a due
-            # still ahead) or for weeks of business time, one calendar call is
-            # cheaper than reading or walking the stretches on the way.
-            last = min(len(starts), i + _WALK)
-            while i < last:
-                e = ends[i]
-                s = starts[i]
-                if x < s:
-                    x = s
-                if left <= e - x:
+        b = self.block
+        if b is None or not b.lo <= t < b.hi:
+            b = _block(self.calendar, t)
+        if b is not None:
+            i, pos = b.position(t)
+            target = pos + d
+            if d > _ZERO:
+                if target <= b.total:
                     # The earliest instant: a closing time when it fits exactly.
-                    return x + left
-                left -= e - x
-                x = e
-                i += 1
-        elif d < _ZERO and self.origin <= t <= self.known:
-            starts, ends = self.starts, self.ends
-            x, left = t, -d
-            i = bisect_left(starts, x) - 1  # the last stretch that starts before x
-            last = max(-1, i - _WALK)
-            while i > last:
-                e = ends[i]
-                if x > e:
-                    x = e
-                s = starts[i]
-                if left <= x - s:
-                    # The latest instant: an opening time when it fits exactly.
-                    return x - left
-                left -= x - s
-                x = s
-                i -= 1
+                    j = bisect_left(b.cum_end, target)
+                    return b.ends[j] - (b.cum_end[j] - target)
+            elif d < _ZERO and target >= _ZERO:
+                # The latest instant: an opening time when it fits exactly.
+                j = bisect_right(b.cum, target) - 1
+                return b.starts[j] + (target - b.cum[j])
         return self.calendar.add(t, d).astimezone(UTC)

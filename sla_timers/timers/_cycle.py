@@ -49,22 +49,39 @@ class Cycle:
         "ran_to",
     )
 
-    def __init__(self, settings: MetricSettings, clock: Clock, group: str | None, t: datetime) -> None:
+    def __init__(
+        self,
+        settings: MetricSettings,
+        clock: Clock,
+        group: str | None,
+        t: datetime,
+        target: timedelta | None = None,
+        paused: bool = False,
+    ) -> None:
+        """A cycle starting at ``t`` (paused from the start when ``paused``) with ``target``."""
         self.settings = settings
         self.clock = clock
         self.group = group
         self.started_at = t
-        self.target: timedelta | None = None
-        #: "running", "paused" or "stopped".
-        self.mode = "running"
+        self.target = target
         #: Elapsed up to seg_at while running; the whole of it otherwise.
         self.elapsed = _ZERO
         self.seg_at = t
         # The clock stands at t: totals are read from there.
-        self.seg_total = clock.total
-        #: While running and not breached: an instant at or before the due, so an
-        #: event before it needs no calendar call to know no breach happened.
-        self.watch: datetime | None = None
+        total = clock.total
+        self.seg_total = total
+        if paused:
+            self.mode = "paused"
+            self.watch = None
+            self.paused_since: datetime | None = t
+        else:
+            #: "running", "paused" or "stopped".
+            self.mode = "running"
+            #: While running and not breached: an instant at or before the due, so an
+            #: event before it needs no calendar call to know no breach happened.
+            #: (Business time never outruns real time: the due is no earlier than this.)
+            self.watch: datetime | None = None if target is None else t + target
+            self.paused_since = None
         #: Due of the current running stretch, computed on first need.
         self.due: datetime | None = None
         #: The last deadline that applied; or, until first asked, how to compute it.
@@ -78,8 +95,7 @@ class Cycle:
         self.stop_reason: str | None = None
         #: True when a stop status stopped it (so a reopen may resume it).
         self.by_status = False
-        self.paused_since: datetime | None = None
-        self.pause_total = clock.total
+        self.pause_total = total
         self.paused_for = _ZERO
         self.wait_acc = _ZERO
         self.wait_base = clock.paused
@@ -115,17 +131,20 @@ class Cycle:
 
     def fold(self, t: datetime) -> None:
         """Bank a running stretch up to ``t``, keeping the deadline it had."""
-        if self.mode == "running":
+        mode = self.mode
+        if mode == "running":
+            seg_at, elapsed, target = self.seg_at, self.elapsed, self.target
             # Kept lazily: most stretches end (a reply, a pause) without anyone asking.
-            if self.pin is not None or self.due is not None or self.target is None:
+            if self.pin is not None or self.due is not None or target is None:
                 self.last_due, self.last_spec = self.deadline(), None
             else:
-                self.last_due, self.last_spec = None, (self.seg_at, self.target - self.elapsed)
-            self.ran_from, self.ran_elapsed, self.ran_to = self.seg_at, self.elapsed, t
-            self.elapsed += self.clock.total - self.seg_total
+                self.last_due, self.last_spec = None, (seg_at, target - elapsed)
+            self.ran_from, self.ran_elapsed, self.ran_to = seg_at, elapsed, t
+            total = self.clock.total
+            self.elapsed = elapsed + (total - self.seg_total)
             self.seg_at = t
-            self.seg_total = self.clock.total
-        elif self.mode == "paused":
+            self.seg_total = total
+        elif mode == "paused":
             total = self.clock.total
             self.paused_for += total - self.pause_total
             self.pause_total = total
@@ -214,10 +233,12 @@ class Cycle:
         if self.mode == "stopped":
             return
         self.fold(t)
+        clock = self.clock
         if self.pin is not None and self.mode == "running":
-            self.pin_rem = self.clock.elapsed(t, self.pin)
-        self.wait_acc = self.wait()
-        self.wait_base = self.clock.paused
+            self.pin_rem = clock.elapsed(t, self.pin)
+        paused = clock.paused
+        self.wait_acc += paused - self.wait_base  # what wait() reads, banked
+        self.wait_base = paused
         self.mode = "stopped"
         self.watch = None
         self.paused_since = None

@@ -5,6 +5,7 @@ stop, reopen). No I/O here."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from ..errors import CalendarNotFound, SLAError
 from ._clock import Clock
@@ -42,7 +43,8 @@ def on_created(run: Replay, event: TicketEvent) -> None:
     run.business = Clock(cal, False, t)
     run.wall = Clock(cal, True, t)
     # Real time is kept only when some policy has a time = "calendar" metric.
-    run.clocks = (run.business, run.wall) if run.source.uses_calendar_time else (run.business,)
+    run.wall_kept = run.source.uses_calendar_time
+    run.clocks = (run.business, run.wall) if run.wall_kept else (run.business,)
     run.group = event.get("group")
     if policy.targets and run.priority not in policy.targets:
         run.problem(f"priority {run.priority!r} has no targets in policy {policy.name!r}; no deadlines apply")
@@ -66,16 +68,18 @@ def on_created(run: Replay, event: TicketEvent) -> None:
 
 def on_status(run: Replay, event: TicketEvent) -> None:
     """A status change: pause, resume, stop or reopen timers; maybe meet first_response."""
-    assert run.policy is not None
-    t, status = event.at, event.data["status"]
-    if not run.policy.is_known_status(status):
-        run.problem(f"status {status!r} is not in policy {run.policy.name!r}'s statuses; it has no effect")
+    policy = run.policy
+    if TYPE_CHECKING:
+        assert policy is not None
+    status = event.data["status"]
+    known, category, meets = policy.status_plan(status)
+    if not known:
+        run.problem(f"status {status!r} is not in policy {policy.name!r}'s statuses; it has no effect")
         return
     run.status = status
-    category = run.policy.category(status)
-    meets = status in run.policy.first_response_statuses
     if category == run.category and not meets:
         return
+    t = event.at
     run.advance(t)
     enter(run, t, category, f"status:{status}")
     if meets:
@@ -144,10 +148,13 @@ def on_agent_reply(run: Replay, event: TicketEvent) -> None:
     """A public reply answers: it stops every open cycle but resolution and starts periodic_update."""
     if not event.data["public"]:
         return  # an internal note never stops a timer
-    assert run.policy is not None
+    policy = run.policy
+    if TYPE_CHECKING:
+        assert policy is not None
     t = event.at
     run.advance(t)
-    run.set_awaiting(False)
+    if run.awaiting:
+        run.set_awaiting(False)
     run.replied = True
     run.asked_while_stopped = False  # answered, even while stopped
     keep = []
@@ -157,26 +164,25 @@ def on_agent_reply(run: Replay, event: TicketEvent) -> None:
         else:
             cycle.stop(t, "agent_reply")
     run.open = keep
-    for settings in run.policy.of_kind("periodic_update"):
+    for settings in policy.of_kind("periodic_update"):
         run.start(settings, t)
 
 
 def on_customer_reply(run: Replay, event: TicketEvent) -> None:
     """A customer message after the first public reply opens next_response (one at a time)."""
-    assert run.policy is not None
-    t = event.at
+    policy = run.policy
+    if TYPE_CHECKING:
+        assert policy is not None
     # The host reopens with a status event, and the reopen opens next_response
     # for a message that came while stopped; the opening message is first_response's.
-    starts: list[MetricSettings]
+    starts: list[MetricSettings] | tuple[()] = ()
     if run.category == "stop":
         run.asked_while_stopped = run.replied
-        starts = []
-    elif not run.replied:
-        starts = []
-    else:
-        starts = [settings for settings in run.policy.of_kind("next_response") if run.open_of(settings.name) is None]
+    elif run.replied:
+        starts = [settings for settings in policy.of_kind("next_response") if run.open_of(settings.name) is None]
     if run.awaiting and not starts:
         return
+    t = event.at
     run.advance(t)
     run.set_awaiting(True)
     for settings in starts:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from ..clock import BusinessCalendar
 from ._clock import Clock, amount
@@ -52,7 +53,10 @@ class Replay:
         self.business: Clock | None = None
         self.wall: Clock | None = None
         self.clocks: tuple[Clock, ...] = ()
-        self.index = 0
+        #: Real time is kept too (some metric runs on calendar time).
+        self.wall_kept = False
+        #: The sorted, deduplicated log being replayed, and the event being applied.
+        self.log: list[TicketEvent] = []
         self.event: TicketEvent | None = None
         #: Events (by ``id()``) whose id an earlier event of another payload has -> that event.
         self.conflicts: dict[int, TicketEvent] = {}
@@ -62,7 +66,9 @@ class Replay:
         """Report the current event as a problem (it had no effect, or not all it asked)."""
         event = self.event
         assert event is not None
-        self.problems.append(Problem(self.index, event.id, event.kind, event.at, f"{event.describe()}: {message}"))
+        # Its place in the log: no two events of a deduplicated log are equal.
+        index = self.log.index(event)
+        self.problems.append(Problem(index, event.id, event.kind, event.at, f"{event.describe()}: {message}"))
 
     def calendar_named(self, name: str) -> BusinessCalendar:
         """The calendar called ``name``: the caller's, the one in use, ``calendars``, then shipped ones."""
@@ -91,9 +97,17 @@ class Replay:
             watch = cycle.watch
             if watch is not None and watch < t:
                 cycle.breach_before(t)
-        for clock in self.clocks:
-            if clock.t != t:
-                clock.at(t)
+        business = self.business
+        if TYPE_CHECKING:
+            assert business is not None
+        if business.t != t:
+            business.at(t)
+        if self.wall_kept:
+            wall = self.wall
+            if TYPE_CHECKING:
+                assert wall is not None
+            if wall.t != t:
+                wall.at(t)
 
     def set_category(self, category: StatusCategory) -> None:
         """From now on time counts as working, paused or solved (clocks stand at now)."""
@@ -116,20 +130,29 @@ class Replay:
 
     def start(self, settings: MetricSettings, t: datetime) -> None:
         """Start a cycle of ``settings`` at ``t`` (not while stopped, nor for a group metric without a group)."""
-        if self.category == "stop" or (settings.scope == "group" and self.group is None):
+        category = self.category
+        if category == "stop":
             return
-        assert self.policy is not None and self.business is not None
-        clock = self.clock_for(settings)
-        cycle = Cycle(settings, clock, self.group if settings.scope == "group" else None, t)
-        spec = self.policy.target(self.priority, settings.name)
-        if spec is not None:
-            cycle.target = amount(spec, t, clock)
-            cycle.watch = t + cycle.target
-        if self.category == "pause" and settings.pauses:
-            cycle.watch = None
-            cycle.mode = "paused"
-            cycle.paused_since = t
-        self.cycles.setdefault(settings.name, []).append(cycle)
+        group = None
+        if settings.scope == "group":
+            group = self.group
+            if group is None:
+                return
+        policy = self.policy
+        if TYPE_CHECKING:
+            assert policy is not None and self.business is not None and self.wall is not None
+        # clock_for() and policy.target(), inline: a cycle starts at most events.
+        clock = self.wall if settings.time == "calendar" else self.business
+        name = settings.name
+        row = policy.targets.get(self.priority)  # type: ignore[arg-type]  # None is no key
+        spec = None if row is None else row.get(name)
+        target = None if spec is None else spec if spec.__class__ is timedelta else amount(spec, t, clock)
+        cycle = Cycle(settings, clock, group, t, target, category == "pause" and settings.pauses)
+        cycles = self.cycles.get(name)
+        if cycles is None:
+            self.cycles[name] = [cycle]
+        else:
+            cycles.append(cycle)
         self.open.append(cycle)
 
     def stop(self, cycle: Cycle, t: datetime, reason: str, by_status: bool = False) -> None:
@@ -144,6 +167,9 @@ class Replay:
         counts once, so problem indexes do not move either. Events without an id
         count once when equal (kind, instant and payload). The same id on another
         payload is a conflict, reported when replayed: the first in log order stands."""
+        ids = {event.id for event in log}
+        if len(ids) == len(log) and None not in ids:
+            return log  # every event has its own id: nothing repeats
         seen: dict[str, TicketEvent] = {}
         plain: set[TicketEvent] = set()
         kept: list[TicketEvent] = []
@@ -168,23 +194,37 @@ class Replay:
     def replay(self, log: list[TicketEvent], now: datetime, handlers: Mapping[str, Handler]) -> None:
         """Apply the events of the sorted ``log`` up to ``now``, each by the handler of its kind."""
         conflicts = self.conflicts
-        for index, event in enumerate(log):
+        self.log = log
+        index = 0
+        count = len(log)
+        # Up to the created event (the first, in a well-formed log).
+        while index < count:
+            event = log[index]
             if event.at > now:
-                break
-            self.index, self.event = index, event
+                return
+            self.event = event
+            index += 1
             if conflicts and id(event) in conflicts:
-                first = conflicts[id(event)]
-                self.problem(f"has the id of {first.describe()} with another payload; it has no effect")
+                self.conflict(event)
+            elif event.kind == "created":
+                handlers["created"](self, event)
+                break
+            else:
+                self.problem("before the ticket's created event; it has no effect")
+        created = self.created
+        policy = self.policy
+        for event in log[index:]:
+            if event.at > now:
+                return
+            self.event = event
+            if conflicts and id(event) in conflicts:
+                self.conflict(event)
                 continue
             kind = event.kind
-            if self.created is None:
-                if kind == "created":
-                    handlers["created"](self, event)
-                else:
-                    self.problem("before the ticket's created event; it has no effect")
-            elif kind == "created":
-                self.problem(f"a second created event (the first is {self.created.describe()}); it has no effect")
-            elif self.policy is not None:
+            if kind == "created":
+                assert created is not None
+                self.problem(f"a second created event (the first is {created.describe()}); it has no effect")
+            elif policy is not None:
                 # A handler that changes anything first calls advance(t), which
                 # records the breaches before t; cycles then read the clocks'
                 # totals. Events that change nothing (an internal note, a second
@@ -193,6 +233,11 @@ class Replay:
                 handlers[kind](self, event)
             elif kind == "priority":
                 self.priority = event.data["priority"]  # no timers run, but the ticket has a priority
+
+    def conflict(self, event: TicketEvent) -> None:
+        """Report an event whose id an earlier event of another payload has."""
+        first = self.conflicts[id(event)]
+        self.problem(f"has the id of {first.describe()} with another payload; it has no effect")
 
     # -- result -------------------------------------------------------------
     def finish(self, now: datetime) -> Evaluation:

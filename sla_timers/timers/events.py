@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import EventError, NaiveDatetimeError
 from ..validation import aware_utc
@@ -146,11 +146,9 @@ class TicketEvent:
         kind, at = fields.pop("kind"), fields.pop("at")
         return cls(kind, at, **fields)
 
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return object.__getattribute__(self, "data")[name]
-        except KeyError:
-            raise AttributeError(f"{self.kind} event has no field {name!r}") from None
+    if TYPE_CHECKING:
+        # For type checkers only: data fields are properties set below the class.
+        def __getattr__(self, name: str) -> Any: ...
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("TicketEvent is immutable")
@@ -194,6 +192,24 @@ class TicketEvent:
     def describe(self) -> str:
         """A short name for messages: ``agent_reply e7 at 2026-11-23T14:00:00+00:00``."""
         return f"{self.kind}{' ' + self.id if self.id else ''} at {self.at.isoformat()}"
+
+
+def _field(name: str) -> property:
+    def read(self: TicketEvent) -> Any:
+        try:
+            return self.data[name]
+        except KeyError:
+            raise AttributeError(f"{self.kind} event has no field {name!r}") from None
+
+    return property(read, doc=f"The ``{name}`` field (``AttributeError`` on an event without one).")
+
+
+# Data fields read as attributes through properties rather than ``__getattr__``:
+# a class with ``__getattr__`` makes every attribute read (``event.at`` in a
+# replay's loop) take Python's slow generic path.
+for _name in sorted({name for fields in _SCHEMA.values() for name in fields}):
+    setattr(TicketEvent, _name, _field(_name))
+del _name
 
 
 def parse_events(items: Iterable[Mapping[str, Any] | TicketEvent]) -> list[TicketEvent]:

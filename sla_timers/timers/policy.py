@@ -129,6 +129,8 @@ class Policy:
     #: True when some metric runs on calendar (24x7) time.
     uses_calendar_time: bool = field(default=False, repr=False)
     _kinds: dict[str, tuple[MetricSettings, ...]] = field(default_factory=dict, repr=False)
+    #: Status -> :meth:`status_plan`, filled on use (a cache, not part of the value).
+    _status_plans: dict[str, tuple[bool, StatusCategory, bool]] = field(default_factory=dict, repr=False)
     #: Warning thresholds per target, filled by the engine (a cache, not part of the value).
     _thresholds: dict[timedelta, tuple[tuple[timedelta, timedelta | None, float | str | int], ...]] = field(
         default_factory=dict, repr=False
@@ -153,6 +155,17 @@ class Policy:
     def category(self, status: str) -> StatusCategory:
         """``"stop"``, ``"pause"`` or ``"work"`` (any status in neither list)."""
         return self._category.get(status, "work")
+
+    def status_plan(self, status: str) -> tuple[bool, StatusCategory, bool]:
+        """What entering ``status`` means: known to the policy (:meth:`is_known_status`),
+        its category (:meth:`category`), and whether it meets first_response."""
+        plan = self._status_plans.get(status)
+        if plan is None:
+            plan = (self.is_known_status(status), self.category(status), status in self.first_response_statuses)
+            if len(self._status_plans) >= 256:  # statuses come from events: stay small
+                self._status_plans.clear()
+            self._status_plans[status] = plan
+        return plan
 
     def target(self, priority: str | None, metric: str) -> Target | None:
         """The target of ``metric`` at ``priority``, or None when the policy sets none."""

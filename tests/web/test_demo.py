@@ -112,3 +112,32 @@ def test_the_readme_shows_the_screenshots() -> None:
     for name in ("ticket-list.png", "ticket-page.png"):
         assert f"(docs/{name})" in readme
         assert (root / "docs" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_worker_thread_sweeps_and_retries_until_stopped(demo: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from sla_timers.web.demo import start_worker
+    from sla_timers.web.watch import RetryResult, Watcher
+
+    rounds = threading.Semaphore(0)
+
+    def counted(self: Watcher, **kwargs: object) -> RetryResult:
+        rounds.release()
+        return RetryResult()
+
+    monkeypatch.setattr(Watcher, "retry", counted)
+    stop = start_worker(demo, interval=0.05)
+    try:
+        assert rounds.acquire(timeout=30) and rounds.acquire(timeout=30)  # two rounds at least
+    finally:
+        stop()
+    assert not any(t.name == "sla-demo-worker" for t in threading.enumerate())
+
+
+def test_the_demo_speaks_to_the_plugin_only_through_watch() -> None:
+    # The helpdesk's own code names no event or timer API: one watch declaration does it all.
+    source = (Path(__file__).resolve().parents[2] / "sla_timers" / "web" / "demo" / "app.py").read_text()
+    assert "sla.watch(" in source
+    for name in ("TicketEvent", ".record(", "evaluate(", "timer_source"):
+        assert name not in source, name

@@ -42,7 +42,7 @@ def test_flask_sla_unknown_command_lists_the_choices(app: Flask) -> None:
     result = app.test_cli_runner().invoke(args=["sla", "overdue"])
     assert result.exit_code == 2
     assert (
-        "invalid choice: 'overdue' (choose from 'due', 'elapsed', 'calendars', 'calendar', 'demo', 'db', 'report', 'worker')"
+        "invalid choice: 'overdue' (choose from 'due', 'elapsed', 'calendars', 'calendar', 'demo', 'db', 'report', 'worker', 'backfill')"
         in result.output
     )
 
@@ -57,4 +57,4 @@ def test_flask_sla_help_lists_the_commands_in_order(app: Flask) -> None:
     result = app.test_cli_runner().invoke(args=["sla", "--help"])
     assert result.exit_code == 0
     listed = [line.split()[0] for line in result.output.split("Commands:")[1].splitlines() if line.strip()]
-    assert listed == ["due", "elapsed", "calendars", "calendar", "demo", "db", "report", "worker"]
+    assert listed == ["due", "elapsed", "calendars", "calendar", "demo", "db", "report", "worker", "backfill"]

@@ -125,7 +125,7 @@ def impact(name: str, old: BusinessCalendar, new: BusinessCalendar, change: date
         .limit(IMPACT_LIMIT + 1)
     )
     with data.admin_store().engine.connect() as connection:
-        dues = list(connection.execute(query).scalars())
+        dues = [due for due in connection.execute(query).scalars() if due is not None]
     sampled = len(dues) > IMPACT_LIMIT
     dues = dues[:IMPACT_LIMIT]
     moved = later = earlier = 0

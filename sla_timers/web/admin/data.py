@@ -53,7 +53,7 @@ class Version:
     active: bool = True
 
 
-_TABLES = {"matrix": MatrixRow, "policy": PolicyRow, "calendar": CalendarRow, "ladders": LadderRow}
+_TABLES: dict[str, Any] = {"matrix": MatrixRow, "policy": PolicyRow, "calendar": CalendarRow, "ladders": LadderRow}
 
 
 def versions(kind: str, name: str | None = None) -> list[Version]:
@@ -114,7 +114,7 @@ def host_policies() -> dict[str, list[dict[str, Any]]]:
     """``SLA_POLICIES`` as definitions by name, each name's versions in file order."""
     found: dict[str, list[dict[str, Any]]] = {}
     for item in app_state().settings.policies:
-        items: list[object] = [item]
+        items: list[Any] = [item]
         if isinstance(item, (str, os.PathLike)) and Path(item).is_dir():
             items = sorted(Path(item).glob("*.toml"))
         for entry in items:

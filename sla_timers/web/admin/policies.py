@@ -47,6 +47,15 @@ class Due:
     metric: str
     target: str
     due_at: datetime | None
+    #: Why there is no due time yet (a metric a later event starts), else "".
+    note: str = ""
+
+
+#: What starts each kind of metric that does not start with the ticket.
+_STARTS = {
+    "next_response": "starts at a customer reply after the first answer",
+    "periodic_update": "starts at the first public reply",
+}
 
 
 def due_preview(definition: dict[str, Any], priorities: list[str], at: datetime) -> tuple[str, dict[str, list[Due]]]:
@@ -64,7 +73,9 @@ def due_preview(definition: dict[str, Any], priorities: list[str], at: datetime)
         for metric in policy.targets[priority]:
             state = states.get(metric)
             due_at = state.due_at.astimezone(cal.zone) if state and state.due_at else None
-            rows.append(Due(metric, str(definition["targets"][priority][metric]), due_at))
+            kind = policy.metrics[metric].kind if metric in policy.metrics else metric
+            note = "" if due_at else _STARTS.get(kind, "no due time")
+            rows.append(Due(metric, str(definition["targets"][priority][metric]), due_at, note))
         out[priority] = rows
     return str(cal.zone), out
 
@@ -134,7 +145,8 @@ def _render(
     known += [f"ladders.{name}.{m}" for m in metrics]
     known += [f"ladders.{name}.{m}[{j}]" for m in metrics for j in range(len(ladders.get(m, [])) + 1)]
     anchor = place(error.field if error else None, known)
-    zone, preview, preview_error = "", {}, None
+    zone, preview_error = "", None
+    preview: dict[str, list[Due]] = {}
     opened_at = now()
     try:
         zone, preview = due_preview(definition, priorities, opened_at)
@@ -159,6 +171,7 @@ def _render(
             preview_error=preview_error,
             opened_at=opened_at,
             ladders=ladders,
+            ladders_stored=data.current_ladders()[1],
             ladder_rows=rows,
             step_text=step_text,
             when_input=when_input,
@@ -317,7 +330,7 @@ def ladders_from_form(name: str, metrics: list[str], base: dict[str, Any], form:
     mine: dict[str, list[dict[str, Any]]] = {}
     for metric in metrics:
         count = form.get(f"ladder-{metric}-count", "0")
-        steps = []
+        steps: list[dict[str, Any]] = []
         for j in range(int(count) + 1 if count.isdigit() and int(count) < 200 else 0):
             key = f"ladder-{metric}-{j}"
             if form.get(f"{key}-delete") or not form.get(f"{key}-id", "").strip():

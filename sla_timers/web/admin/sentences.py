@@ -106,6 +106,7 @@ def rule_sentence(rule: Mapping[str, Any]) -> str:
     """``if requester.vip is true: raise 2 levels, continue`` (or ``..., stop``)."""
     when = rule.get("when")
     head = f"if {condition_text(when)}" if isinstance(when, Mapping) and when else "always"
-    then = rule.get("then") if isinstance(rule.get("then"), Mapping) else {}
+    found = rule.get("then")
+    then: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     tail = "stop" if rule.get("stop") else "continue"
     return f"{head}: {action_text(then)}, {tail}"
