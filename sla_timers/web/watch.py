@@ -434,13 +434,15 @@ class Watcher:
                 if snap is None:
                     continue
                 if id(obj) in new_ids:
-                    at = self._instant(session, snap.created_at or snap.changed_at or flushed_at)
+                    at = self._instant(session, snap.created_at or snap.changed_at, flushed_at)
                     events = self.created_events(snap, at)
                 else:
                     old = olds.get(id(obj))
                     if old is None:
                         continue
-                    at = self._instant(session, snap.changed_at or flushed_at)
+                    # A date column the change did not touch is stale: the change happened now.
+                    stamp = snap.changed_at if snap.changed_at != old.changed_at else None
+                    at = self._instant(session, stamp, flushed_at)
                     events = self.change_events(old, snap, at)
                     if not events and old.inputs == snap.inputs:
                         continue
@@ -459,7 +461,7 @@ class Watcher:
                         )
                         continue
                     stamp = _instant(self.reply.at.read(obj), zone, "reply_at") if self.reply.at else None
-                    at = self._instant(session, stamp or flushed_at)
+                    at = self._instant(session, stamp, flushed_at)
                     change = changes.setdefault(snap.id, Change(snap.id, [], snap.inputs))
                     change.events.append(self.reply_event(obj, snap, at))
         finally:
@@ -470,16 +472,20 @@ class Watcher:
             change.transaction = transaction
             pending.append(change)
 
-    def _instant(self, session: Session, candidate: datetime) -> datetime:
-        """The one instant of what this request (or, outside one, this transaction) did: the first it produced."""
+    def _instant(self, session: Session, candidate: datetime | None, flushed_at: datetime) -> datetime:
+        """When a change happened. In a request: the first instant the request produced, so
+        what one user action did (maybe over several commits) is one instant. Outside one: the
+        row's own date when it has one, else the first flush time of the transaction."""
         try:
             from flask import g, has_request_context
 
             if has_request_context():
-                return g.setdefault(self._key, candidate)  # type: ignore[no-any-return]
+                return g.setdefault(self._key, candidate or flushed_at)  # type: ignore[no-any-return]
         except ImportError:  # pragma: no cover - Flask is a dependency of this package
             pass
-        return session.info.setdefault(self._key + ".at", candidate)  # type: ignore[no-any-return]
+        if candidate is not None:
+            return candidate
+        return session.info.setdefault(self._key + ".at", flushed_at)  # type: ignore[no-any-return]
 
     def _keep_resync(self, session: Session, ids: Iterable[Any]) -> None:
         try:

@@ -67,6 +67,11 @@ def store_definition(kind: str, definition: dict[str, Any] | str, form: Mapping[
         name = definition.get("name")
         if not isinstance(name, str) or not name:
             raise FormError("name: a policy needs a name", field="name")
+        calendar = definition.get("calendar")
+        if isinstance(calendar, str) and calendar not in data.calendar_names():
+            # The registry's refusal, with its suggestions: a policy on a calendar nobody
+            # has would be stored, and fail at its first ticket.
+            app_state().registry.calendar(calendar)
         policy = store.put_policy(
             {**definition, "version": data.next_policy_version(name), "effective_from": effective.isoformat()},
             actor=actor(),

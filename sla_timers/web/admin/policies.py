@@ -47,6 +47,15 @@ class Due:
     metric: str
     target: str
     due_at: datetime | None
+    #: Why there is no due time yet (a metric a later event starts), else "".
+    note: str = ""
+
+
+#: What starts each kind of metric that does not start with the ticket.
+_STARTS = {
+    "next_response": "starts at a customer reply after the first answer",
+    "periodic_update": "starts at the first public reply",
+}
 
 
 def due_preview(definition: dict[str, Any], priorities: list[str], at: datetime) -> tuple[str, dict[str, list[Due]]]:
@@ -64,7 +73,9 @@ def due_preview(definition: dict[str, Any], priorities: list[str], at: datetime)
         for metric in policy.targets[priority]:
             state = states.get(metric)
             due_at = state.due_at.astimezone(cal.zone) if state and state.due_at else None
-            rows.append(Due(metric, str(definition["targets"][priority][metric]), due_at))
+            kind = policy.metrics[metric].kind if metric in policy.metrics else metric
+            note = "" if due_at else _STARTS.get(kind, "no due time")
+            rows.append(Due(metric, str(definition["targets"][priority][metric]), due_at, note))
         out[priority] = rows
     return str(cal.zone), out
 

@@ -123,3 +123,10 @@ def test_a_policy_form_loaded_before_another_save_is_refused(client: FlaskClient
     assert refused.status_code == 422
     assert "The policy sales was saved by someone else since this page was loaded (now version 2)" in refused.text
     assert [r.version for r in versions(store, "sales")] == [1, 2]
+
+
+def test_a_policy_on_a_calendar_nobody_has_is_refused(client: FlaskClient, store: Store) -> None:
+    refused = client.post("/sla/admin/policies/sales", data=form(client, calendar="us-ny-9x6"))
+    assert refused.status_code == 422
+    assert "calendar: no calendar is named &#34;us-ny-9x6&#34;; did you mean &#34;us-ny-9x5&#34;" in refused.text
+    assert [r.version for r in versions(store, "sales")] == [1]
