@@ -353,6 +353,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=10_000, help="events in a batched record() call")
     parser.add_argument("--due", type=int, default=1_000)
     parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--cases", default="ingest,sweeps", help="which tables: ingest, sweeps or both")
     args = parser.parse_args(argv)
     sizes = tuple(s for s in (10, 10_000, 1_000_000) if s < args.timers) + (args.timers,)
     sizes = tuple(sorted(set(sizes)))
@@ -365,9 +366,11 @@ def main(argv: list[str] | None = None) -> int:
         "Goals (PostgreSQL): >= 5,000 events/s batched; idle sweep flat and < 20 ms; "
         "1,000-due sweep < 2 s; re-dating 1,000,000 timers < 60 s\n"
     )
+    cases = set(args.cases.split(","))
     for backend in args.backends.split(","):
-        with database(backend) as url:
-            ingest = bench_ingest(url, (5, 50, 500), args.events)
+        if "ingest" in cases:
+            with database(backend) as url:
+                ingest = bench_ingest(url, (5, 50, 500), args.events)
             print(f"### {backend}: ingestion\n")
             print(
                 f"| events per ticket | events/s, one a call (by CPU time) "
@@ -376,6 +379,8 @@ def main(argv: list[str] | None = None) -> int:
             print("|---:|---:|---:|")
             for size, single, single_cpu, batched, batched_cpu in ingest:
                 print(f"| {size} | {single:,.0f} ({single_cpu:,.0f}) | {batched:,.0f} ({batched_cpu:,.0f}) |")
+        if "sweeps" not in cases:
+            continue
         with database(backend) as url:
             sweeps = bench_sweeps(url, sizes, args.due, args.repeats)
         print(f"\n### {backend}: sweep and re-dating\n")
