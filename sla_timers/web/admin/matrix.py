@@ -144,9 +144,28 @@ def index() -> Response:
 
 @admin_pages.get("/matrix")
 def matrix() -> tuple[str, int]:
-    """The matrix as stored (or as the host's file, before the first save)."""
+    """The matrix as stored, and a test ticket classified by it when one is given."""
     definition, stored = data.current_matrix()
-    return _render(definition, stored)
+    values = request.args
+    test: TestResult | None = None
+    ticket_source = values.get("ticket_fields", "")
+    error: SLAError | None = None
+    if definition is not None and (values.get("ticket_fields") or values.get("pick")):
+        try:
+            ticket, ticket_source = _test_ticket(values)
+            test = classify_test("The saved matrix", definition, ticket, _ticket_at(values))
+        except FormError as exc:
+            error = exc
+    return _render(
+        definition,
+        stored,
+        error=error,
+        known=("ticket_fields", "ticket_at"),
+        test=test,
+        ticket_source=ticket_source,
+        ticket_at=values.get("ticket_at", ""),
+        picked=values.get("pick", ""),
+    )
 
 
 @admin_pages.post("/matrix/grid")

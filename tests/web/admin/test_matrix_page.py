@@ -295,3 +295,18 @@ def test_a_test_ticket_picked_from_the_open_tickets_is_classified(client: FlaskC
     assert "The CEO&#39;s printer</span>: matched: priority normal → urgent, policy standard → executive" in saved
     assert "not reached (an earlier rule stopped)" in saved
     assert "requester.role = ceo" in page.text
+
+
+def test_the_matrix_page_classifies_a_test_ticket_with_the_saved_matrix(client: FlaskClient) -> None:
+    # A premium requester on a department x degraded ticket: the cell gives normal, "Premium
+    # members" raises one level to high and tags it; nothing else matches.
+    fields = "impact = department\nurgency = degraded\nrequester.tier = premium"
+    page = client.get("/sla/admin/matrix", query_string={"ticket_fields": fields}).text
+    assert 'Priority <strong class="prio prio-high">high</strong>, policy <strong>standard</strong>' in page
+    assert "Premium members</span>: matched: priority normal → high, tags +premium" in page
+    assert page.count("did not match") == 6
+
+
+def test_a_bad_test_ticket_time_is_shown_next_to_the_field(client: FlaskClient) -> None:
+    page = client.get("/sla/admin/matrix", query_string={"ticket_fields": "a = 1", "ticket_at": "noon"}).text
+    assert "ticket_at: &#34;noon&#34; is not a date and time" in page
