@@ -60,7 +60,7 @@ def _copy(connection: Connection, table: Table, target: str, rows: list[dict[str
     extra = list(fill.values())
     cursor = connection.connection.cursor()
     try:
-        with cursor.copy(f"COPY {target} ({quoted}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+        with cursor.copy(f"COPY {target} ({quoted}) FROM STDIN") as copy:
             for row in rows:
                 values = [row[name] for name in given] + extra
                 copy.write_row([v if p is None or v is None else p(v) for v, p in zip(values, processors, strict=True)])

@@ -429,3 +429,24 @@ def test_a_change_that_leaves_the_date_column_alone_is_dated_now(app: Flask, hos
         session.get(host.Ticket, ticket).status_id = 3  # updated_at not bumped: stale
     status = [e for e in _store(app).events(str(ticket)) if e.kind == "status"][0]
     assert status.at >= before
+
+
+def test_the_next_commits_catch_up_once_the_store_answers(
+    app: Flask, host: Host, watcher: Watcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sla_timers.web.watch as watch_module
+
+    monkeypatch.setattr(watch_module, "FIRST_BACKOFF", timedelta(0))  # due at once
+    real = Store.record
+
+    def down(self: Store, *args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(Store, "record", down)
+    first = _open_ticket(host)
+    assert [row["ticket"] for row in pending_rows(_store(app))] == [str(first)]
+    monkeypatch.setattr(Store, "record", real)
+    second = _open_ticket(host)  # the store answers: this commit also records what was kept
+    assert pending_rows(_store(app)) == []
+    assert [kind for kind, _ in _log(app, str(first))] == ["created"]
+    assert [kind for kind, _ in _log(app, str(second))] == ["created"]
