@@ -94,6 +94,8 @@ class Config:
     ladders: tuple[tuple[datetime, int, EscalationLadders], ...]
     calendars: Mapping[str, CalendarVersions]
     _sets: dict[tuple[str, int], PolicySet] = field(default_factory=dict, repr=False)
+    #: Shipped calendars read so far (a ticket's turn asks for its calendar several times).
+    _shipped: dict[str, CalendarVersions] = field(default_factory=dict, repr=False)
 
     def matrix_at(self, t: datetime) -> tuple[int, PriorityMatrix] | None:
         """The matrix version in force at ``t``, or None when none is."""
@@ -110,11 +112,12 @@ class Config:
 
         :raises CalendarNotFound: when neither exists.
         """
-        found = self.calendars.get(name)
+        found = self.calendars.get(name) or self._shipped.get(name)
         if found is not None:
             return found
         shipped = BusinessCalendar.load(name)  # names only: a stored name is never a path
-        return CalendarVersions(name, ((EPOCH, 0, shipped),))
+        found = self._shipped[name] = CalendarVersions(name, ((EPOCH, 0, shipped),))
+        return found
 
     def calendar(self, versioned: str) -> BusinessCalendar:
         """A calendar by the engine's name for a version (``name@2``) or by plain name (its latest)."""

@@ -252,6 +252,26 @@ class Deliverer:
                 break
         return total
 
+    def revive(self, keys: Iterable[str] | None = None, *, now: datetime | None = None) -> int:
+        """Give dead notifications (all, or those whose key is in ``keys``) another
+        ``max_attempts`` tries from ``now``, once the receiver is fixed. Their key is
+        unchanged, so a receiver that did get one drops the repeat. Returns how many.
+        """
+        now = aware_utc(now, "now") if now is not None else datetime.now(UTC)
+        query = update(OutboxRow).where(OutboxRow.status == "dead")
+        if keys is not None:
+            wanted = [str(k) for k in keys]
+            if not wanted:
+                return 0
+            query = query.where(OutboxRow.key.in_(wanted))
+        with self.engine.begin() as connection:
+            revived = connection.execute(
+                query.values(status="pending", attempts=0, next_attempt_at=now, leased_until=None)
+            ).rowcount
+        if revived:
+            log.info("revived %d dead notifications", revived)
+        return int(revived)
+
     def backoff_for(self, attempt: int) -> timedelta:
         """The jittered wait after failure number ``attempt`` (1 for the first)."""
         ceiling: timedelta = min(self.backoff_cap, self.backoff * (2 ** min(attempt - 1, 40)))

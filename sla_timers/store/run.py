@@ -165,9 +165,13 @@ class TicketRun:
             calendars=self.config.calendar,
         )
 
-    def sweep(self, now: datetime, before: bool = False) -> Evaluation:
-        """Fire every step due at ``now`` (again after each raise) and return the final evaluation."""
-        evaluation = self.evaluate(now, before)
+    def sweep(self, now: datetime, before: bool = False, evaluation: Evaluation | None = None) -> Evaluation:
+        """Fire every step due at ``now`` (again after each raise) and return the final evaluation.
+
+        ``evaluation`` is the ticket at ``now`` when the caller has it (the log unchanged since).
+        """
+        if evaluation is None:
+            evaluation = self.evaluate(now, before)
         ladders = self.config.ladders_at(now)
         if ladders is None or evaluation.policy is None:
             return evaluation
@@ -186,12 +190,16 @@ class TicketRun:
             )
             if not due:
                 return evaluation
+            added = False
             for step in due:
                 self.fired.add(str(step.key))
                 self.turn.steps.append(step)
                 for event in step.events:
                     self.log.append(event)
                     self.turn.events.append((event, "escalation"))
+                    added = True
+            if not added:  # the log is as evaluated: every step due now was in ``due``
+                return evaluation
             self.log.sort(key=TicketEvent.sort_key)
             evaluation = self.evaluate(now, before)
 
@@ -201,30 +209,65 @@ class TicketRun:
         ``now``; materialize the timers as of ``now``."""
         final = self.sweep(now)
         ladders = self.config.ladders_at(now)
-        instants = sorted(set(instants))
-        if instants and ladders is not None and self._may_have_missed(final, ladders):
-            for t in instants:
-                if t < now:
-                    self.sweep(t, before=True)
-            final = self.sweep(now)
+        earlier = sorted({t for t in instants if t < now})
+        if earlier and ladders is not None and self._may_have_missed(final, ladders):
+            length = len(self.log)
+            self._sweep_instants(earlier, ladders, final)
+            final = self.sweep(now, evaluation=final if len(self.log) == length else None)
         self.turn.priority = final.priority
         self.turn.problems = [p.message for p in final.problems]
         self._materialize(final, now)
         return self.turn
 
-    def _may_have_missed(self, final: Evaluation, ladders: EscalationLadders) -> bool:
-        """Whether some step not fired was reached at some instant before ``now``.
+    def _sweep_instants(self, instants: list[datetime], ladders: EscalationLadders, final: Evaluation) -> None:
+        """Sweep before each of ``instants`` (sorted, all before now), as a sweep at every
+        one would, but in about log(n) evaluations per instant that fires something.
 
-        Without a target change in the log a cycle's ``remaining`` only shrinks, so
-        a step never reached by the end was never reached before: only then can the
-        per-instant sweeps be skipped.
+        Without a target change in the log, "some step not fired is reached" is
+        monotone in time (each cycle's ``remaining`` only shrinks, cycles are only
+        added, and only a sweep fires), so the sweeps at instants before the first
+        one where it holds fire nothing: a binary search finds that instant. A
+        target change in the log (or one a raise adds), ladders that change between
+        the instants, or a reached step the sweep declines (a cycle paused or
+        stopped by an event already stored) breaks that, and the rest are swept one
+        by one, as before. ``final`` is the ticket at now: by the same monotony,
+        once no step it reaches is unfired, no earlier instant has one either.
         """
-        if final.policy is None:
+        rest = instants
+        length = len(self.log)
+        while rest:
+            if (
+                any(e.kind in _RETARGETING for e in self.log)
+                or self.config.ladders_at(rest[0]) is not ladders
+                or self.config.ladders_at(rest[-1]) is not ladders
+            ):
+                for t in rest:
+                    self.sweep(t, before=True)
+                return
+            lo, hi = 0, len(rest)
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if self._reached(self.evaluate(rest[mid], before=True), ladders):
+                    hi = mid
+                else:
+                    lo = mid + 1
+            if lo == len(rest):
+                return
+            evaluation = self.sweep(rest[lo], before=True)
+            rest = rest[lo + 1 :]
+            if self._reached(evaluation, ladders):
+                for t in rest:
+                    self.sweep(t, before=True)
+                return
+            if len(self.log) == length and not self._reached(final, ladders):
+                return
+
+    def _reached(self, evaluation: Evaluation, ladders: EscalationLadders) -> bool:
+        """Whether a step not fired has its threshold reached in ``evaluation``."""
+        if evaluation.policy is None:
             return False
-        if any(e.kind in _RETARGETING for e in self.log):
-            return True
-        for metric, cycles in final.cycles.items():
-            ladder = ladders.ladder(final.policy.name, metric)
+        for metric, cycles in evaluation.cycles.items():
+            ladder = ladders.ladder(evaluation.policy.name, metric)
             if ladder is None:
                 continue
             for state in cycles:
@@ -235,6 +278,17 @@ class TicketRun:
                     if key not in self.fired and state.remaining <= step.lead(state.target):
                         return True
         return False
+
+    def _may_have_missed(self, final: Evaluation, ladders: EscalationLadders) -> bool:
+        """Whether some step not fired was reached at some instant before ``now``.
+
+        Without a target change in the log a cycle's ``remaining`` only shrinks, so
+        a step never reached by the end was never reached before: only then can the
+        per-instant sweeps be skipped.
+        """
+        if final.policy is None:
+            return False
+        return any(e.kind in _RETARGETING for e in self.log) or self._reached(final, ladders)
 
     def _materialize(self, final: Evaluation, now: datetime) -> None:
         policy = final.policy

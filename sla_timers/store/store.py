@@ -23,6 +23,7 @@ from .errors import ConfigChangeError, EventConflict, EventInFutureError
 from .models import EventRow, TicketRow, TimerRow
 from .run import Ticket, TicketRun, Turn, classify
 from .tables import (
+    bulk_insert,
     event_from_payload,
     load_fired,
     load_logs,
@@ -228,7 +229,7 @@ class Store:
                 }
             )
         if new_rows:
-            connection.execute(insert(EventRow), new_rows)
+            bulk_insert(connection, EventRow.__table__, new_rows)  # type: ignore[arg-type]
         fired = load_fired(connection, tickets)
         turns: list[Turn] = []
         held: list[str] = []

@@ -24,14 +24,121 @@ def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
         yield values[start : start + size]
 
 
+def bulk_insert(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` (dicts with the same keys) in bulk: on PostgreSQL by ``COPY``,
+    elsewhere by an executemany.
+
+    ``COPY`` sends the rows as one stream, with none of the per-statement round trips and
+    parsing of an executemany; values go through the columns' own bind processing
+    (instants to UTC, JSON serialized), and columns the rows leave out take their
+    defaults. A unique key met twice fails the whole statement, as an INSERT would.
+    """
+    if not rows:
+        return
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(table), rows)
+        return
+    dialect = connection.dialect
+    fill: dict[str, Any] = {}
+    for column in table.columns:
+        if column.name in rows[0] or column.default is None:
+            continue
+        if not column.default.is_scalar:  # a callable default: let SQLAlchemy call it
+            connection.execute(insert(table), rows)
+            return
+        fill[column.name] = column.default.arg  # type: ignore[attr-defined]
+    _copy(connection, table, dialect.identifier_preparer.format_table(table), rows, fill)
+
+
+def _copy(connection: Connection, table: Table, target: str, rows: list[dict[str, Any]], fill: dict[str, Any]) -> None:
+    """``COPY target`` from ``rows``, typed as ``table``'s columns of the same names."""
+    dialect = connection.dialect
+    given = list(rows[0])
+    names = given + list(fill)
+    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
+    quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
+    extra = list(fill.values())
+    cursor = connection.connection.cursor()
+    try:
+        with cursor.copy(f"COPY {target} ({quoted}) FROM STDIN") as copy:
+            for row in rows:
+                values = [row[name] for name in given] + extra
+                copy.write_row([v if p is None or v is None else p(v) for v, p in zip(values, processors, strict=True)])
+    finally:
+        cursor.close()
+
+
+_temp_tables = 0
+#: From this many rows on, PostgreSQL batches go through ``COPY`` and a temporary table
+#: (below it, creating the table costs more than the round trips it saves).
+BULK_ROWS = 100
+
+
+def _temp_table(connection: Connection, table: Table, columns: list[str]) -> str:
+    """A new temporary table (dropped at commit) with ``table``'s ``columns``; its quoted name."""
+    global _temp_tables
+    _temp_tables += 1
+    prepare = connection.dialect.identifier_preparer
+    temp = prepare.quote(f"sla_tmp_{table.name}_{_temp_tables}")
+    connection.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE {temp} ON COMMIT DROP AS SELECT "
+        + ", ".join(prepare.quote(c) for c in columns)
+        + f" FROM {prepare.format_table(table)} WITH NO DATA"
+    )
+    return temp
+
+
+def bulk_update(connection: Connection, table: Table, rows: list[dict[str, Any]], key: str = "id") -> None:
+    """Set the columns each row of ``rows`` names (the same keys in every row) on the
+    row of ``table`` whose ``key`` matches.
+
+    On PostgreSQL the rows are copied into a temporary table dropped at commit and
+    applied by one ``UPDATE ... FROM``; elsewhere an executemany by key.
+    """
+    if not rows:
+        return
+    names = [name for name in rows[0] if name != key]
+    if connection.dialect.name != "postgresql" or len(rows) < BULK_ROWS:
+        connection.execute(
+            update(table)
+            .where(table.c[key] == bindparam(f"b_{key}"))
+            .values({name: bindparam(f"b_{name}") for name in names}),
+            [{f"b_{name}": value for name, value in row.items()} for row in rows],
+        )
+        return
+    prepare = connection.dialect.identifier_preparer
+    columns = [key, *names]
+    temp = _temp_table(connection, table, columns)
+    _copy(connection, table, temp, [{c: row[c] for c in columns} for row in rows], {})
+    # Without statistics the planner takes the new table for a small one and may scan the
+    # whole of ``table`` for each batch; with them it joins by the key's index.
+    connection.exec_driver_sql(f"ANALYZE {temp}")
+    assignments = ", ".join(f"{prepare.quote(n)} = src.{prepare.quote(n)}" for n in names)
+    connection.exec_driver_sql(
+        f"UPDATE {prepare.format_table(table)} AS dst SET {assignments} FROM {temp} AS src "
+        f"WHERE dst.{prepare.quote(key)} = src.{prepare.quote(key)}"
+    )
+
+
 def insert_ignoring_duplicates(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert ``rows``; a row whose unique key exists already is skipped, by the database.
 
-    ``ON CONFLICT DO NOTHING`` on PostgreSQL and SQLite, ``INSERT IGNORE`` on MySQL.
+    ``ON CONFLICT DO NOTHING`` on PostgreSQL and SQLite, ``INSERT IGNORE`` on MySQL. On
+    PostgreSQL a large batch is copied into a temporary table first and inserted from
+    it by one statement.
     """
     if not rows:
         return
     name = connection.dialect.name
+    if name == "postgresql" and len(rows) >= BULK_ROWS:
+        temp = _temp_table(connection, table, list(rows[0]))
+        _copy(connection, table, temp, rows, {})
+        quoted = ", ".join(connection.dialect.identifier_preparer.quote(c) for c in rows[0])
+        connection.exec_driver_sql(
+            f"INSERT INTO {connection.dialect.identifier_preparer.format_table(table)} ({quoted}) "
+            f"SELECT {quoted} FROM {temp} ON CONFLICT DO NOTHING"
+        )
+        return
     if name == "postgresql":
         statement: Any = postgresql.insert(table).on_conflict_do_nothing()
     elif name == "sqlite":
@@ -128,39 +235,23 @@ def write_turns(connection: Connection, turns: Iterable[Turn], now: datetime, di
     turns = list(turns)
     if not turns:
         return 0, 0
-    connection.execute(
-        update(TicketRow)
-        .where(TicketRow.id == bindparam("b_id"))
-        .values(
-            classification=bindparam("b_classification"),
-            trace=bindparam("b_trace"),
-            matrix_version=bindparam("b_matrix_version"),
-            priority=bindparam("b_priority"),
-            policy_name=bindparam("b_policy_name"),
-            policy_version=bindparam("b_policy_version"),
-            calendar=bindparam("b_calendar"),
-            created_at=bindparam("b_created_at"),
-            problems=bindparam("b_problems"),
-            updated_at=bindparam("b_updated_at"),
-            business_line=bindparam("b_business_line"),
-            assigned_group=bindparam("b_assigned_group"),
-            organisation=bindparam("b_organisation"),
-            service=bindparam("b_service"),
-        ),
+    bulk_update(
+        connection,
+        TicketRow.__table__,  # type: ignore[arg-type]
         [
             {
-                "b_id": t.ticket.id,
-                "b_classification": t.ticket.classification,
-                "b_trace": t.ticket.trace,
-                "b_matrix_version": (t.ticket.classification or {}).get("matrix_version"),
-                "b_priority": t.priority,
-                "b_policy_name": (t.ticket.classification or {}).get("policy"),
-                "b_policy_version": t.ticket.policy_version,
-                "b_calendar": (t.ticket.classification or {}).get("calendar"),
-                "b_created_at": t.ticket.created_at,
-                "b_problems": t.problems or None,
-                "b_updated_at": now,
-                **{f"b_{name}": value for name, value in ticket_dimensions(t.ticket).items()},
+                "id": t.ticket.id,
+                "classification": t.ticket.classification,
+                "trace": t.ticket.trace,
+                "matrix_version": (t.ticket.classification or {}).get("matrix_version"),
+                "priority": t.priority,
+                "policy_name": (t.ticket.classification or {}).get("policy"),
+                "policy_version": t.ticket.policy_version,
+                "calendar": (t.ticket.classification or {}).get("calendar"),
+                "created_at": t.ticket.created_at,
+                "problems": t.problems or None,
+                "updated_at": now,
+                **ticket_dimensions(t.ticket),
             }
             for t in turns
         ],
@@ -169,8 +260,7 @@ def write_turns(connection: Connection, turns: Iterable[Turn], now: datetime, di
     for part in chunks(ids):
         connection.execute(delete(TimerRow).where(TimerRow.ticket_id.in_(part)))
     timers = [row for t in turns for row in t.timers]
-    if timers:
-        connection.execute(insert(TimerRow), timers)
+    bulk_insert(connection, TimerRow.__table__, timers)  # type: ignore[arg-type]
     steps: list[dict[str, Any]] = []
     outbox: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []

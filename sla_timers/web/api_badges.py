@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, current_app, request
 
-from .badge_data import badges, etag
+from .badge_data import badges_body, etag
 from .http import allowed, api_route
 from .schema import Array, DateTime, JSONValue, Nullable, Object, Prop, Str
 from .state import app_state
@@ -106,9 +106,9 @@ def badge_batch(body: None, query: dict[str, Any]) -> Response:
     visible = [ticket_id for ticket_id in asked if allowed("agent", ticket_id)]
     found = source(visible)
     found = {ticket_id: found[ticket_id] for ticket_id in visible if ticket_id in found}
-    data = badges(found, datetime.now(UTC)) | {"missing": [t for t in asked if t not in found]}
-    response = jsonify(data)
-    response.set_etag(etag(data))
+    payload = badges_body(found, datetime.now(UTC), [t for t in asked if t not in found])
+    response = current_app.response_class(payload, mimetype="application/json")
+    response.set_etag(etag(payload))
     response.headers["Cache-Control"] = "no-cache"
     response.make_conditional(request)  # 304 without a body when If-None-Match matches
     return response

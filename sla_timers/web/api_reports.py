@@ -205,7 +205,7 @@ def _instant(text: str, zone: tzinfo, name: str) -> datetime:
         except ValueError:
             raise RequestError(f"{name}: {quote(text)} is not a valid date", field=name) from None
         return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
-    return DateTime().check(text, name)  # type: ignore[no-any-return]
+    return DateTime().check(text, name)
 
 
 def _range(query: dict[str, Any], zone: tzinfo) -> tuple[datetime, datetime]:

@@ -18,12 +18,14 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, make_url, select
+from sqlalchemy import Connection, Engine, Text, bindparam, case, cast, exists, make_url, select
+from sqlalchemy.orm import aliased
 
 from ..errors import SLAError
 from ..store import Store
@@ -32,10 +34,12 @@ from ..store.models import EscalationRow, EventRow, TicketRow, TimerRow
 from ..store.run import TicketRun
 from ..store.tables import chunks, event_from_payload, load_fired, load_logs, load_tickets
 from ..timers import Policy, TimerState
-from .badge_data import TicketTimers
+from .badge_data import TicketTimers, TimerView
 from .settings import Settings
 
 _log = logging.getLogger("sla_timers.web")
+#: How long badge reads reuse the configuration before asking whether it changed.
+CONFIG_CHECK_SECONDS = 1.0
 _US = timedelta(microseconds=1)
 
 
@@ -46,11 +50,24 @@ class StoreAccess:
         self._settings = settings
         self._store: Store | None = None
         self._lock = threading.Lock()
+        self._config: tuple[float, Config] | None = None
 
     @property
     def opened(self) -> bool:
         """Whether the store was opened already (tests and the CLI look before touching a database)."""
         return self._store is not None
+
+    def config(self, connection: Connection) -> Config:
+        """The store's configuration, its freshness checked at most every
+        :data:`CONFIG_CHECK_SECONDS` (a badge read needs only calendars and policy
+        names, and a check is a round trip to the database on every request)."""
+        now = time.monotonic()
+        cached = self._config
+        if cached is not None and now - cached[0] < CONFIG_CHECK_SECONDS:
+            return cached[1]
+        config = self.get().config(connection)
+        self._config = (now, config)
+        return config
 
     def get(self) -> Store:
         """The store, opened now if this is its first use.
@@ -190,67 +207,164 @@ def find_policy(config: Config, name: str | None, version: int | None) -> Policy
 
 
 def current_statuses(connection: Any, ticket_ids: Sequence[int]) -> dict[int, str]:
-    """Each ticket's status as its log last set it (``created``'s, then ``status`` events by time)."""
-    latest: dict[int, tuple[tuple[datetime, int], str]] = {}
+    """Each ticket's status as its log last set it: the latest ``status`` (or ``created``)
+    event, a ``status`` event after a ``created`` one at the same instant, the greater
+    id among equals (as the engine applies them)."""
+    latest: dict[int, tuple[tuple[datetime, int, str], str]] = {}
     for part in chunks(list(ticket_ids)):
         rows = connection.execute(
-            select(EventRow.ticket_id, EventRow.occurred_at, EventRow.payload).where(
+            select(EventRow.ticket_id, EventRow.occurred_at, EventRow.kind, EventRow.event_id, EventRow.payload).where(
                 EventRow.ticket_id.in_(part), EventRow.kind.in_(("created", "status"))
             )
         )
-        for ticket_id, at, payload in rows:
+        for ticket_id, at, kind, event_id, payload in rows:
             status = payload.get("status") if isinstance(payload, Mapping) else None
             if not isinstance(status, str):
                 continue
-            # A status event outranks the created event at the same instant (kind order).
-            key = (at, 1 if payload.get("kind") == "status" else 0)
+            key = (at, 1 if kind == "status" else 0, event_id)
             seen = latest.get(ticket_id)
-            if seen is None or key >= seen[0]:
+            if seen is None or key > seen[0]:
                 latest[ticket_id] = (key, status)
     return {ticket_id: status for ticket_id, (_, status) in latest.items()}
 
 
-def store_timers(store: Store, ticket_ids: Sequence[str], now: datetime | None = None) -> dict[str, TicketTimers]:
+# Built once: constructing a statement costs more than running it on a page of tickets.
+# One round trip: the tickets asked for (classified ones), each with its metrics'
+# latest cycles (an outer join, so a ticket without timers still comes back).
+_NEWER = aliased(TimerRow)
+#: The payload of the event that set the ticket's status last: the latest ``status``
+#: (or ``created``) event, a ``status`` event before a ``created`` one at the same
+#: instant and the greater id among equals, as the engine applies them.
+_STATUS_PAYLOAD = (
+    # As text: the driver would decode it again for each timer row of the ticket.
+    select(cast(EventRow.payload, Text))
+    .where(EventRow.ticket_id == TicketRow.id, EventRow.kind.in_(("created", "status")))
+    .order_by(
+        EventRow.occurred_at.desc(),
+        case((EventRow.kind == "status", 1), else_=0).desc(),
+        EventRow.event_id.desc(),
+    )
+    .limit(1)
+    .correlate(TicketRow)
+    .scalar_subquery()
+)
+_BADGE_ROWS = (
+    select(
+        TicketRow.id,
+        _STATUS_PAYLOAD.label("status_payload"),
+        TicketRow.host_id,
+        TicketRow.calendar,
+        TicketRow.policy_name,
+        TicketRow.policy_version,
+        TimerRow.metric,
+        TimerRow.cycle,
+        TimerRow.status,
+        TimerRow.due_at,
+        TimerRow.remaining_us,
+        TimerRow.breached_at,
+        TimerRow.stopped_at,
+        TimerRow.stop_reason,
+        TimerRow.paused_since,
+        TimerRow.warning_level,
+        TimerRow.next_warning_at,
+    )
+    .outerjoin(
+        TimerRow,
+        (TimerRow.ticket_id == TicketRow.id)
+        # Only each metric's latest cycle (the unique key's index answers this).
+        & ~exists().where(
+            _NEWER.ticket_id == TimerRow.ticket_id, _NEWER.metric == TimerRow.metric, _NEWER.cycle > TimerRow.cycle
+        ),
+    )
+    .where(TicketRow.host_id.in_(bindparam("ids", expanding=True)), TicketRow.created_at.is_not(None))
+)
+
+
+class _BadgeRow(NamedTuple):
+    """A materialized timer as a badge reads it (a :class:`~.badge_data.TimerView`)."""
+
+    cycle: int
+    status: str
+    due_at: datetime | None
+    remaining: timedelta | None
+    breached_at: datetime | None
+    stopped_at: datetime | None
+    stop_reason: str | None
+    paused_since: datetime | None
+    warning_level: float | str | int | None
+    next_warning_at: datetime | None
+
+
+def store_timers(
+    store: Store,
+    ticket_ids: Sequence[str],
+    now: datetime | None = None,
+    *,
+    config_of: Callable[[Connection], Config] | None = None,
+) -> dict[str, TicketTimers]:
     """The badge source over the store: ``{host ticket id: TicketTimers}`` with each
     metric's latest cycle. Tickets the store does not know, and tickets still waiting
-    for their ``created`` event, are left out."""
+    for their ``created`` event, are left out.
+
+    One indexed query for the tickets, their current status and their latest timer
+    cycles; ``config_of`` (default: the store's own
+    check) gives the configuration.
+    """
     now = now or datetime.now(UTC)
     out: dict[str, TicketTimers] = {}
     if not ticket_ids:
         return out
-    with store.engine.connect() as connection:
-        config = store.config(connection)
+    connect = store.engine.connect()
+    if store.engine.dialect.name != "sqlite":
+        # Reads only: no BEGIN and ROLLBACK round trips around them.
+        connect = connect.execution_options(isolation_level="AUTOCOMMIT")
+    with connect as connection:
+        config = config_of(connection) if config_of is not None else store.config(connection)
         tickets: dict[int, Any] = {}
+        latest: dict[int, dict[str, TimerView]] = {}
+        statuses: dict[int, str] = {}
         for part in chunks(sorted(set(ticket_ids))):
-            for row in connection.execute(
-                select(
-                    TicketRow.id,
-                    TicketRow.host_id,
-                    TicketRow.calendar,
-                    TicketRow.policy_name,
-                    TicketRow.policy_version,
-                ).where(TicketRow.host_id.in_(part), TicketRow.created_at.is_not(None))
-            ):
-                tickets[row.id] = row
-        if not tickets:
-            return out
-        latest: dict[int, dict[str, TimerState]] = {t: {} for t in tickets}
-        for part in chunks(list(tickets)):
-            for timer in connection.execute(select(TimerRow).where(TimerRow.ticket_id.in_(part))):
-                cycles = latest[timer.ticket_id]
-                seen = cycles.get(timer.metric)
-                if seen is None or timer.cycle > seen.cycle:
-                    cycles[timer.metric] = state_of(timer)
-        statuses = current_statuses(connection, list(tickets))
-    for ticket_id, ticket in tickets.items():
-        if ticket.calendar is None:
+            for row in connection.execute(_BADGE_ROWS, {"ids": list(part)}):
+                (ticket_id, status_text, host_id, calendar_name, policy_name, policy_version, metric) = row[:7]
+                if ticket_id not in tickets:
+                    tickets[ticket_id] = (host_id, calendar_name, policy_name, policy_version)
+                    latest[ticket_id] = {}
+                    status = json.loads(status_text).get("status") if status_text else None
+                    if isinstance(status, str):
+                        statuses[ticket_id] = status
+                if metric is None:
+                    continue
+                (cycle, state, due_at, remaining_us, breached_at, stopped_at, reason, paused_since, level, warn_at) = (
+                    row[7:]
+                )
+                latest[ticket_id][metric] = _BadgeRow(
+                    cycle,
+                    state,
+                    due_at,
+                    None if remaining_us is None else remaining_us * _US,
+                    breached_at,
+                    stopped_at,
+                    reason,
+                    paused_since,
+                    None if level is None else json.loads(level),
+                    warn_at,
+                )
+    versions: dict[str, Any] = {}
+    policies: dict[tuple[str | None, int | None], Policy | None] = {}
+    for ticket_id, (host_id, calendar_name, policy_name, policy_version) in tickets.items():
+        if calendar_name is None:
             continue
-        calendar = config.calendar_versions(ticket.calendar).at(now)[1]
-        out[ticket.host_id] = TicketTimers(
+        calendar = versions.get(calendar_name)
+        if calendar is None:
+            calendar = versions[calendar_name] = config.calendar_versions(calendar_name).at(now)[1]
+        key = (policy_name, policy_version)
+        if key not in policies:
+            policies[key] = find_policy(config, *key)
+        out[host_id] = TicketTimers(
             states=latest[ticket_id],
             calendar=calendar,
-            calendar_name=ticket.calendar,
-            policy=find_policy(config, ticket.policy_name, ticket.policy_version),
+            calendar_name=calendar_name,
+            policy=policies[key],
             status=statuses.get(ticket_id),
         )
     return out

@@ -12,15 +12,16 @@ answer (and ``ETag``) on every poll of the day.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from ..clock import BusinessCalendar
-from ..timers import Policy, TimerState
+from ..timers import Policy
 
 #: Open intervals sent: from the start of the current UTC day, this long.
 HORIZON = timedelta(days=15)
@@ -35,12 +36,38 @@ _LABELS = {
 }
 
 
+class TimerView(Protocol):
+    """What a badge reads of a timer: a :class:`~sla_timers.TimerState` has it all."""
+
+    @property
+    def cycle(self) -> int: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def due_at(self) -> datetime | None: ...
+    @property
+    def remaining(self) -> timedelta | None: ...
+    @property
+    def breached_at(self) -> datetime | None: ...
+    @property
+    def stopped_at(self) -> datetime | None: ...
+    @property
+    def stop_reason(self) -> str | None: ...
+    @property
+    def paused_since(self) -> datetime | None: ...
+    @property
+    def warning_level(self) -> float | str | int | None: ...
+    @property
+    def next_warning_at(self) -> datetime | None: ...
+
+
 @dataclass(frozen=True)
 class TicketTimers:
     """A ticket's timers as a badge source gives them."""
 
-    #: ``{metric: TimerState}`` as :func:`sla_timers.evaluate` returns them.
-    states: Mapping[str, TimerState]
+    #: ``{metric: TimerState}`` as :func:`sla_timers.evaluate` returns them (or any
+    #: :class:`TimerView`, such as the store's rows).
+    states: Mapping[str, TimerView]
     #: The calendar the ticket's timers run on, and its name.
     calendar: BusinessCalendar
     calendar_name: str
@@ -67,54 +94,107 @@ def badges(found: Mapping[str, TicketTimers], now: datetime) -> dict[str, Any]:
 
     Each calendar's open intervals run from the start of ``now``'s UTC day for
     :data:`HORIZON` (further, up to :data:`MAX_HORIZON`, to reach a later ``due_at``).
+    The same data :func:`badges_body` writes as JSON.
+    """
+    data: dict[str, Any] = json.loads(badges_body(found, now, ()))
+    del data["missing"]
+    return data
+
+
+def badges_body(found: Mapping[str, TicketTimers], now: datetime, missing: Sequence[str]) -> bytes:
+    """The badges route's JSON body: :func:`badges` plus ``missing``, keys sorted, compact.
+
+    Each ticket's part is kept once written (keyed by everything it is made of: its
+    timers' states, labels, status, calendar and the day), so a page polled all day
+    costs a lookup per ticket instead of formatting every timer again.
     """
     day = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     reach: dict[str, datetime] = {}
     calendars: dict[str, BusinessCalendar] = {}
-    tickets: dict[str, Any] = {}
-    for ticket_id, item in found.items():
+    parts: list[str] = []
+    for ticket_id in sorted(found):
+        item = found[ticket_id]
         calendars[item.calendar_name] = item.calendar
         end = reach.get(item.calendar_name, day + HORIZON)
-        timers = []
+        keys = []
         for metric, state in item.states.items():
-            timers.append(_timer(metric, state, item))
+            settings = item.policy.metrics.get(metric) if item.policy is not None else None
+            label = item.labels.get(metric) or _LABELS.get(metric) or metric.replace("_", " ").capitalize()
+            keys.append((metric, state, label, settings is not None and settings.time == "calendar"))
             if state.due_at is not None and state.stopped_at is None:
-                end = max(end, min(state.due_at + timedelta(days=1), day + MAX_HORIZON))
+                # Whole UTC days past the due date: a few distinct horizons a day, each computed once.
+                reach_due = state.due_at.astimezone(UTC) + timedelta(days=1)
+                whole = day + timedelta(days=-((day - reach_due) // timedelta(days=1)))
+                end = max(end, min(whole, day + MAX_HORIZON))
         reach[item.calendar_name] = end
-        timers.sort(key=lambda t: (t["due_at"] is None, t["due_at"] or "", t["metric"]))
-        tickets[ticket_id] = {"calendar": item.calendar_name, "status": item.status, "timers": timers}
-    for ticket in tickets.values():
-        calendar = calendars[ticket["calendar"]]
-        for timer in ticket["timers"]:
-            due = timer.pop("_due")
-            # Business time from the start of the intervals to due (negative once overdue
-            # then), so the script counts an overdue timer from before the intervals too.
-            timer["remaining_at_from"] = (
-                calendar.elapsed(day, due).total_seconds()
-                if due is not None and timer["remaining_seconds"] is None
-                else None
-            )
-    return {
-        "calendars": {
-            name: {
-                "timezone": calendar.zone.key,
-                "from": iso(day),
-                "intervals": [[iso(a), iso(b)] for a, b in calendar.open_intervals(day, reach[name])],
-            }
-            for name, calendar in calendars.items()
-        },
-        "tickets": tickets,
-    }
+        key = (item.calendar, item.calendar_name, item.status, tuple(keys), day)
+        try:
+            part = _ticket_part(*key)
+        except TypeError:  # a source's own timer type that cannot be a cache key
+            part = _ticket_part.__wrapped__(*key)
+        parts.append(f"{json.dumps(ticket_id)}:{part}")
+    shown = [
+        f"{json.dumps(name)}:{_calendar_part(calendar, day, reach[name])}"
+        for name, calendar in sorted(calendars.items())
+    ]
+    body = f'{{"calendars":{{{",".join(shown)}}},"missing":{_compact(list(missing))},"tickets":{{{",".join(parts)}}}}}'
+    return body.encode()
 
 
-def _timer(metric: str, state: TimerState, item: TicketTimers) -> dict[str, Any]:
-    settings = item.policy.metrics.get(metric) if item.policy is not None else None
+def _compact(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+@functools.lru_cache(maxsize=16_384)
+def _ticket_part(
+    calendar: BusinessCalendar,
+    name: str,
+    status: str | None,
+    keys: tuple[tuple[str, TimerView, str, bool], ...],
+    day: datetime,
+) -> str:
+    timers = []
+    for metric, state, label, wall in keys:
+        try:
+            timer = dict(_timer_of(metric, state, label, wall))  # type: ignore[arg-type]
+        except TypeError:  # not hashable: formatted each time
+            timer = dict(_timer_of.__wrapped__(metric, state, label, wall))
+        due = timer.pop("_due")
+        # Business time from the start of the intervals to due (negative once overdue
+        # then), so the script counts an overdue timer from before the intervals too.
+        timer["remaining_at_from"] = (
+            _elapsed(calendar, day, due) if due is not None and timer["remaining_seconds"] is None else None
+        )
+        timers.append(timer)
+    timers.sort(key=lambda t: (t["due_at"] is None, t["due_at"] or "", t["metric"]))
+    return _compact({"calendar": name, "status": status, "timers": timers})
+
+
+@functools.lru_cache(maxsize=1024)
+def _calendar_part(calendar: BusinessCalendar, day: datetime, end: datetime) -> str:
+    return _compact({"timezone": calendar.zone.key, "from": iso(day), "intervals": _intervals(calendar, day, end)})
+
+
+@functools.lru_cache(maxsize=4096)
+def _elapsed(calendar: BusinessCalendar, day: datetime, due: datetime) -> float:
+    return calendar.elapsed(day, due).total_seconds()
+
+
+@functools.lru_cache(maxsize=256)
+def _intervals(calendar: BusinessCalendar, day: datetime, end: datetime) -> list[list[str | None]]:
+    return [[iso(a), iso(b)] for a, b in calendar.open_intervals(day, end)]
+
+
+# A timer's badge depends only on its state (immutable, hashable), its label and its
+# clock: a page polled all day asks for the same ones.
+@functools.lru_cache(maxsize=32_768)
+def _timer_of(metric: str, state: TimerView, label: str, wall: bool) -> dict[str, Any]:
     return {
         "metric": metric,
-        "label": item.labels.get(metric) or _LABELS.get(metric) or metric.replace("_", " ").capitalize(),
+        "label": label,
         "cycle": state.cycle,
         "status": state.status,
-        "clock": "wall" if settings is not None and settings.time == "calendar" else "business",
+        "clock": "wall" if wall else "business",
         "due_at": iso(state.due_at),
         # Frozen while paused and after a stop; a running timer is counted from due_at instead.
         "remaining_seconds": (
@@ -128,11 +208,11 @@ def _timer(metric: str, state: TimerState, item: TicketTimers) -> dict[str, Any]
         "paused_since": iso(state.paused_since),
         "warning_level": state.warning_level,
         "next_warning_at": iso(state.next_warning_at),
-        "_due": state.due_at if settings is None or settings.time != "calendar" else None,
+        "_due": None if wall else state.due_at,
     }
 
 
-def etag(data: Mapping[str, Any]) -> str:
-    """A strong validator of ``data``: the same badges give the same tag."""
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+def etag(data: Mapping[str, Any] | bytes) -> str:
+    """A strong validator of ``data`` (or of its JSON body): the same badges give the same tag."""
+    text = data if isinstance(data, bytes) else json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(text).hexdigest()[:32]

@@ -26,7 +26,7 @@ MISSING_MESSAGE = "Charts need matplotlib: pip install 'sla_timers[reports]'. Th
 #: matplotlib's text layout keeps caches that are not safe to fill from two threads at once.
 _lock = threading.Lock()
 _COLOURS = ("#1f5fa8", "#c2571a", "#2e7d32", "#8e24aa", "#6d4c41", "#00838f", "#ad1457", "#546e7a")
-_RC = {
+_RC: Any = {
     "svg.fonttype": "none",
     "svg.hashsalt": "sla-timers",
     "font.size": 10,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 from collections import defaultdict
 from datetime import UTC, date, datetime, tzinfo
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request
@@ -106,8 +106,15 @@ def _figures(zone: tzinfo, start: datetime, end: datetime) -> dict[str, Any]:
     from ..store.report_source import stream_timers
 
     engine = report_engine()
-    monthly = compliance(stream_timers(engine, start=start, end=end), period="month", zone=zone, start=start, end=end)
-    by_priority = compliance(stream_timers(engine, start=start, end=end), group_by=["priority"], start=start, end=end)
+    # One pass gives both charts: cycles per metric, month and priority, summed either way.
+    rows = compliance(
+        stream_timers(engine, start=start, end=end),
+        group_by=["priority"],
+        period="month",
+        zone=zone,
+        start=start,
+        end=end,
+    )
     settings = report_settings()
     statements = (
         service_credits(
@@ -120,15 +127,20 @@ def _figures(zone: tzinfo, start: datetime, end: datetime) -> dict[str, Any]:
         else []
     )
 
-    months = sorted({str(r.keys["period"]) for r in monthly})
-    metrics = sorted({r.metric for r in monthly} | {r.metric for r in by_priority})
-    percent: dict[str, dict[str, Decimal | None]] = defaultdict(dict)
-    for row in monthly:
-        percent[row.metric][str(row.keys["period"])] = row.percent_met
-    priorities = sorted({str(r.keys["priority"]) for r in by_priority})
-    breaches: dict[str, dict[str, int]] = defaultdict(dict)
-    for row in by_priority:
-        breaches[row.metric][str(row.keys["priority"])] = row.breached
+    months = sorted({str(r.keys["period"]) for r in rows})
+    metrics = sorted({r.metric for r in rows})
+    priorities = sorted({_name(r.keys["priority"]) for r in rows})
+    verdicts: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    breaches: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        counts = verdicts[row.metric][str(row.keys["period"])]
+        counts[0] += row.met
+        counts[1] += row.met + row.breached
+        breaches[row.metric][_name(row.keys["priority"])] += row.breached
+    percent = {
+        metric: {month: _percent(met, judged) for month, (met, judged) in by_month.items()}
+        for metric, by_month in verdicts.items()
+    }
     credit: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for statement in statements:
         credit[statement.customer, statement.currency] += statement.credit
@@ -187,6 +199,17 @@ def _figures(zone: tzinfo, start: datetime, end: datetime) -> dict[str, Any]:
         "generated_at": datetime.now(UTC),
         "error": None,
     }
+
+
+def _name(value: object) -> str:
+    return "(none)" if value is None else str(value)
+
+
+def _percent(met: int, judged: int) -> Decimal | None:
+    """``100 * met / judged`` rounded down to 0.01, as the reports show percentages; None for nothing judged."""
+    if not judged:
+        return None
+    return (Decimal(100 * met) / Decimal(judged)).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
 
 
 def _float(value: Decimal | None) -> float | None:

@@ -41,7 +41,7 @@ class AppState:
             return self.extension._timer_source
         from .api_store import store_timers
 
-        return lambda ids: store_timers(self.store(), ids)
+        return lambda ids: store_timers(self.store(), ids, config_of=self.store_access.config)
 
     def admin_check(self) -> AdminCheck | None:
         """``SLA_ADMIN_AUTHORIZER``, else the extension's decorated one, else None."""

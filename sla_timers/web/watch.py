@@ -41,7 +41,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, event, insert, select, update
+from sqlalchemy import delete, event, func, insert, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import NoInspectionAvailable
 from sqlalchemy.orm import ColumnProperty, Mapper, RelationshipProperty, Session
@@ -254,6 +254,8 @@ class Watcher:
         self._key = f"sla_timers.watch.{id(self)}"
         self._memory: list[Change] = []
         self._memory_lock = threading.Lock()
+        #: Whether kept changes may be waiting (true at start: an earlier process may have left some).
+        self._check_pending = True
         self._target = session if session is not None else Session
         self._listeners: list[tuple[str, Callable[..., Any]]] = [
             ("before_flush", self._before_flush),
@@ -434,13 +436,15 @@ class Watcher:
                 if snap is None:
                     continue
                 if id(obj) in new_ids:
-                    at = self._instant(session, snap.created_at or snap.changed_at or flushed_at)
+                    at = self._instant(session, snap.created_at or snap.changed_at, flushed_at)
                     events = self.created_events(snap, at)
                 else:
                     old = olds.get(id(obj))
                     if old is None:
                         continue
-                    at = self._instant(session, snap.changed_at or flushed_at)
+                    # A date column the change did not touch is stale: the change happened now.
+                    stamp = snap.changed_at if snap.changed_at != old.changed_at else None
+                    at = self._instant(session, stamp, flushed_at)
                     events = self.change_events(old, snap, at)
                     if not events and old.inputs == snap.inputs:
                         continue
@@ -459,7 +463,7 @@ class Watcher:
                         )
                         continue
                     stamp = _instant(self.reply.at.read(obj), zone, "reply_at") if self.reply.at else None
-                    at = self._instant(session, stamp or flushed_at)
+                    at = self._instant(session, stamp, flushed_at)
                     change = changes.setdefault(snap.id, Change(snap.id, [], snap.inputs))
                     change.events.append(self.reply_event(obj, snap, at))
         finally:
@@ -470,16 +474,20 @@ class Watcher:
             change.transaction = transaction
             pending.append(change)
 
-    def _instant(self, session: Session, candidate: datetime) -> datetime:
-        """The one instant of what this request (or, outside one, this transaction) did: the first it produced."""
+    def _instant(self, session: Session, candidate: datetime | None, flushed_at: datetime) -> datetime:
+        """When a change happened. In a request: the first instant the request produced, so
+        what one user action did (maybe over several commits) is one instant. Outside one: the
+        row's own date when it has one, else the first flush time of the transaction."""
         try:
             from flask import g, has_request_context
 
             if has_request_context():
-                return g.setdefault(self._key, candidate)  # type: ignore[no-any-return]
+                return g.setdefault(self._key, candidate or flushed_at)  # type: ignore[no-any-return]
         except ImportError:  # pragma: no cover - Flask is a dependency of this package
             pass
-        return session.info.setdefault(self._key + ".at", candidate)  # type: ignore[no-any-return]
+        if candidate is not None:
+            return candidate
+        return session.info.setdefault(self._key + ".at", flushed_at)  # type: ignore[no-any-return]
 
     def _keep_resync(self, session: Session, ids: Iterable[Any]) -> None:
         try:
@@ -500,10 +508,28 @@ class Watcher:
         if not changes:
             return
         try:
-            self.deliver(changes)
+            if self.deliver(changes) == len(_merge(changes)) and self._check_pending:
+                self._catch_up()
         except Exception:
             _log.exception("sla watch: delivering committed changes failed; kept in memory for a retry")
             self._remember(changes)
+
+    def _catch_up(self) -> None:
+        """The store answers again: record kept changes that are due, a few per commit, until none is left.
+
+        Tickets kept to be rebuilt from their rows wait for an explicit :meth:`retry`, which
+        reads the host's tables: the host's session is finishing its commit here."""
+        state = self._states()
+        if state is None:
+            return
+        store = state.store()
+        self.retry(store=store, limit=20, resync=False)
+        with store.engine.connect() as connection:
+            left = connection.execute(
+                select(func.count()).select_from(WatchPendingRow).where(WatchPendingRow.status == "pending")
+            ).scalar_one()
+        if not left and not self.pending():
+            self._check_pending = False
 
     def _after_soft_rollback(self, session: Session, previous: Any) -> None:
         if previous.parent is None:
@@ -567,6 +593,7 @@ class Watcher:
         store.record({rebuilt.ticket: fresh}, inputs={rebuilt.ticket: rebuilt.inputs or {}})
 
     def _keep(self, store: Store, change: Change, error: BaseException) -> None:
+        self._check_pending = True
         now = datetime.now(UTC)
         payload = {"events": change.events, "inputs": change.inputs, "resync": change.resync}
         ids = "|".join(e["id"] for e in change.events) or f"resync:{now.isoformat()}"
@@ -592,11 +619,17 @@ class Watcher:
             self._remember([change])
 
     def _remember(self, changes: list[Change]) -> None:
+        self._check_pending = True
         with self._memory_lock:
             self._memory.extend(changes)
 
-    def retry(self, *, store: Store | None = None, now: datetime | None = None, limit: int = 500) -> RetryResult:
-        """Record changes kept from failed deliveries: those in memory, then pending rows due at ``now``.
+    def retry(
+        self, *, store: Store | None = None, now: datetime | None = None, limit: int = 500, resync: bool = True
+    ) -> RetryResult:
+        """Record changes kept from failed deliveries: those in memory, then pending rows due at ``now``
+        (with ``resync=False``, not the tickets kept to be rebuilt from the host's rows).
+
+        The watch also calls it, a few rows at a time, at the first commits after a failure.
 
         A row that fails again waits twice as long (up to an hour); after
         :data:`MAX_ATTEMPTS` it is marked ``dead`` and left for an admin.
@@ -608,7 +641,8 @@ class Watcher:
             store = state.store()
         now = now or datetime.now(UTC)
         with self._memory_lock:
-            memory, self._memory = self._memory, []
+            memory = [c for c in self._memory if resync or not c.resync]
+            self._memory = [c for c in self._memory if not (resync or not c.resync)]
         recorded = failed = dead = 0
         for change in _merge(memory):
             try:
@@ -624,6 +658,8 @@ class Watcher:
                 .order_by(WatchPendingRow.id)
                 .limit(limit)
             ).all()
+        if not resync:
+            rows = [row for row in rows if not row.payload.get("resync")]
         for row in rows:
             payload = row.payload
             change = Change(

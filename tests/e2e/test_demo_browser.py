@@ -7,6 +7,7 @@ waiting. Skipped, with the reason, where Playwright or Chromium is missing.
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 import time
@@ -146,3 +147,54 @@ def test_an_agent_reply_meets_first_response(page: Any, demo_url: str) -> None:
     assert page.locator('[data-sla-metric="first_response"]').count() == 0  # met: no longer running
     page.goto(demo_url + "/")
     assert not _wait_loaded(page, 1).startswith("First response")
+
+
+def _metric(page: Any, metric: str) -> str:
+    _wait_for(page, f"!!document.querySelector('[data-sla-metric=\"{metric}\"]')")
+    return str(page.locator(f'[data-sla-metric="{metric}"]').first.inner_text())
+
+
+def _press(page: Any, ticket: int, name: str) -> None:
+    page.get_by_role("button", name=name).click()
+    page.wait_for_load_state()
+    _wait_loaded(page, ticket)
+
+
+def test_solve_then_reopen_moves_the_badges(page: Any, demo_url: str) -> None:
+    # The booking ticket (2) was answered: resolution runs until solved, and a reopen resumes it.
+    page.goto(demo_url + "/tickets/2")
+    _wait_loaded(page, 2)
+    assert "Resolution" in _metric(page, "resolution")
+    _press(page, 2, "Solve")
+    # Nothing runs any more: the page shows how each timer ended.
+    _wait_for(page, "document.body.innerText.includes('Resolution: met')")
+    page.goto(demo_url + "/")
+    assert "met" in _wait_loaded(page, 2)
+    page.goto(demo_url + "/tickets/2")
+    _wait_loaded(page, 2)
+    _press(page, 2, "Reopen")
+    assert "left" in _metric(page, "resolution")
+
+
+def test_a_customer_reply_after_an_answer_opens_next_response(page: Any, demo_url: str) -> None:
+    page.goto(demo_url + "/tickets/2")  # answered an hour ago
+    _wait_loaded(page, 2)
+    assert page.locator('[data-sla-metric="next_response"]').count() == 0
+    page.get_by_placeholder("Reply").fill("It failed again")
+    _press(page, 2, "Reply as customer")
+    assert "Next response" in _metric(page, "next_response")
+    assert "It failed again" in page.content()
+
+
+@pytest.mark.skipif("SLA_SCREENSHOT_DIR" not in os.environ, reason="set SLA_SCREENSHOT_DIR to write screenshots")
+def test_screenshots(page: Any, demo_url: str) -> None:
+    out = Path(os.environ["SLA_SCREENSHOT_DIR"])
+    out.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": 1100, "height": 560})
+    page.goto(demo_url + "/")
+    for ticket in range(1, 7):
+        _wait_loaded(page, ticket)
+    page.screenshot(path=str(out / "ticket-list.png"), full_page=True)
+    page.goto(demo_url + "/tickets/3")
+    _wait_loaded(page, 3)
+    page.screenshot(path=str(out / "ticket-page.png"), full_page=True)

@@ -4,6 +4,7 @@ deactivated policy stops escalating; new classification inputs reclassify."""
 
 from __future__ import annotations
 
+import tomllib
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -57,8 +58,10 @@ def test_calendar_change_re_dates_running_timers_from_the_change_on(store: Store
         batch_size=4,
         progress=lambda done, total: seen.append((done, total)),
     )
-    # 5 tickets x 2 running timers = 10, in batches of 4.
-    assert seen == [(4, 10), (8, 10), (10, 10)]
+    # The calendars first differ at Tue 09:00 (the new holiday's opening). Of the 5 tickets' 2
+    # running timers each, only the 5 resolution timers have an instant after it (due Tue 17:00);
+    # first response (due Mon 13:00, its steps before) cannot move and is not read: 5, by 4.
+    assert seen == [(4, 5), (5, 5)]
     # At Mon 12:00, 3h counted, 13h left: Mon 12-17 (5h), Tue closed now, Wed 09-17 (8h):
     # due Wed 17:00 EST = 22:00Z. first_response (4h) still due Mon 13:00 EST = 18:00Z.
     after = rows(store, "T0")
@@ -147,3 +150,17 @@ def store_policy_text() -> str:
     from store_helpers import POLICY
 
     return POLICY
+
+
+def test_first_difference_of_two_calendars() -> None:
+    from sla_timers import BusinessCalendar
+    from sla_timers.store.redate import first_difference
+
+    old = BusinessCalendar.load("us-ny-9x5")
+    new = BusinessCalendar.from_dict(tomllib.loads(HOLIDAY_TUESDAY))
+    noon = datetime(2026, 11, 30, 12, tzinfo=NY)
+    # Both open Mon until 17:00; Tue 2026-12-01 opens at 09:00 EST (14:00Z) only in the old one.
+    assert first_difference(old, new, noon, noon + timedelta(days=30)) == datetime(2026, 12, 1, 14, tzinfo=UTC)
+    # Before that instant they agree; a calendar never differs from itself.
+    assert first_difference(old, new, noon, datetime(2026, 12, 1, 14, tzinfo=UTC)) is None
+    assert first_difference(old, old, noon, noon + timedelta(days=400)) is None

@@ -196,6 +196,14 @@ def test_a_row_is_dead_after_max_attempts(db: Engine, server: WebhookServer) -> 
     assert "HTTP 500" in dead.last_error
     assert deliverer.deliver(when + timedelta(days=30)).claimed == 0
     assert len(server.received) == 3
+    # The receiver is fixed: the dead letter is revived with the same key and goes out.
+    server.mode = "ok"
+    assert deliverer.revive(["no-such-key"], now=when) == 0
+    assert deliverer.revive([key], now=when) == 1
+    assert deliverer.deliver(when).delivered == 1
+    assert (row(db, key).status, len(server.received)) == ("delivered", 4)
+    assert server.received[-1].headers["idempotency-key"] == key
+    assert deliverer.revive(now=when) == 0  # nothing dead any more
 
 
 def test_a_receiver_that_raises_fails_the_delivery_and_is_retried(sqlite_db: Engine) -> None:

@@ -265,3 +265,31 @@ def test_script_is_shipped_in_the_package() -> None:
     import sla_timers.web
 
     assert (Path(sla_timers.web.__file__).parent / "static" / "sla-badges.js").is_file()
+
+
+class _Unhashable:
+    """A source's own timer type: the attributes a badge reads, and no hash."""
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, state: object) -> None:
+        for name in (
+            "cycle",
+            "status",
+            "due_at",
+            "remaining",
+            "breached_at",
+            "stopped_at",
+            "stop_reason",
+            "paused_since",
+            "warning_level",
+            "next_warning_at",
+        ):
+            setattr(self, name, getattr(state, name))
+
+
+def test_badges_of_timers_that_cannot_be_cache_keys_are_the_same() -> None:
+    now = MON_0900 + timedelta(hours=2)
+    ticket = _ticket([_opened(MON_0900, "1")], now)
+    plain = TicketTimers({m: _Unhashable(s) for m, s in ticket.states.items()}, CAL, "us-ny-9x5", policy=STANDARD)  # type: ignore[misc]
+    assert badges({"1": plain}, now) == badges({"1": ticket}, now)

@@ -98,6 +98,9 @@ def test_page_has_three_svg_charts_and_their_tables(app: Flask) -> None:
     assert all(not any(e.tag.endswith("script") for e in chart.iter()) for chart in charts)
     # Tables: first_response in November 2026 (New York): 3 met of 4 with a verdict (T2 breached) -> 75.00%.
     assert "75.00%" in html
+    # Breaches per priority (columns high, normal): first_response 1 (T2) and 0; resolution none.
+    assert '<th scope="row">first_response</th><td>1</td><td>0</td>' in html
+    assert '<th scope="row">resolution</th><td>0</td><td>0</td>' in html
     # acme owes 50.00 (see CONTRACTS); the others 0.00 (everything met; resolution at 100%, not below it).
     assert re.search(r'acme</th><td class="number">50\.00', html)
     assert re.search(r'\$cash\$ &amp; co</th><td class="number">0\.00', html)

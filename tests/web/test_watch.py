@@ -356,3 +356,97 @@ def test_the_ticket_rows_written_are_the_hosts_own(app: Flask, host: Host, watch
     ticket = _open_ticket(host)
     with host.Session() as session:
         assert session.execute(select(host.Ticket.subject).where(host.Ticket.id == ticket)).scalar_one() == "Printer"
+
+
+@pytest.fixture()
+def postgresql_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test, dropped after it."""
+    import os
+    import secrets
+
+    from sqlalchemy import create_engine, make_url, text
+
+    if "SLA_TEST_DATABASE_URL" not in os.environ:
+        pytest.skip("SLA_TEST_DATABASE_URL not set (PostgreSQL)")
+    url = make_url(os.environ["SLA_TEST_DATABASE_URL"])
+    name = f"sla_test_{secrets.token_hex(6)}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f"CREATE DATABASE {name}"))
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+def test_host_and_plugin_share_one_postgresql_database(create_app: AppFactory, postgresql_url: str) -> None:
+    # The realistic production layout: the host's tables and the sla_ tables in one database.
+    host = make_host(postgresql_url)
+    app = create_app({"SLA_HOST_TIMEZONE": NY, "SLA_DATABASE_URL": postgresql_url})
+    sla: SLATimers = app.extensions["sla_timers"].extension
+    watcher = sla.watch(ticket=host.Ticket, reply=host.Post, session=host.Session, **WATCH)
+    try:
+        ticket = _open_ticket(host, opened_at=datetime(2026, 12, 1, 9, 0))
+        with host.Session.begin() as session:
+            session.add(host.Post(ticket_id=ticket, author_id=2, written_at=datetime(2026, 12, 1, 9, 20)))
+            row = session.get(host.Ticket, ticket)
+            row.status_id, row.updated_at = 3, datetime(2026, 12, 1, 9, 20)
+        events = _store(app).events(str(ticket))
+        # 09:00 and 09:20 New York (EST, UTC-5) are 14:00Z and 14:20Z.
+        assert [(e.kind, e.at.strftime("%H:%M")) for e in events] == [
+            ("created", "14:00"),
+            ("agent_reply", "14:20"),
+            ("status", "14:20"),
+        ]
+        session = host.Session()
+        session.add(host.Ticket(id=99, subject="x", status_id=1, requester_id=1))
+        session.flush()
+        session.rollback()
+        session.close()
+        assert _store(app).events("99") == []
+    finally:
+        watcher.remove()
+        _store(app).engine.dispose()
+        host.engine.dispose()
+
+
+def test_outside_a_request_each_row_keeps_its_own_date(app: Flask, host: Host, watcher: Watcher) -> None:
+    # An import script: two tickets in one transaction, each opened at its own time.
+    with host.Session.begin() as session:
+        session.add(host.Ticket(id=31, subject="a", status_id=1, requester_id=1, opened_at=datetime(2026, 12, 1, 9)))
+        session.add(host.Ticket(id=32, subject="b", status_id=1, requester_id=1, opened_at=datetime(2026, 12, 2, 9)))
+    # 09:00 EST is 14:00Z, on the 1st and on the 2nd.
+    assert _store(app).events("31")[0].at == datetime(2026, 12, 1, 14, tzinfo=UTC)
+    assert _store(app).events("32")[0].at == datetime(2026, 12, 2, 14, tzinfo=UTC)
+
+
+def test_a_change_that_leaves_the_date_column_alone_is_dated_now(app: Flask, host: Host, watcher: Watcher) -> None:
+    ticket = _open_ticket(host, opened_at=datetime(2026, 12, 1, 9), updated_at=datetime(2026, 12, 1, 9))
+    before = datetime.now(UTC)
+    with host.Session.begin() as session:
+        session.get(host.Ticket, ticket).status_id = 3  # updated_at not bumped: stale
+    status = [e for e in _store(app).events(str(ticket)) if e.kind == "status"][0]
+    assert status.at >= before
+
+
+def test_the_next_commits_catch_up_once_the_store_answers(
+    app: Flask, host: Host, watcher: Watcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sla_timers.web.watch as watch_module
+
+    monkeypatch.setattr(watch_module, "FIRST_BACKOFF", timedelta(0))  # due at once
+    real = Store.record
+
+    def down(self: Store, *args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(Store, "record", down)
+    first = _open_ticket(host)
+    assert [row["ticket"] for row in pending_rows(_store(app))] == [str(first)]
+    monkeypatch.setattr(Store, "record", real)
+    second = _open_ticket(host)  # the store answers: this commit also records what was kept
+    assert pending_rows(_store(app)) == []
+    assert [kind for kind, _ in _log(app, str(first))] == ["created"]
+    assert [kind for kind, _ in _log(app, str(second))] == ["created"]

@@ -20,7 +20,7 @@ from sla_timers.web.watch import Watcher
 flask_sqlalchemy = pytest.importorskip("flask_sqlalchemy", reason="flask-sqlalchemy is not installed")
 
 
-def _helpdesk(instance: Path) -> tuple[Any, SLATimers, Watcher, Any]:
+def _helpdesk(instance: Path, config: dict[str, Any] | None = None) -> tuple[Any, SLATimers, Watcher, Any]:
     """The host module: models, extension, watch and pages, then its factory."""
     db = flask_sqlalchemy.SQLAlchemy()
 
@@ -78,6 +78,7 @@ def _helpdesk(instance: Path) -> tuple[Any, SLATimers, Watcher, Any]:
             SLA_ADMIN_AUTHORIZER=lambda: True,
             SLA_AGENT_AUTHORIZER=lambda ticket_id: True,
         )
+        app.config.update(config or {})
         db.init_app(app)
         sla.init_app(app)
         app.register_blueprint(desk, url_prefix="/helpdesk")
@@ -147,5 +148,58 @@ def test_the_backfill_command_reads_through_db_session(tmp_path: Path) -> None:
         with app.app_context():
             kinds = [e.kind for e in app.extensions["sla_timers"].store().events("OLD-1")]
         assert kinds == ["created", "status"]
+    finally:
+        watcher.remove()
+
+
+def test_a_failing_store_never_turns_a_saved_request_into_an_error(
+    helpdesk: tuple[Flask, Watcher], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from sla_timers.store import Store
+
+    app, watcher = helpdesk
+
+    def down(self: Store, *args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("INSERT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(Store, "record", down)
+    client = app.test_client()
+    assert client.post("/helpdesk/tickets", data={"number": "INC-9"}).status_code == 201  # the host's answer
+    with app.app_context():
+        store = app.extensions["sla_timers"].store()
+        assert store.events("INC-9") == []
+    monkeypatch.undo()
+    from datetime import UTC, datetime, timedelta
+
+    with app.app_context():
+        assert watcher.retry(now=datetime.now(UTC) + timedelta(minutes=1)).recorded == 1
+        assert [e.kind for e in store.events("INC-9")] == ["created"]
+
+
+def test_a_host_whose_templates_cannot_change_gets_badges_injected(tmp_path: Path) -> None:
+    # The host renders its ticket page itself, with no sla_badge call; the plugin adds the
+    # script and places the badge by selector, reading the ticket number from the URL.
+    injection = {
+        "SLA_INJECT_BADGES": True,
+        "SLA_BADGE_SELECTOR": "h1",
+        "SLA_BADGE_ID_SOURCE": "url",
+        "SLA_BADGE_ID_PATTERN": r"^/helpdesk/view/([A-Z]+-[0-9]+)",
+    }
+    create_app, _sla, watcher, _db = _helpdesk(tmp_path / "instance", injection)
+    try:
+        app = create_app()
+
+        @app.get("/helpdesk/view/<number>")
+        def view(number: str) -> str:
+            return f"<html><body><h1>Ticket {number}</h1></body></html>"
+
+        client = app.test_client()
+        client.post("/helpdesk/tickets", data={"number": "INC-5"})
+        page = client.get("/helpdesk/view/INC-5").get_data(as_text=True)
+        assert "data-sla-script" in page and page.index("data-sla-script") < page.index("</body>")
+        badges = client.get("/sla/api/badges?ticket=INC-5").get_json()
+        assert [t["metric"] for t in badges["tickets"]["INC-5"]["timers"]][0] == "first_response"
     finally:
         watcher.remove()

@@ -25,6 +25,31 @@ class FormError(SLAError, ValueError):
     code = "invalid_form"
 
 
+class StaleFormError(FormError):
+    """The object was saved by someone else since the form was loaded."""
+
+    code = "stale_form"
+
+
+def check_base(found: int | None, form: Mapping[str, str], what: str) -> None:
+    """Refuse a form loaded from another version than the latest stored one (``found``).
+
+    Forms carry ``base_version`` (empty when nothing was stored); a form without it
+    (an import) is not checked. Without this, a second admin's save would silently
+    undo the first's, and a rule moved by number would move the wrong rule.
+
+    :raises StaleFormError: naming the version now stored.
+    """
+    if "base_version" not in form:
+        return
+    sent = form.get("base_version", "")
+    if sent != ("" if found is None else str(found)):
+        raise StaleFormError(
+            f"{what} was saved by someone else since this page was loaded (now version {found}); "
+            "nothing was changed: reload the page and make the change again"
+        )
+
+
 def parse_value(text: str) -> Any:
     """A typed value: TOML's reading of it (``5``, ``true``, ``"5"``, ``2026-01-01``), else the text itself."""
     text = text.strip()

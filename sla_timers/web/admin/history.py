@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from ...errors import SLAError
 from ..state import app_state
 from . import data
-from .forms import FormError, instant, to_toml
+from .forms import FormError, check_base, instant, to_toml
 from .pages import actor, admin_pages, now
 
 KINDS = ("matrix", "policy", "calendar", "ladders")
@@ -46,14 +46,17 @@ def store_definition(kind: str, definition: dict[str, Any] | str, form: Mapping[
     :raises SLAError: for TOML that does not parse or a definition that does not
         validate, naming the field; nothing is stored then.
     """
-    store = data.admin_store()
-    at = now()
-    effective = instant(form, app_state().settings.host_timezone, at)
     if isinstance(definition, str):
         try:
             definition = tomllib.loads(definition)
         except tomllib.TOMLDecodeError as exc:
             raise FormError(f"toml: not valid TOML ({exc})", field="toml") from None
+    key = {"matrix": data.MATRIX_NAME, "ladders": data.LADDERS_NAME}.get(kind) or str(definition.get("name", ""))
+    latest = data.latest(kind, key) if key else None
+    check_base(latest.version if latest else None, form, f"The {kind} {key}")
+    store = data.admin_store()
+    at = now()
+    effective = instant(form, app_state().settings.host_timezone, at)
     if kind == "matrix":
         version = store.put_matrix(definition, effective_from=effective, name=data.MATRIX_NAME, actor=actor(), now=at)
         return f"Stored matrix version {version}."
@@ -64,6 +67,11 @@ def store_definition(kind: str, definition: dict[str, Any] | str, form: Mapping[
         name = definition.get("name")
         if not isinstance(name, str) or not name:
             raise FormError("name: a policy needs a name", field="name")
+        calendar = definition.get("calendar")
+        if isinstance(calendar, str) and calendar not in data.calendar_names():
+            # The registry's refusal, with its suggestions: a policy on a calendar nobody
+            # has would be stored, and fail at its first ticket.
+            app_state().registry.calendar(calendar)
         policy = store.put_policy(
             {**definition, "version": data.next_policy_version(name), "effective_from": effective.isoformat()},
             actor=actor(),

@@ -17,7 +17,17 @@ from ...rules import Classification, PriorityMatrix
 from ...store.models import TicketRow
 from ..state import app_state
 from . import data
-from .forms import FormError, instant, list_input, parse_value, place, split_list, ticket_fields, ticket_text
+from .forms import (
+    FormError,
+    check_base,
+    instant,
+    list_input,
+    parse_value,
+    place,
+    split_list,
+    ticket_fields,
+    ticket_text,
+)
 from .pages import actor, admin_pages, now
 from .reclassify import open_ticket_ids, reclassify_open
 from .sentences import rule_sentence
@@ -48,6 +58,8 @@ def save_matrix(definition: dict[str, Any], form: Any) -> tuple[int, list[str]]:
 
     :raises SLAError: for an invalid matrix or effective instant; nothing is stored then.
     """
+    latest = data.latest("matrix", data.MATRIX_NAME)
+    check_base(latest.version if latest else None, form, "The priority matrix")
     store = data.admin_store()
     at = now()
     zone = app_state().settings.host_timezone
@@ -96,12 +108,20 @@ def _render(
 ) -> tuple[str, int]:
     anchor = place(error.field if error else None, known)
     rules = definition.get("rules", []) if definition else []
+    versions = data.versions("matrix", data.MATRIX_NAME)
+    at = now()
+    # Versions take over by effective instant: the latest saved may still be waiting for its turn.
+    in_force = max(
+        (v for v in versions if v.effective_from <= at), key=lambda v: (v.effective_from, v.version), default=None
+    )
     return (
         render_template(
             "sla_admin/matrix.html",
             definition=definition,
             stored=stored,
-            versions=data.versions("matrix", data.MATRIX_NAME),
+            in_force=in_force,
+            scheduled=stored is not None and stored.effective_from > at,
+            versions=versions,
             sentences=[rule_sentence(r) for r in rules if isinstance(r, dict)],
             error=error,
             anchor=anchor,
@@ -132,9 +152,28 @@ def index() -> Response:
 
 @admin_pages.get("/matrix")
 def matrix() -> tuple[str, int]:
-    """The matrix as stored (or as the host's file, before the first save)."""
+    """The matrix as stored, and a test ticket classified by it when one is given."""
     definition, stored = data.current_matrix()
-    return _render(definition, stored)
+    values = request.args
+    test: TestResult | None = None
+    ticket_source = values.get("ticket_fields", "")
+    error: SLAError | None = None
+    if definition is not None and (values.get("ticket_fields") or values.get("pick")):
+        try:
+            ticket, ticket_source = _test_ticket(values)
+            test = classify_test("The saved matrix", definition, ticket, _ticket_at(values))
+        except FormError as exc:
+            error = exc
+    return _render(
+        definition,
+        stored,
+        error=error,
+        known=("ticket_fields", "ticket_at"),
+        test=test,
+        ticket_source=ticket_source,
+        ticket_at=values.get("ticket_at", ""),
+        picked=values.get("pick", ""),
+    )
 
 
 @admin_pages.post("/matrix/grid")
@@ -179,7 +218,8 @@ def matrix_lines() -> Response | tuple[str, int]:
     draft = copy.deepcopy(definition or {})
     form = request.form
     lines: dict[str, Any] = {}
-    rows = int(form.get("line_count", "0") or 0) if form.get("line_count", "0").isdigit() else 0
+    count = form.get("line_count", "0")
+    rows = int(count) if count.isdigit() and int(count) < 1000 else 0
     for i in range(rows + 1):
         name = form.get(f"line-{i}-name", "").strip()
         if not name or form.get(f"line-{i}-delete"):

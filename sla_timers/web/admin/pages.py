@@ -8,12 +8,14 @@ The blueprint is nested in ``sla`` under ``/admin``, so its pages live at
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, render_template, request, session
-from werkzeug.exceptions import BadRequest, Forbidden, HTTPException
+from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import BadRequest, Forbidden, HTTPException, ServiceUnavailable
 
 from ..state import app_state
 
@@ -21,6 +23,8 @@ from ..state import app_state
 admin_pages = Blueprint(
     "admin", __name__, template_folder="templates", static_folder="static", static_url_path="/static"
 )
+
+_log = logging.getLogger("sla_timers.web")
 
 #: Session key of the CSRF token; one token per session, checked on every POST.
 CSRF_KEY = "sla_admin_csrf"
@@ -96,6 +100,16 @@ def _headers(response: Response) -> Response:
 @admin_pages.errorhandler(HTTPException)
 def _error_page(exc: HTTPException) -> tuple[str, int]:
     return render_template("sla_admin/error.html", error=exc), exc.code or 500
+
+
+@admin_pages.errorhandler(DBAPIError)
+def _database_down(exc: DBAPIError) -> tuple[str, int]:
+    # Every write is one transaction, so a failure part-way wrote nothing.
+    _log.error("SLA admin page: the database failed: %s", exc.orig if exc.orig is not None else exc)
+    error = ServiceUnavailable(
+        "The SLA database cannot be reached just now; nothing was changed. Try again in a moment."
+    )
+    return render_template("sla_admin/error.html", error=error), 503
 
 
 @admin_pages.context_processor

@@ -47,6 +47,15 @@ class Due:
     metric: str
     target: str
     due_at: datetime | None
+    #: Why there is no due time yet (a metric a later event starts), else "".
+    note: str = ""
+
+
+#: What starts each kind of metric that does not start with the ticket.
+_STARTS = {
+    "next_response": "starts at a customer reply after the first answer",
+    "periodic_update": "starts at the first public reply",
+}
 
 
 def due_preview(definition: dict[str, Any], priorities: list[str], at: datetime) -> tuple[str, dict[str, list[Due]]]:
@@ -64,7 +73,9 @@ def due_preview(definition: dict[str, Any], priorities: list[str], at: datetime)
         for metric in policy.targets[priority]:
             state = states.get(metric)
             due_at = state.due_at.astimezone(cal.zone) if state and state.due_at else None
-            rows.append(Due(metric, str(definition["targets"][priority][metric]), due_at))
+            kind = policy.metrics[metric].kind if metric in policy.metrics else metric
+            note = "" if due_at else _STARTS.get(kind, "no due time")
+            rows.append(Due(metric, str(definition["targets"][priority][metric]), due_at, note))
         out[priority] = rows
     return str(cal.zone), out
 
@@ -160,6 +171,7 @@ def _render(
             preview_error=preview_error,
             opened_at=opened_at,
             ladders=ladders,
+            ladders_stored=data.current_ladders()[1],
             ladder_rows=rows,
             step_text=step_text,
             when_input=when_input,
@@ -169,6 +181,28 @@ def _render(
         ),
         status,
     )
+
+
+@admin_pages.post("/policies")
+def policy_new() -> Response | tuple[str, int]:
+    """A new policy: a copy of an existing one under a new name, stored as its version 1."""
+    name = request.form.get("name", "").strip()
+    source = request.form.get("copy_of", "")
+    base, _ = data.current_policy(source)
+    try:
+        if not name:
+            raise FormError("name: give the new policy a name", field="name")
+        if name in data.policy_names():
+            raise FormError(f"name: a policy named {name!r} exists already; edit it instead", field="name")
+        if base is None:
+            raise FormError(f"copy_of: no policy is named {source!r}", field="copy_of")
+        definition = {k: v for k, v in base.items() if k not in ("version", "effective_from")}
+        message = store_definition("policy", {**definition, "name": name}, request.form)
+    except SLAError as exc:
+        rows = [(n, *data.current_policy(n)) for n in data.policy_names()]
+        return render_template("sla_admin/policies.html", rows=rows, error=exc, new_name=name), 422
+    flash(message)
+    return redirect(url_for("sla.admin.policy", name=name))
 
 
 @admin_pages.get("/policies/<name>")

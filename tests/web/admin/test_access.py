@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from conftest import token
@@ -126,3 +127,72 @@ def test_unknown_pages_are_not_found(client: FlaskClient) -> None:
     assert client.get("/sla/admin/policies/no-such-policy").status_code == 404
     assert client.get("/sla/admin/calendars/no-such-calendar").status_code == 404
     assert client.get("/sla/admin/matrix/rules/99").status_code == 404
+
+
+def test_an_unreachable_database_is_a_503_page_not_a_crash(
+    app: Flask, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A SQLite file in a directory that does not exist: every connection fails.
+    app.extensions["sla_timers"].store_access._store = Store(f"sqlite:///{tmp_path / 'missing' / 'sla.db'}")
+    client = app.test_client()
+    page = client.get("/sla/admin/policies")
+    assert page.status_code == 503
+    assert "cannot be reached just now; nothing was changed" in page.text
+    assert "the database failed" in caplog.text
+
+
+def test_hostile_ticket_text_is_escaped_on_the_rule_page(client: FlaskClient, store: Store) -> None:
+    from html.parser import HTMLParser
+
+    from conftest import NOW
+
+    hostile = "</script><img src=x onerror=alert(1)>"
+    store.record(
+        {hostile: [{"kind": "created", "at": NOW.isoformat(), "id": "c1", "status": "new", "priority": "normal"}]},
+        inputs={hostile: {"subject": hostile, "requester": {"name": hostile}}},
+    )
+    page = client.post(
+        "/sla/admin/matrix/rules/1",
+        data={"csrf_token": token(client), "do": "try", "pick": hostile, "condition_count": "0"},
+    ).text
+
+    images: list[list[tuple[str, str | None]]] = []
+
+    class Images(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag == "img":
+                images.append(attrs)
+
+    Images().feed(page)
+    assert images == []
+    assert f"subject = {hostile}".replace("<", "&lt;").replace(">", "&gt;") in page
+
+
+def every_table(store: Store) -> dict[str, int]:
+    """Rows in every ``sla_`` table: a refused request must leave each count as it was."""
+    from sqlalchemy import inspect, table
+
+    names = [n for n in inspect(store.engine).get_table_names() if n.startswith("sla_")]
+    with store.engine.connect() as connection:
+        return {
+            name: int(connection.execute(select(func.count()).select_from(table(name))).scalar_one()) for name in names
+        }
+
+
+def test_refused_forms_leave_every_table_as_it_was(client: FlaskClient, store: Store) -> None:
+    before = every_table(store)
+    assert len(before) >= 8
+    csrf = token(client)
+    refusals = [
+        ("/sla/admin/matrix/grid", {"priorities": "a, b", "default_priority": "c"}),
+        ("/sla/admin/matrix/rules/0/delete", {}),  # no token
+        ("/sla/admin/policies/sales", {"csrf_token": csrf, "calendar": "nowhere", "metric": "resolution"}),
+        ("/sla/admin/calendars/us-ny-9x5", {"csrf_token": csrf, "timezone": "Nowhere/Land", "do": "save"}),
+        ("/sla/admin/import/policy", {"csrf_token": csrf, "toml": 'name = "x"'}),
+    ]
+    for path, form in refusals:
+        if "csrf_token" not in form and path.endswith("grid"):
+            form = {**form, "csrf_token": csrf}
+        answer = client.post(path, data=form)
+        assert answer.status_code in (400, 422), (path, answer.status_code)
+        assert every_table(store) == before, path

@@ -209,11 +209,12 @@ def test_the_pages_are_keyboard_usable_and_fit_a_phone(served: tuple[str, Store]
 def test_screenshots(served: tuple[str, Store], browser: Any) -> None:
     url, store = served
     open_ticket(store, "T-3")
+    store.put_ladders((EXAMPLES / "escalation_ladders.toml").read_text())
     out = Path(os.environ["SLA_SCREENSHOT_DIR"])
     page = new_page(browser, 1280, 900)
     page.goto(f"{url}/sla/admin/matrix")
     page.screenshot(path=str(out / "admin-matrix.png"), full_page=True)
-    page.goto(f"{url}/sla/admin/policies/sales")
+    page.goto(f"{url}/sla/admin/policies/standard")
     page.screenshot(path=str(out / "admin-policy.png"), full_page=True)
     page.goto(f"{url}/sla/admin/calendars/us-ny-9x5")
     page.get_by_label("Date").first.fill("2026-12-30")

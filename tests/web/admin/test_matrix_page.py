@@ -262,3 +262,59 @@ def test_a_typed_ticket_line_without_equals_is_reported(client: FlaskClient) -> 
     page = client.post("/sla/admin/matrix/rules/1", data=rule_form(client, do="try", ticket_fields="vip"))
     assert 'id="ticket_fields-error"' in page.text
     assert "ticket line 1: write field = value" in page.text
+
+
+def test_a_form_loaded_before_another_admins_save_is_refused(client: FlaskClient, store: Store) -> None:
+    page = client.get("/sla/admin/matrix").text
+    assert '<input type="hidden" name="base_version" value="1">' in page
+    # Another admin saves version 2 meanwhile (rule 1 switched off).
+    changed = example()
+    changed["rules"][0]["enabled"] = False
+    store.put_matrix(changed)
+    before = audit_count(store)
+    refused = client.post("/sla/admin/matrix/rules/1/delete", data={"csrf_token": token(client), "base_version": "1"})
+    assert refused.status_code == 422
+    assert "saved by someone else since this page was loaded (now version 2)" in refused.text
+    assert [r.version for r in stored(store)] == [1, 2] and audit_count(store) == before
+    stale_grid = grid_form(client, base_version="1")
+    assert client.post("/sla/admin/matrix/grid", data=stale_grid).status_code == 422
+    assert client.post("/sla/admin/matrix/grid", data=grid_form(client, base_version="2")).status_code == 302
+
+
+def test_a_test_ticket_picked_from_the_open_tickets_is_classified(client: FlaskClient, store: Store) -> None:
+    from conftest import NOW
+
+    store.record(
+        {"T-7": [{"kind": "created", "at": NOW.isoformat(), "id": "c1", "status": "new", "priority": "normal"}]},
+        inputs={"T-7": {"requester": {"role": "ceo"}, "category": "printer-2"}},
+    )
+    page = client.post("/sla/admin/matrix/rules/2", data=rule_form(client, do="try", ticket_fields="", pick="T-7"))
+    assert "<option selected>T-7</option>" in page.text
+    saved = page.text.split("After (this unsaved change)")[0]
+    # The CEO's printer: urgent on the executive policy, and it stops the list.
+    assert "The CEO&#39;s printer</span>: matched: priority normal → urgent, policy standard → executive" in saved
+    assert "not reached (an earlier rule stopped)" in saved
+    assert "requester.role = ceo" in page.text
+
+
+def test_the_matrix_page_classifies_a_test_ticket_with_the_saved_matrix(client: FlaskClient) -> None:
+    # A premium requester on a department x degraded ticket: the cell gives normal, "Premium
+    # members" raises one level to high and tags it; nothing else matches.
+    fields = "impact = department\nurgency = degraded\nrequester.tier = premium"
+    page = client.get("/sla/admin/matrix", query_string={"ticket_fields": fields}).text
+    assert 'Priority <strong class="prio prio-high">high</strong>, policy <strong>standard</strong>' in page
+    assert "Premium members</span>: matched: priority normal → high, tags +premium" in page
+    assert page.count("did not match") == 6
+
+
+def test_a_bad_test_ticket_time_is_shown_next_to_the_field(client: FlaskClient) -> None:
+    page = client.get("/sla/admin/matrix", query_string={"ticket_fields": "a = 1", "ticket_at": "noon"}).text
+    assert "ticket_at: &#34;noon&#34; is not a date and time" in page
+
+
+def test_a_version_scheduled_for_later_is_shown_as_waiting(client: FlaskClient) -> None:
+    # 2027-01-04 09:00 EST = 14:00 UTC, after the test clock (2026-12-01 15:00 UTC).
+    client.post("/sla/admin/matrix/grid", data=grid_form(client, effective="later", effective_at="2027-01-04T09:00"))
+    page = client.get("/sla/admin/matrix").text
+    assert "Version 2 (shown here) takes effect for tickets created from 2027-01-04 14:00 UTC" in page
+    assert "version 1 is in force until then" in page
