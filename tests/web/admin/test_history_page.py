@@ -148,6 +148,7 @@ def test_absurdly_nested_input_is_refused_not_a_crash(client: FlaskClient, store
         "cond-0-field": "subject",
         "cond-0-value": "[" * 5000,
         "kept": "[" * 100_000,
+        "enabled": "1",
         "move": "set",
         "priority": "urgent",
         "do": "save",
