@@ -165,7 +165,10 @@ def test_badges_cost_the_same_statements_for_3_or_60_tickets(
     monkeypatch.setattr("sla_timers.web.api_store.CONFIG_CHECK_SECONDS", 3600.0)
     app = create_app()
     events = {
-        f"T-{i}": [CREATED | {"id": f"c{i}"}, {"kind": "status", "at": "2026-11-23T10:10:00-05:00", "status": "pending"}]
+        f"T-{i}": [
+            CREATED | {"id": f"c{i}"},
+            {"kind": "status", "at": "2026-11-23T10:10:00-05:00", "status": "pending"},
+        ]
         for i in range(60)
     }
     _record(app, events)
@@ -175,7 +178,7 @@ def test_badges_cost_the_same_statements_for_3_or_60_tickets(
     counts = []
     for size in (3, 60, 3):
         seen: list[str] = []
-        listener = lambda *args: seen.append(args[2])  # noqa: E731  (conn, cursor, statement, ...)
+        listener = lambda *args, seen=seen: seen.append(args[2])  # noqa: E731  (conn, cursor, statement, ...)
         event.listen(engine, "before_cursor_execute", listener)
         try:
             answer = client.get("/sla/api/badges?" + "&".join(f"ticket=T-{i}" for i in range(size)))
