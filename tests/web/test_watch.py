@@ -450,3 +450,19 @@ def test_the_next_commits_catch_up_once_the_store_answers(
     assert pending_rows(_store(app)) == []
     assert [kind for kind, _ in _log(app, str(first))] == ["created"]
     assert [kind for kind, _ in _log(app, str(second))] == ["created"]
+
+
+def test_the_plugin_on_the_hosts_own_sqlite_engine(create_app: AppFactory, host: Host) -> None:
+    # SLA_ENGINE: the sla_ tables beside the host's in one SQLite file, written right after its commits.
+    app = create_app({"SLA_ENGINE": host.engine})
+    sla: SLATimers = app.extensions["sla_timers"].extension
+    watcher = sla.watch(ticket=host.Ticket, reply=host.Post, session=host.Session, **WATCH)
+    try:
+        ticket = _open_ticket(host)
+        with host.Session.begin() as session:
+            session.add(host.Post(ticket_id=ticket, author_id=2))
+            session.get(host.Ticket, ticket).status_id = 4
+        assert [kind for kind, _ in _log(app, str(ticket))] == ["created", "agent_reply", "status"]
+        assert watcher.pending() == 0 and pending_rows(_store(app)) == []
+    finally:
+        watcher.remove()
