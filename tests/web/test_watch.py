@@ -466,3 +466,18 @@ def test_the_plugin_on_the_hosts_own_sqlite_engine(create_app: AppFactory, host:
         assert watcher.pending() == 0 and pending_rows(_store(app)) == []
     finally:
         watcher.remove()
+
+
+def test_even_a_listener_that_cannot_name_its_tickets_never_raises_into_the_host(
+    app: Flask, host: Host, watcher: Watcher, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("broken beyond repair")
+
+    monkeypatch.setattr(Watcher, "snapshot", broken)
+    monkeypatch.setattr(Watcher, "_ticket_pk", broken)
+    with caplog.at_level(logging.ERROR, logger="sla_timers.web.watch"):
+        ticket = _open_ticket(host)  # the host's commit goes through
+    with host.Session() as session:
+        assert session.get(host.Ticket, ticket) is not None
+    assert "could not keep the tickets to rebuild" in caplog.text
