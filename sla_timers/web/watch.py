@@ -392,21 +392,28 @@ class Watcher:
             session.info.setdefault(self._key + ".old", {}).update(olds)
         except Exception:
             _log.exception("sla watch: reading tickets before a flush failed; they will be rebuilt from their rows")
-            self._keep_resync(session, [self._ticket_pk(o) for o in session.dirty if isinstance(o, self.ticket.model)])
+            self._keep_resync(
+                session, lambda: [self._ticket_pk(o) for o in session.dirty if isinstance(o, self.ticket.model)]
+            )
 
     def _after_flush(self, session: Session, flush_context: Any) -> None:
-        olds: dict[int, Snapshot | None] = session.info.pop(self._key + ".old", {})
-        tickets = [o for o in (*session.new, *session.dirty) if isinstance(o, self.ticket.model)]
-        replies = [o for o in session.new if self.reply is not None and isinstance(o, self.reply.model)]
-        if not tickets and not replies:
-            return
+        tickets: list[Any] = []
+        replies: list[Any] = []
         try:
-            self._flushed(session, tickets, replies, olds)
+            olds: dict[int, Snapshot | None] = session.info.pop(self._key + ".old", {})
+            tickets = [o for o in (*session.new, *session.dirty) if isinstance(o, self.ticket.model)]
+            replies = [o for o in session.new if self.reply is not None and isinstance(o, self.reply.model)]
+            if tickets or replies:
+                self._flushed(session, tickets, replies, olds)
         except Exception:
             _log.exception("sla watch: reading a flush failed; its tickets will be rebuilt from their rows")
-            ids = [self._ticket_pk(o) for o in tickets]
-            if self.reply is not None:
-                ids += [self.reply.ticket.read(o) for o in replies]
+
+            def ids() -> list[Any]:
+                found = [self._ticket_pk(o) for o in tickets]
+                if self.reply is not None:
+                    found += [self.reply.ticket.read(o) for o in replies]
+                return found
+
             self._keep_resync(session, ids)
 
     def _flushed(
@@ -489,11 +496,11 @@ class Watcher:
             return candidate
         return session.info.setdefault(self._key + ".at", flushed_at)  # type: ignore[no-any-return]
 
-    def _keep_resync(self, session: Session, ids: Iterable[Any]) -> None:
+    def _keep_resync(self, session: Session, ids: Callable[[], Iterable[Any]]) -> None:
         try:
             pending = session.info.setdefault(self._key, [])
             transaction = session.get_nested_transaction() or session.get_transaction()
-            for ticket_id in ids:
+            for ticket_id in ids():
                 key = _text(ticket_id)
                 if key is not None:
                     pending.append(Change(key, [], None, transaction, resync=True))

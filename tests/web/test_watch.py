@@ -450,3 +450,34 @@ def test_the_next_commits_catch_up_once_the_store_answers(
     assert pending_rows(_store(app)) == []
     assert [kind for kind, _ in _log(app, str(first))] == ["created"]
     assert [kind for kind, _ in _log(app, str(second))] == ["created"]
+
+
+def test_the_plugin_on_the_hosts_own_sqlite_engine(create_app: AppFactory, host: Host) -> None:
+    # SLA_ENGINE: the sla_ tables beside the host's in one SQLite file, written right after its commits.
+    app = create_app({"SLA_ENGINE": host.engine})
+    sla: SLATimers = app.extensions["sla_timers"].extension
+    watcher = sla.watch(ticket=host.Ticket, reply=host.Post, session=host.Session, **WATCH)
+    try:
+        ticket = _open_ticket(host)
+        with host.Session.begin() as session:
+            session.add(host.Post(ticket_id=ticket, author_id=2))
+            session.get(host.Ticket, ticket).status_id = 4
+        assert [kind for kind, _ in _log(app, str(ticket))] == ["created", "agent_reply", "status"]
+        assert watcher.pending() == 0 and pending_rows(_store(app)) == []
+    finally:
+        watcher.remove()
+
+
+def test_even_a_listener_that_cannot_name_its_tickets_never_raises_into_the_host(
+    app: Flask, host: Host, watcher: Watcher, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("broken beyond repair")
+
+    monkeypatch.setattr(Watcher, "snapshot", broken)
+    monkeypatch.setattr(Watcher, "_ticket_pk", broken)
+    with caplog.at_level(logging.ERROR, logger="sla_timers.web.watch"):
+        ticket = _open_ticket(host)  # the host's commit goes through
+    with host.Session() as session:
+        assert session.get(host.Ticket, ticket) is not None
+    assert "could not keep the tickets to rebuild" in caplog.text

@@ -367,8 +367,8 @@ class RuleForm:
 
             try:
                 parsed = json.loads(kept)
-            except ValueError:
-                parsed = {}
+            except (ValueError, RecursionError):
+                parsed = {}  # not what the page wrote: the rule keeps no extra condition
             form.kept = parsed if isinstance(parsed, dict) else {}
         return form
 
