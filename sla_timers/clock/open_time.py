@@ -174,6 +174,16 @@ class OpenTime:
         self._seek(t)
         return d + self.pos
 
+    def elapsed(self, a: datetime, b: datetime) -> timedelta:
+        """``calendar.elapsed(a, b)``: from the stretches read when both fall in one
+        block, else from the calendar. The cursor does not move."""
+        block = self.block
+        if block is None or not block.lo <= a < block.hi:
+            block = _block(self.calendar, a)
+        if block is not None and block.lo <= a <= b < block.hi:
+            return block.position(b)[1] - block.position(a)[1]
+        return self.calendar.elapsed(a, b)
+
     def add(self, t: datetime, d: timedelta) -> datetime:
         """``calendar.add(t, d)``, in UTC."""
         b = self.block

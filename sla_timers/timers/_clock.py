@@ -9,7 +9,7 @@ calendar for every event.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from ..clock import BusinessCalendar, OpenTime
@@ -48,6 +48,7 @@ class Clock:
         "requester",
         "category",
         "awaiting",
+        "amounts",
     )
 
     def __init__(self, cal: BusinessCalendar, wall: bool, t: datetime) -> None:
@@ -69,6 +70,9 @@ class Clock:
         #: The calendar's open stretches from ``t`` on, walked as the replay goes
         #: (None for real time).
         self.open_time = None if self.wall else OpenTime(cal, self.t)
+        #: ``eod`` targets worked out on this calendar: (start, days) -> amount. A
+        #: priority change gives every open cycle its target again, from its start.
+        self.amounts: dict[tuple[datetime, int], timedelta] = {}
 
     def at(self, t: datetime) -> timedelta:
         """The total at ``t`` (never before the last instant asked for)."""
@@ -118,7 +122,18 @@ class Clock:
 def amount(spec: Target, started_at: datetime, clock: Clock) -> timedelta:
     """The business time ``spec`` means for a cycle started at ``started_at`` on ``clock``."""
     if isinstance(spec, EndOfDay):
-        cal = all_day(clock.cal.zone.key) if clock.wall else clock.cal
-        # Fixed at the start as business time: pauses push it like any target.
-        return cal.elapsed(started_at, cal.end_of_business_day(started_at, spec.days))
+        key = (started_at, spec.days)
+        found = clock.amounts.get(key)
+        if found is None:
+            # Fixed at the start as business time: pauses push it like any target.
+            if clock.open_time is None:
+                # Calendar time: always open in the business calendar's zone, so
+                # the amount is real time to that zone's midnight.
+                cal = all_day(clock.cal.zone.key)
+                found = cal.end_of_business_day(started_at, spec.days) - started_at
+            else:
+                close = clock.cal.end_of_business_day(started_at, spec.days).astimezone(UTC)
+                found = clock.open_time.elapsed(started_at, close)
+            clock.amounts[key] = found
+        return found
     return spec

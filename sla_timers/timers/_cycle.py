@@ -70,6 +70,10 @@ class Cycle:
         # The clock stands at t: totals are read from there.
         total = clock.total
         self.seg_total = total
+        #: While running and not breached: an instant at or before the due, so an
+        #: event before it needs no calendar call to know no breach happened.
+        #: (Business time never outruns real time: the due is no earlier than this.)
+        self.watch: datetime | None
         if paused:
             self.mode = "paused"
             self.watch = None
@@ -77,10 +81,7 @@ class Cycle:
         else:
             #: "running", "paused" or "stopped".
             self.mode = "running"
-            #: While running and not breached: an instant at or before the due, so an
-            #: event before it needs no calendar call to know no breach happened.
-            #: (Business time never outruns real time: the due is no earlier than this.)
-            self.watch: datetime | None = None if target is None else t + target
+            self.watch = None if target is None else t + target
             self.paused_since = None
         #: Due of the current running stretch, computed on first need.
         self.due: datetime | None = None

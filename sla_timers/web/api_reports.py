@@ -16,7 +16,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from flask import Flask, Response, current_app
@@ -45,6 +45,9 @@ from .schema import Array, DateTime, JSONValue, Object, Prop, Str
 from .state import app_state
 
 __all__ = ["ReportSettings", "configure_reports", "report_settings"]
+
+#: Longest range a report route answers for (ten years and leap days).
+MAX_RANGE = timedelta(days=3660)
 
 #: Where :func:`configure_reports` keeps its settings on the app.
 _KEY = "sla_timers_reports"
@@ -204,7 +207,10 @@ def _instant(text: str, zone: tzinfo, name: str) -> datetime:
             day = date.fromisoformat(text)
         except ValueError:
             raise RequestError(f"{name}: {quote(text)} is not a valid date", field=name) from None
-        return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
+        try:
+            return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
+        except OverflowError:
+            raise RequestError(f"{name}: {quote(text)} is outside years 1 to 9999 in UTC", field=name) from None
     return DateTime().check(text, name)
 
 
@@ -212,6 +218,9 @@ def _range(query: dict[str, Any], zone: tzinfo) -> tuple[datetime, datetime]:
     start, end = _instant(query["from"], zone, "from"), _instant(query["to"], zone, "to")
     if end <= start:
         raise RequestError(f"to: {query['to']} is not after from {query['from']}", field="to")
+    if end - start > MAX_RANGE:
+        # Reviews, availability and credits list every period of the range, so its length is bounded.
+        raise RequestError(f"to: a report covers at most {MAX_RANGE.days} days; narrow from and to", field="to")
     return start, end
 
 

@@ -186,8 +186,9 @@ def _intervals(calendar: BusinessCalendar, day: datetime, end: datetime) -> list
 
 
 # A timer's badge depends only on its state (immutable, hashable), its label and its
-# clock: a page polled all day asks for the same ones.
-@functools.lru_cache(maxsize=32_768)
+# clock. Most reads hit the ticket's whole part instead; this keeps a ticket whose
+# other timer changed cheap. Sizes bound memory to tens of megabytes per process.
+@functools.lru_cache(maxsize=4096)
 def _timer_of(metric: str, state: TimerView, label: str, wall: bool) -> dict[str, Any]:
     return {
         "metric": metric,

@@ -41,7 +41,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, event, insert, select, update
+from sqlalchemy import delete, event, func, insert, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import NoInspectionAvailable
 from sqlalchemy.orm import ColumnProperty, Mapper, RelationshipProperty, Session
@@ -254,6 +254,8 @@ class Watcher:
         self._key = f"sla_timers.watch.{id(self)}"
         self._memory: list[Change] = []
         self._memory_lock = threading.Lock()
+        #: Whether kept changes may be waiting (true at start: an earlier process may have left some).
+        self._check_pending = True
         self._target = session if session is not None else Session
         self._listeners: list[tuple[str, Callable[..., Any]]] = [
             ("before_flush", self._before_flush),
@@ -390,21 +392,28 @@ class Watcher:
             session.info.setdefault(self._key + ".old", {}).update(olds)
         except Exception:
             _log.exception("sla watch: reading tickets before a flush failed; they will be rebuilt from their rows")
-            self._keep_resync(session, [self._ticket_pk(o) for o in session.dirty if isinstance(o, self.ticket.model)])
+            self._keep_resync(
+                session, lambda: [self._ticket_pk(o) for o in session.dirty if isinstance(o, self.ticket.model)]
+            )
 
     def _after_flush(self, session: Session, flush_context: Any) -> None:
-        olds: dict[int, Snapshot | None] = session.info.pop(self._key + ".old", {})
-        tickets = [o for o in (*session.new, *session.dirty) if isinstance(o, self.ticket.model)]
-        replies = [o for o in session.new if self.reply is not None and isinstance(o, self.reply.model)]
-        if not tickets and not replies:
-            return
+        tickets: list[Any] = []
+        replies: list[Any] = []
         try:
-            self._flushed(session, tickets, replies, olds)
+            olds: dict[int, Snapshot | None] = session.info.pop(self._key + ".old", {})
+            tickets = [o for o in (*session.new, *session.dirty) if isinstance(o, self.ticket.model)]
+            replies = [o for o in session.new if self.reply is not None and isinstance(o, self.reply.model)]
+            if tickets or replies:
+                self._flushed(session, tickets, replies, olds)
         except Exception:
             _log.exception("sla watch: reading a flush failed; its tickets will be rebuilt from their rows")
-            ids = [self._ticket_pk(o) for o in tickets]
-            if self.reply is not None:
-                ids += [self.reply.ticket.read(o) for o in replies]
+
+            def ids() -> list[Any]:
+                found = [self._ticket_pk(o) for o in tickets]
+                if self.reply is not None:
+                    found += [self.reply.ticket.read(o) for o in replies]
+                return found
+
             self._keep_resync(session, ids)
 
     def _flushed(
@@ -487,11 +496,11 @@ class Watcher:
             return candidate
         return session.info.setdefault(self._key + ".at", flushed_at)  # type: ignore[no-any-return]
 
-    def _keep_resync(self, session: Session, ids: Iterable[Any]) -> None:
+    def _keep_resync(self, session: Session, ids: Callable[[], Iterable[Any]]) -> None:
         try:
             pending = session.info.setdefault(self._key, [])
             transaction = session.get_nested_transaction() or session.get_transaction()
-            for ticket_id in ids:
+            for ticket_id in ids():
                 key = _text(ticket_id)
                 if key is not None:
                     pending.append(Change(key, [], None, transaction, resync=True))
@@ -506,10 +515,28 @@ class Watcher:
         if not changes:
             return
         try:
-            self.deliver(changes)
+            if self.deliver(changes) == len(_merge(changes)) and self._check_pending:
+                self._catch_up()
         except Exception:
             _log.exception("sla watch: delivering committed changes failed; kept in memory for a retry")
             self._remember(changes)
+
+    def _catch_up(self) -> None:
+        """The store answers again: record kept changes that are due, a few per commit, until none is left.
+
+        Tickets kept to be rebuilt from their rows wait for an explicit :meth:`retry`, which
+        reads the host's tables: the host's session is finishing its commit here."""
+        state = self._states()
+        if state is None:
+            return
+        store = state.store()
+        self.retry(store=store, limit=20, resync=False)
+        with store.engine.connect() as connection:
+            left = connection.execute(
+                select(func.count()).select_from(WatchPendingRow).where(WatchPendingRow.status == "pending")
+            ).scalar_one()
+        if not left and not self.pending():
+            self._check_pending = False
 
     def _after_soft_rollback(self, session: Session, previous: Any) -> None:
         if previous.parent is None:
@@ -573,6 +600,7 @@ class Watcher:
         store.record({rebuilt.ticket: fresh}, inputs={rebuilt.ticket: rebuilt.inputs or {}})
 
     def _keep(self, store: Store, change: Change, error: BaseException) -> None:
+        self._check_pending = True
         now = datetime.now(UTC)
         payload = {"events": change.events, "inputs": change.inputs, "resync": change.resync}
         ids = "|".join(e["id"] for e in change.events) or f"resync:{now.isoformat()}"
@@ -598,11 +626,17 @@ class Watcher:
             self._remember([change])
 
     def _remember(self, changes: list[Change]) -> None:
+        self._check_pending = True
         with self._memory_lock:
             self._memory.extend(changes)
 
-    def retry(self, *, store: Store | None = None, now: datetime | None = None, limit: int = 500) -> RetryResult:
-        """Record changes kept from failed deliveries: those in memory, then pending rows due at ``now``.
+    def retry(
+        self, *, store: Store | None = None, now: datetime | None = None, limit: int = 500, resync: bool = True
+    ) -> RetryResult:
+        """Record changes kept from failed deliveries: those in memory, then pending rows due at ``now``
+        (with ``resync=False``, not the tickets kept to be rebuilt from the host's rows).
+
+        The watch also calls it, a few rows at a time, at the first commits after a failure.
 
         A row that fails again waits twice as long (up to an hour); after
         :data:`MAX_ATTEMPTS` it is marked ``dead`` and left for an admin.
@@ -614,7 +648,8 @@ class Watcher:
             store = state.store()
         now = now or datetime.now(UTC)
         with self._memory_lock:
-            memory, self._memory = self._memory, []
+            memory = [c for c in self._memory if resync or not c.resync]
+            self._memory = [c for c in self._memory if not (resync or not c.resync)]
         recorded = failed = dead = 0
         for change in _merge(memory):
             try:
@@ -630,6 +665,8 @@ class Watcher:
                 .order_by(WatchPendingRow.id)
                 .limit(limit)
             ).all()
+        if not resync:
+            rows = [row for row in rows if not row.payload.get("resync")]
         for row in rows:
             payload = row.payload
             change = Change(

@@ -85,6 +85,9 @@ def test_add_is_the_calendars_add(name: str, origin: int, steps: list[int], asks
         got = walk.add(when, d)
         assert got == cal.add(when, d)
         assert got.tzinfo is UTC
+        # Open time between two instants, from the blocks read or from the calendar.
+        later = when + abs(d)
+        assert walk.elapsed(when, later) == cal.elapsed(when, later)
 
 
 def test_closing_and_opening_times_exactly() -> None:

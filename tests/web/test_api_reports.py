@@ -132,7 +132,21 @@ def test_reports_are_for_admins_only(create_app: AppFactory, database: str, admi
         pytest.param("/compliance", {"to": "2026-12-01"}, "from", "invalid_request", id="missing-from"),
         pytest.param("/compliance", {**NOV, "from": "2026-13-01"}, "from", "invalid_request", id="bad-date"),
         pytest.param("/compliance", {**NOV, "from": "soon"}, "from", "invalid_request", id="not-a-date"),
+        pytest.param(
+            "/compliance",
+            {**NOV, "from": "0001-01-01", "zone": "Asia/Tokyo"},
+            "from",
+            "invalid_request",
+            id="y0",
+        ),
         pytest.param("/compliance", {**NOV, "to": "2026-10-01"}, "to", "invalid_request", id="reversed"),
+        pytest.param(
+            "/review",
+            {**NOV, "from": "0001-01-01", "to": "9999-12-31", "period": "day"},
+            "to",
+            "invalid_request",
+            id="huge",
+        ),
         pytest.param("/compliance", {**NOV, "group_by": "colour"}, "group_by[0]", "invalid_request", id="group-by"),
         pytest.param("/compliance", {**NOV, "period": "year"}, "period", "invalid_request", id="period"),
         pytest.param("/compliance", {**NOV, "zone": "Mars/Olympus"}, "zone", "unknown_timezone", id="zone"),
@@ -152,3 +166,25 @@ def test_bad_parameters_name_the_field(app: Flask, path: str, query: dict[str, s
     error = answer.get_json()["error"]
     assert (error["code"], error["field"]) == (code, field), error
     assert answer.status_code in (400, 404, 409)
+
+
+def test_credits_on_availability_from_outage_tickets(app: Flask) -> None:
+    configure_reports(
+        app,
+        contracts=[
+            {
+                "customer": "acme",
+                "monthly_fee": "1000.00",
+                "timezone": "America/New_York",
+                "tiers": [{"measure": "availability", "service": "mail", "below": 99.9, "credit": "2%"}],
+            }
+        ],
+        service_calendars={"mail": "us-ny-9x5"},
+    )
+    (statement,) = get(app, "/credits", **NOV).get_json()["rows"]
+    # November 2026 in us-ny-9x5: 21 weekdays less Election Day (11-03), Veterans Day (11-11) and
+    # Thanksgiving (11-26), New York's holidays in the holidays package = 18 x 8h = 144h. Mail was
+    # down 2h of it (O1, its customer's hour apart): 142 / 144 = 98.61% < 99.9% -> 2% of 1000.00.
+    assert (statement["earned"], statement["credit"]) == ("20.00", "20.00")
+    (line,) = statement["lines"]
+    assert (line["scheduled"], line["downtime"]) == (144 * 3600, 2 * 3600)

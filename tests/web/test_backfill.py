@@ -7,6 +7,7 @@ from its checkpoint.
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -148,3 +149,46 @@ def test_sla_timers_backfill_outside_flask_asks_for_the_app(capsys: pytest.Captu
     assert "give --app MODULE:NAME" in capsys.readouterr().err
     assert main(["backfill", "--app", "no_such_module:app"]) == 2
     assert "No module named 'no_such_module'" in capsys.readouterr().err
+
+
+def test_sla_timers_backfill_imports_the_hosts_app_factory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A host module with an app factory, as `sla-timers backfill --app helpdesk:create_app` finds it.
+    (tmp_path / "backfill_host.py").write_text(
+        f'''
+from flask import Flask
+from watch_hosts import WATCH, make_host
+from web_helpers import EXAMPLES
+from sla_timers.web import SLATimers
+
+host = make_host("sqlite:///{tmp_path / "cli-host.db"}")
+with host.Session.begin() as session:
+    session.add(host.Ticket(id=1, subject="Printer", status_id=2, requester_id=1))
+
+def create_app():
+    app = Flask("backfill_host", instance_path="{tmp_path / "instance"}")
+    app.config.update(
+        SLA_POLICIES=[str(EXAMPLES / "policies")],
+        SLA_PRIORITY_MATRIX=str(EXAMPLES / "priority_matrix.toml"),
+        SLA_ADMIN_AUTHORIZER=lambda: False,
+    )
+    sla = SLATimers(app)
+    app.extensions["watcher"] = sla.watch(ticket=host.Ticket, reply=host.Post, session=host.Session, **WATCH)
+    return app
+''',
+        encoding="utf-8",
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import backfill_host  # noqa: F401  (the module the command imports, loaded here to clean up after)
+
+    try:
+        assert main(["backfill", "--app", "backfill_host:create_app"]) == 0
+        out = capsys.readouterr().out
+        assert "backfill: 1 timed, 0 already timed, 0 failed" in out, out
+        store = Store(f"sqlite:///{tmp_path / 'instance' / 'sla.db'}")
+        assert [e.kind for e in store.events("1")] == ["created", "status"]
+        store.engine.dispose()
+    finally:
+        # The listeners are on that module's own sessionmaker: dropping the module ends them.
+        sys.modules.pop("backfill_host", None)

@@ -83,6 +83,7 @@ def svgs(page: _Elements) -> list[ET.Element]:
 
 
 def test_page_has_three_svg_charts_and_their_tables(app: Flask) -> None:
+    pytest.importorskip("matplotlib", reason="matplotlib is not installed (the 'reports' extra)")
     answer = app.test_client().get(PAGE, query_string=NOV)
     assert answer.status_code == 200
     html = answer.get_data(as_text=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select
 from web_helpers import AppFactory
@@ -153,3 +154,39 @@ def test_an_event_changes_the_etag_and_only_that_tickets(create_app: AppFactory)
     assert changed.get_json()["tickets"]["T-1"]["status"] == "pending"
     new_tag = changed.headers["ETag"]
     assert client.get("/sla/api/badges?ticket=T-1", headers={"If-None-Match": new_tag}).status_code == 304
+
+
+def test_badges_cost_the_same_statements_for_3_or_60_tickets(
+    create_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import event
+
+    # The configuration check is timed; an hour keeps a slow machine from adding one here.
+    monkeypatch.setattr("sla_timers.web.api_store.CONFIG_CHECK_SECONDS", 3600.0)
+    app = create_app()
+    events = {
+        f"T-{i}": [
+            CREATED | {"id": f"c{i}"},
+            {"kind": "status", "at": "2026-11-23T10:10:00-05:00", "status": "pending"},
+        ]
+        for i in range(60)
+    }
+    _record(app, events)
+    with app.app_context():
+        engine = app_state().store().engine
+    client = app.test_client()
+    counts = []
+    for size in (3, 60, 3):
+        seen: list[str] = []
+        listener = lambda *args, seen=seen: seen.append(args[2])  # noqa: E731  (conn, cursor, statement, ...)
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            answer = client.get("/sla/api/badges?" + "&".join(f"ticket=T-{i}" for i in range(size)))
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        assert answer.status_code == 200 and len(answer.get_json()["tickets"]) == size
+        counts.append(sum(1 for statement in seen if statement.lstrip().upper().startswith("SELECT")))
+    # One query for the tickets, their status and latest timers, whatever their number;
+    # the first read also asks whether the configuration changed (then at most once a second).
+    assert counts[1] == counts[2] == 1
+    assert counts[0] <= 2

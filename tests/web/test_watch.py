@@ -429,3 +429,55 @@ def test_a_change_that_leaves_the_date_column_alone_is_dated_now(app: Flask, hos
         session.get(host.Ticket, ticket).status_id = 3  # updated_at not bumped: stale
     status = [e for e in _store(app).events(str(ticket)) if e.kind == "status"][0]
     assert status.at >= before
+
+
+def test_the_next_commits_catch_up_once_the_store_answers(
+    app: Flask, host: Host, watcher: Watcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sla_timers.web.watch as watch_module
+
+    monkeypatch.setattr(watch_module, "FIRST_BACKOFF", timedelta(0))  # due at once
+    real = Store.record
+
+    def down(self: Store, *args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(Store, "record", down)
+    first = _open_ticket(host)
+    assert [row["ticket"] for row in pending_rows(_store(app))] == [str(first)]
+    monkeypatch.setattr(Store, "record", real)
+    second = _open_ticket(host)  # the store answers: this commit also records what was kept
+    assert pending_rows(_store(app)) == []
+    assert [kind for kind, _ in _log(app, str(first))] == ["created"]
+    assert [kind for kind, _ in _log(app, str(second))] == ["created"]
+
+
+def test_the_plugin_on_the_hosts_own_sqlite_engine(create_app: AppFactory, host: Host) -> None:
+    # SLA_ENGINE: the sla_ tables beside the host's in one SQLite file, written right after its commits.
+    app = create_app({"SLA_ENGINE": host.engine})
+    sla: SLATimers = app.extensions["sla_timers"].extension
+    watcher = sla.watch(ticket=host.Ticket, reply=host.Post, session=host.Session, **WATCH)
+    try:
+        ticket = _open_ticket(host)
+        with host.Session.begin() as session:
+            session.add(host.Post(ticket_id=ticket, author_id=2))
+            session.get(host.Ticket, ticket).status_id = 4
+        assert [kind for kind, _ in _log(app, str(ticket))] == ["created", "agent_reply", "status"]
+        assert watcher.pending() == 0 and pending_rows(_store(app)) == []
+    finally:
+        watcher.remove()
+
+
+def test_even_a_listener_that_cannot_name_its_tickets_never_raises_into_the_host(
+    app: Flask, host: Host, watcher: Watcher, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("broken beyond repair")
+
+    monkeypatch.setattr(Watcher, "snapshot", broken)
+    monkeypatch.setattr(Watcher, "_ticket_pk", broken)
+    with caplog.at_level(logging.ERROR, logger="sla_timers.web.watch"):
+        ticket = _open_ticket(host)  # the host's commit goes through
+    with host.Session() as session:
+        assert session.get(host.Ticket, ticket) is not None
+    assert "could not keep the tickets to rebuild" in caplog.text

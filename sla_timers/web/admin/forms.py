@@ -57,7 +57,8 @@ def parse_value(text: str) -> Any:
         return ""
     try:
         return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
+        # Not a TOML value (or one nested past the parser's limit): the text as typed.
         return text
 
 

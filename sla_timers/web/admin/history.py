@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +10,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from ...errors import SLAError
+from ...validation import load_toml
 from ..state import app_state
 from . import data
 from .forms import FormError, check_base, instant, to_toml
@@ -47,10 +47,8 @@ def store_definition(kind: str, definition: dict[str, Any] | str, form: Mapping[
         validate, naming the field; nothing is stored then.
     """
     if isinstance(definition, str):
-        try:
-            definition = tomllib.loads(definition)
-        except tomllib.TOMLDecodeError as exc:
-            raise FormError(f"toml: not valid TOML ({exc})", field="toml") from None
+        # The project's TOML reader: syntax errors and absurd nesting are both errors, never a crash.
+        definition = load_toml(definition, error=FormError, source="toml", field="toml")
     key = {"matrix": data.MATRIX_NAME, "ladders": data.LADDERS_NAME}.get(kind) or str(definition.get("name", ""))
     latest = data.latest(kind, key) if key else None
     check_base(latest.version if latest else None, form, f"The {kind} {key}")
@@ -127,10 +125,7 @@ def import_object(kind: str) -> Response | tuple[str, int]:
     except SLAError as exc:
         return _import_failed(kind, exc, text)
     flash(message)
-    try:
-        name = tomllib.loads(text).get("name", "")
-    except tomllib.TOMLDecodeError:
-        name = ""
+    name = load_toml(text, error=FormError).get("name", "")  # parsed once already: it does not fail here
     return redirect(_back(kind, str(name)))
 
 

@@ -108,12 +108,20 @@ def _render(
 ) -> tuple[str, int]:
     anchor = place(error.field if error else None, known)
     rules = definition.get("rules", []) if definition else []
+    versions = data.versions("matrix", data.MATRIX_NAME)
+    at = now()
+    # Versions take over by effective instant: the latest saved may still be waiting for its turn.
+    in_force = max(
+        (v for v in versions if v.effective_from <= at), key=lambda v: (v.effective_from, v.version), default=None
+    )
     return (
         render_template(
             "sla_admin/matrix.html",
             definition=definition,
             stored=stored,
-            versions=data.versions("matrix", data.MATRIX_NAME),
+            in_force=in_force,
+            scheduled=stored is not None and stored.effective_from > at,
+            versions=versions,
             sentences=[rule_sentence(r) for r in rules if isinstance(r, dict)],
             error=error,
             anchor=anchor,
@@ -359,8 +367,8 @@ class RuleForm:
 
             try:
                 parsed = json.loads(kept)
-            except ValueError:
-                parsed = {}
+            except (ValueError, RecursionError):
+                parsed = {}  # not what the page wrote: the rule keeps no extra condition
             form.kept = parsed if isinstance(parsed, dict) else {}
         return form
 

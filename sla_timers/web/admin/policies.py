@@ -183,6 +183,28 @@ def _render(
     )
 
 
+@admin_pages.post("/policies")
+def policy_new() -> Response | tuple[str, int]:
+    """A new policy: a copy of an existing one under a new name, stored as its version 1."""
+    name = request.form.get("name", "").strip()
+    source = request.form.get("copy_of", "")
+    base, _ = data.current_policy(source)
+    try:
+        if not name:
+            raise FormError("name: give the new policy a name", field="name")
+        if name in data.policy_names():
+            raise FormError(f"name: a policy named {name!r} exists already; edit it instead", field="name")
+        if base is None:
+            raise FormError(f"copy_of: no policy is named {source!r}", field="copy_of")
+        definition = {k: v for k, v in base.items() if k not in ("version", "effective_from")}
+        message = store_definition("policy", {**definition, "name": name}, request.form)
+    except SLAError as exc:
+        rows = [(n, *data.current_policy(n)) for n in data.policy_names()]
+        return render_template("sla_admin/policies.html", rows=rows, error=exc, new_name=name), 422
+    flash(message)
+    return redirect(url_for("sla.admin.policy", name=name))
+
+
 @admin_pages.get("/policies/<name>")
 def policy(name: str) -> tuple[str, int]:
     """One policy's form, preview and ladders."""

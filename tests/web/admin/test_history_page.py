@@ -134,3 +134,30 @@ def test_reclassifying_open_tickets_changes_their_priority_now(client: FlaskClie
     priorities = [e for e in store.events("T-9") if e.kind == "priority"]
     assert [(e.at, e.data["priority"]) for e in priorities] == [(NOW, "urgent")]
     assert "1 open ticket(s) changed priority or policy." in client.get("/sla/admin/matrix").text
+
+
+def test_absurdly_nested_input_is_refused_not_a_crash(client: FlaskClient, store: Store) -> None:
+    before = audit_count(store)
+    deep = "priorities = " + "[" * 5000 + "]" * 5000
+    refused = client.post("/sla/admin/import/matrix", data={"csrf_token": token(client), "toml": deep})
+    assert refused.status_code == 422
+    assert "nested deeper than" in refused.text
+    form = {
+        "csrf_token": token(client),
+        "condition_count": "1",
+        "cond-0-field": "subject",
+        "cond-0-value": "[" * 5000,
+        "kept": "[" * 100_000,
+        "enabled": "1",
+        "move": "set",
+        "priority": "urgent",
+        "do": "save",
+    }
+    answer = client.post("/sla/admin/matrix/rules/new", data=form)
+    # The value is not a TOML value, so it is the text as typed; the mangled hidden field is dropped.
+    assert answer.status_code == 302
+    assert matrices(store)[-1].definition["rules"][-1] == {
+        "when": {"subject": "[" * 5000},
+        "then": {"priority": "urgent"},
+    }
+    assert audit_count(store) == before + 1

@@ -310,3 +310,11 @@ def test_the_matrix_page_classifies_a_test_ticket_with_the_saved_matrix(client: 
 def test_a_bad_test_ticket_time_is_shown_next_to_the_field(client: FlaskClient) -> None:
     page = client.get("/sla/admin/matrix", query_string={"ticket_fields": "a = 1", "ticket_at": "noon"}).text
     assert "ticket_at: &#34;noon&#34; is not a date and time" in page
+
+
+def test_a_version_scheduled_for_later_is_shown_as_waiting(client: FlaskClient) -> None:
+    # 2027-01-04 09:00 EST = 14:00 UTC, after the test clock (2026-12-01 15:00 UTC).
+    client.post("/sla/admin/matrix/grid", data=grid_form(client, effective="later", effective_at="2027-01-04T09:00"))
+    page = client.get("/sla/admin/matrix").text
+    assert "Version 2 (shown here) takes effect for tickets created from 2027-01-04 14:00 UTC" in page
+    assert "version 1 is in force until then" in page

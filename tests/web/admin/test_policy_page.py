@@ -130,3 +130,16 @@ def test_a_policy_on_a_calendar_nobody_has_is_refused(client: FlaskClient, store
     assert refused.status_code == 422
     assert "calendar: no calendar is named &#34;us-ny-9x6&#34;; did you mean &#34;us-ny-9x5&#34;" in refused.text
     assert [r.version for r in versions(store, "sales")] == [1]
+
+
+def test_a_new_policy_starts_as_a_copy_at_version_one(client: FlaskClient, store: Store) -> None:
+    csrf = token(client, "/sla/admin/policies")
+    done = client.post("/sla/admin/policies", data={"csrf_token": csrf, "name": "vip", "copy_of": "sales"})
+    assert done.status_code == 302
+    [row] = versions(store, "vip")
+    assert row.version == 1
+    assert row.definition["targets"] == versions(store, "sales")[0].definition["targets"]
+    taken = client.post("/sla/admin/policies", data={"csrf_token": csrf, "name": "vip", "copy_of": "sales"})
+    assert taken.status_code == 422
+    assert "name: a policy named &#39;vip&#39; exists already" in taken.text
+    assert len(versions(store, "vip")) == 1
