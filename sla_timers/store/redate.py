@@ -64,7 +64,7 @@ def redate(
     new: BusinessCalendar,
     change: datetime,
     *,
-    batch_size: int = 10_000,
+    batch_size: int = 50_000,
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Move the deadlines of every running timer on calendar ``name`` for the change

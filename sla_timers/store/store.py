@@ -415,7 +415,7 @@ class Store:
         effective_from: datetime | None = None,
         actor: str | None = None,
         now: datetime | None = None,
-        batch_size: int = 10_000,
+        batch_size: int = 50_000,
         progress: Callable[[int, int], None] | None = None,
     ) -> int:
         """Store a new version of a calendar (its ``name`` is in the definition), in force
