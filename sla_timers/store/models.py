@@ -42,7 +42,7 @@ class Base(DeclarativeBase):
     """Declarative base of every ``sla_`` table."""
 
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map = {datetime: UTCDateTime}
 
 
 class _Versioned:
@@ -54,7 +54,7 @@ class _Versioned:
     #: First instant the version applies (to tickets created from then on, or, for a calendar, to time from then on).
     effective_from: Mapped[datetime]
     #: The definition as data (the TOML's tables as JSON).
-    definition: Mapped[dict[str, Any]]
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime]
     #: Who stored it, as the host named them.
     created_by: Mapped[str | None] = mapped_column(String(255))
