@@ -20,6 +20,7 @@ class Cycle:
 
     __slots__ = (
         "settings",
+        "kind",
         "clock",
         "group",
         "started_at",
@@ -60,6 +61,7 @@ class Cycle:
     ) -> None:
         """A cycle starting at ``t`` (paused from the start when ``paused``) with ``target``."""
         self.settings = settings
+        self.kind = settings.kind
         self.clock = clock
         self.group = group
         self.started_at = t
@@ -136,8 +138,12 @@ class Cycle:
         if mode == "running":
             seg_at, elapsed, target = self.seg_at, self.elapsed, self.target
             # Kept lazily: most stretches end (a reply, a pause) without anyone asking.
-            if self.pin is not None or self.due is not None or target is None:
-                self.last_due, self.last_spec = self.deadline(), None
+            # The deadline is the pin, else the due when known (None without a target).
+            pin = self.pin
+            if pin is not None:
+                self.last_due, self.last_spec = pin, None
+            elif self.due is not None or target is None:
+                self.last_due, self.last_spec = self.due, None
             else:
                 self.last_due, self.last_spec = None, (seg_at, target - elapsed)
             self.ran_from, self.ran_elapsed, self.ran_to = seg_at, elapsed, t
@@ -231,12 +237,29 @@ class Cycle:
 
     def stop(self, t: datetime, reason: str, by_status: bool = False) -> None:
         """Stop for good at ``t`` (a reply, a stop status, a reassignment, a policy switch)."""
-        if self.mode == "stopped":
+        mode = self.mode
+        if mode == "stopped":
             return
-        self.fold(t)
         clock = self.clock
-        if self.pin is not None and self.mode == "running":
-            self.pin_rem = clock.elapsed(t, self.pin)
+        if mode == "running":
+            # fold(t), inline: every reply stops cycles.
+            seg_at, elapsed, target, pin = self.seg_at, self.elapsed, self.target, self.pin
+            if pin is not None:
+                self.last_due, self.last_spec = pin, None
+                self.pin_rem = clock.elapsed(t, pin)
+            elif self.due is not None or target is None:
+                self.last_due, self.last_spec = self.due, None
+            else:
+                self.last_due, self.last_spec = None, (seg_at, target - elapsed)
+            self.ran_from, self.ran_elapsed, self.ran_to = seg_at, elapsed, t
+            total = clock.total
+            self.elapsed = elapsed + (total - self.seg_total)
+            self.seg_at = t
+            self.seg_total = total
+        else:
+            total = clock.total
+            self.paused_for += total - self.pause_total
+            self.pause_total = total
         paused = clock.paused
         self.wait_acc += paused - self.wait_base  # what wait() reads, banked
         self.wait_base = paused

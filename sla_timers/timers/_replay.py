@@ -42,6 +42,9 @@ class Replay:
         self.calendar_arg = calendar
         self.calendars = calendars
         self.policy: Policy | None = None
+        #: The policy's metrics of the kinds replies start, looked up once per policy.
+        self.periodic_updates: tuple[MetricSettings, ...] = ()
+        self.next_responses: tuple[MetricSettings, ...] = ()
         self.created: TicketEvent | None = None
         self.problems: list[Problem] = []
         self.cycles: dict[str, list[Cycle]] = {}
@@ -89,6 +92,12 @@ class Replay:
                 return source[name]
         return BusinessCalendar.load(name)
 
+    def use_policy(self, policy: Policy) -> None:
+        """From now on ``policy`` applies."""
+        self.policy = policy
+        self.periodic_updates = policy.of_kind("periodic_update")
+        self.next_responses = policy.of_kind("next_response")
+
     def clock_for(self, settings: MetricSettings) -> Clock:
         """The clock a metric runs on: real time for ``time = "calendar"``, else business time."""
         assert self.business is not None and self.wall is not None
@@ -103,9 +112,22 @@ class Replay:
                 cycle.breach_before(t)
         business = self.business
         if TYPE_CHECKING:
-            assert business is not None
+            assert business is not None and business.open_time is not None
         if business.t != t:
-            business.at(t)
+            # Clock.at(t), inline: every event that changes anything comes here.
+            d = business.open_time.advance(t)
+            business.t = t
+            if d:
+                business.total += d
+                category = self.category
+                if category == "work":
+                    business.work += d
+                    if self.awaiting:
+                        business.requester += d
+                elif category == "pause":
+                    business.paused += d
+                else:
+                    business.solved += d
         if self.wall_kept:
             wall = self.wall
             if TYPE_CHECKING:
