@@ -72,7 +72,8 @@ def on_status(run: Replay, event: TicketEvent) -> None:
     if TYPE_CHECKING:
         assert policy is not None
     status = event.data["status"]
-    known, category, meets = policy.status_plan(status)
+    # status_plan(), from its cache when there.
+    known, category, meets = policy._status_plans.get(status) or policy.status_plan(status)
     if not known:
         run.problem(f"status {status!r} is not in policy {policy.name!r}'s statuses; it has no effect")
         return
@@ -89,12 +90,15 @@ def on_status(run: Replay, event: TicketEvent) -> None:
 def enter(run: Replay, t: datetime, new: StatusCategory, reason: str) -> None:
     """Move the ticket to a status category: pause, resume, stop or reopen timers."""
     old = run.category
-    run.set_category(new)
     if new == old:
         return
+    run.category = new
+    for clock in run.clocks:
+        clock.category = new
     if new == "stop":
-        for cycle in list(run.open):
-            run.stop(cycle, t, reason, by_status=True)
+        for cycle in run.open:
+            cycle.stop(t, reason, True)
+        run.open = []
         return
     if old == "stop":
         reopen(run, t)
