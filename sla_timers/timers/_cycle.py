@@ -10,7 +10,7 @@ from ._clock import Clock, amount
 from ._warnings import Marks, warning
 from .durations import Target
 from .policy import MetricSettings
-from .state import TimerState, TimerStatus
+from .state import TimerState, TimerStatus, timer_state
 
 _ZERO = timedelta(0)
 
@@ -378,25 +378,25 @@ class Cycle:
             level, next_at = warning(warnings(elapsed + remaining), self, elapsed, due, now)
             if status != "running":
                 next_at = None
-        return TimerState(
-            metric=self.settings.name,
-            cycle=number,
-            status=status,
-            target=target,
-            started_at=self.started_at,
-            due_at=due,
-            elapsed=elapsed,
-            remaining=remaining,
-            breached_at=self.breached_at,
-            stopped_at=self.stopped_at,
-            stop_reason=self.stop_reason,
-            warning_level=level,
-            paused_for=paused_for,
-            customer_wait=self.wait() if mode != "stopped" else self.wait_acc,
-            paused_since=self.paused_since,
-            group=self.group,
-            next_warning_at=next_at,
-            running_since=self.since if mode == "running" else None,
+        return timer_state(
+            self.settings.name,
+            number,
+            status,
+            target,
+            self.started_at,
+            due,
+            elapsed,
+            remaining,
+            self.breached_at,
+            self.stopped_at,
+            self.stop_reason,
+            level,
+            paused_for,
+            self.wait() if mode != "stopped" else self.wait_acc,
+            self.paused_since,
+            self.group,
+            next_at,
+            self.since if mode == "running" else None,
         )
 
     def reached_before_end(self, threshold: timedelta) -> bool:

@@ -20,7 +20,8 @@ from ._cycle import Cycle
 from ._warnings import marks
 from .events import TicketEvent
 from .policy import MetricSettings, Policy, PolicySet, StatusCategory
-from .state import Evaluation, Measures, Problem, TimerState
+from .state import Evaluation, Problem, TimerState
+from .state import measures as new_measures
 
 _ZERO = timedelta(0)
 _AT = attrgetter("at")
@@ -286,25 +287,21 @@ class Replay:
     # -- result -------------------------------------------------------------
     def finish(self, now: datetime) -> Evaluation:
         """Bring everything to ``now`` and build the evaluation (timer states on first use)."""
-        measures = Measures(_ZERO, _ZERO, _ZERO, _ZERO)
         policy = self.policy
+        business = self.business
         shown: dict[str, list[Cycle]] = {}
-        if policy is not None and self.business is not None:
+        if policy is not None and business is not None:
             for cycle in self.open:
                 watch = cycle.watch
                 if watch is not None and watch <= now:
                     cycle.breach_before(now, inclusive=True)
-            business = self.business
             self.advance(now)
-            measures = Measures(
-                requester_wait=business.requester,
-                customer_wait=business.paused,
-                work_time=business.work,
-                solved_time=business.solved,
-            )
+            measures = new_measures(business.requester, business.paused, business.work, business.solved)
             # Every cycle is reported, with a target or not, so cycle numbers (and
             # the escalation keys built on them) follow the triggers alone.
             shown = self.cycles
+        else:
+            measures = new_measures(_ZERO, _ZERO, _ZERO, _ZERO)
         warnings = marks(policy)
         built: dict[int, TimerState] = {}
 
