@@ -15,13 +15,13 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 from watch_hosts import WATCH, Host, make_host
 from web_helpers import AppFactory
 
 from sla_timers.store import Store
-from sla_timers.store.models import TicketRow
+from sla_timers.store.models import TicketRow, WatchPendingRow
 from sla_timers.web import SLATimers
 from sla_timers.web.state import AppState
 from sla_timers.web.watch import Watcher, WatchError, pending_rows
@@ -481,3 +481,25 @@ def test_even_a_listener_that_cannot_name_its_tickets_never_raises_into_the_host
     with host.Session() as session:
         assert session.get(host.Ticket, ticket) is not None
     assert "could not keep the tickets to rebuild" in caplog.text
+
+
+def test_flask_sla_worker_records_what_the_watch_kept(
+    app: Flask, host: Host, watcher: Watcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = _store(app)
+    real = Store.record
+
+    def down(self: Store, *args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(Store, "record", down)
+    ticket = _open_ticket(host)
+    assert [row["ticket"] for row in pending_rows(store)] == [str(ticket)]
+    monkeypatch.setattr(Store, "record", real)
+    # The first retry waits a few seconds after the failure: make the kept row due now.
+    with store.engine.begin() as connection:
+        connection.execute(update(WatchPendingRow).values(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1)))
+    result = app.test_cli_runner().invoke(args=["sla", "worker", "--once", "--log-level", "warning"])
+    assert result.exit_code == 0, result.output
+    assert pending_rows(store) == []
+    assert [kind for kind, _ in _log(app, str(ticket))] == ["created"]
