@@ -53,13 +53,13 @@ def _database_url(url: str | None) -> Any:
     return url
 
 
-def _app_database() -> Any:
-    """The current Flask app's store target when the SLA extension is on it, else None."""
+def app_with_extension() -> Any:
+    """The Flask app running this command (``flask sla ...``) when the SLA extension is on it, else None."""
     from flask import current_app, has_app_context
     from flask.cli import ScriptInfo
 
     if has_app_context():
-        app = current_app
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
     else:
         # ``app.cli`` invoked directly (a test runner, an embedding script) pushes no app context.
         click_context = click.get_current_context(silent=True)
@@ -67,9 +67,15 @@ def _app_database() -> Any:
         if info is None or info.create_app is None and info.app_import_path is None:
             return None
         app = info.load_app()
-    state = app.extensions.get("sla_timers")
-    if state is None:
+    return app if "sla_timers" in app.extensions else None
+
+
+def _app_database() -> Any:
+    """The current Flask app's store target when the SLA extension is on it, else None."""
+    app = app_with_extension()
+    if app is None:
         return None
+    state = app.extensions["sla_timers"]
     settings = state.settings
     if settings.engine is not None:
         return settings.engine

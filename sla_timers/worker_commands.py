@@ -8,6 +8,10 @@ The webhook secret comes from ``$SLA_WEBHOOK_SECRET`` (never the command line,
 which other users of the machine can read). ``--import`` loads modules that
 connect receivers to :mod:`sla_timers.store.signals` in this process. Any
 number of workers may run at once against PostgreSQL.
+
+Run as ``flask sla worker`` in a host app that has the extension, it works on the
+app's own store (unless ``--url`` names another) and, each round, retries the
+changes its ``sla.watch(...)`` declarations kept after a failed delivery.
 """
 
 from __future__ import annotations
@@ -15,13 +19,18 @@ from __future__ import annotations
 import importlib
 import logging
 import os
-from datetime import timedelta
+import signal
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
 
 import click
 
 from .cli import SLACommand, UsageError
 
 __all__ = ["worker"]
+
+log = logging.getLogger("sla_timers.worker")
 
 
 @click.command("worker", cls=SLACommand, help="sweep due timers and deliver notifications until SIGTERM")
@@ -89,14 +98,16 @@ def worker(
     log_level: str,
 ) -> None:
     """Run the worker loop."""
+    from .db_commands import app_with_extension
     from .store.delivery import Deliverer, Webhook
     from .store.delivery_errors import DeliveryConfigError
     from .store.store import Store
     from .store.worker import Worker
 
-    url = url or os.environ.get("SLA_DATABASE_URL")
-    if not url:
-        raise UsageError("worker: give --url or set SLA_DATABASE_URL")
+    app = app_with_extension()
+    url = url or (None if app is not None else os.environ.get("SLA_DATABASE_URL"))
+    if not url and app is None:
+        raise UsageError("worker: give --url or set SLA_DATABASE_URL (or run it as flask sla worker in the app)")
     secret = os.environ.get("SLA_WEBHOOK_SECRET", "")
     if webhooks and not secret:
         raise UsageError("worker: --webhook needs the signing secret in $SLA_WEBHOOK_SECRET")
@@ -110,13 +121,36 @@ def worker(
             raise UsageError(f"worker: --import {module}: {exc}") from None
     try:
         hooks = [Webhook(hook, secret, timeout=timeout) for hook in webhooks]
-        store = Store(url)
+        store = Store(url) if url else app.extensions["sla_timers"].store()
         deliverer = None if no_delivery else Deliverer(store.engine, webhooks=hooks, max_attempts=max_attempts)
-        loop = Worker(store, deliverer, interval=timedelta(seconds=interval), batch_size=batch_size)
+        chores = [] if app is None else [_watch_retry(app)]
+        loop = Worker(store, deliverer, interval=timedelta(seconds=interval), batch_size=batch_size, chores=chores)
     except DeliveryConfigError as exc:
         raise UsageError(f"worker: {exc}") from None
+    # The handlers are put back on the way out, for a process that runs the command and carries on (tests, scripts).
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT)}
     loop.handle_signals()
     try:
         loop.run(max_rounds=1 if once else None)
     finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
         store.engine.dispose()
+
+
+def _watch_retry(app: Any) -> Callable[[datetime], object]:
+    """A round's chore: the app's watches record the changes they kept after a failed delivery."""
+
+    def retry(now: datetime) -> None:
+        with app.app_context():
+            for watcher in app.extensions["sla_timers"].extension.watchers:
+                result = watcher.retry(now=now)
+                if result.recorded or result.failed or result.dead:
+                    log.info(
+                        "watch: %d kept changes recorded, %d failed again, %d given up",
+                        result.recorded,
+                        result.failed,
+                        result.dead,
+                    )
+
+    return retry

@@ -16,7 +16,7 @@ import logging
 import random
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import FrameType
@@ -72,6 +72,9 @@ class Worker:
     :param backoff: the first wait after a database error; it doubles with each
         error in a row up to ``backoff_cap``, jittered to half to all of it.
     :param clock: the present (an aware datetime); tests pass a fixed one.
+    :param chores: called with the round's instant after each round's sweep and
+        delivery (``flask sla worker`` retries the watch's kept changes this way);
+        a database error in one is waited out like the sweep's.
     :raises DeliveryConfigError: for a setting out of range.
     """
 
@@ -86,6 +89,7 @@ class Worker:
         backoff_cap: timedelta = timedelta(minutes=1),
         clock: Callable[[], datetime] | None = None,
         rng: random.Random | None = None,
+        chores: Sequence[Callable[[datetime], object]] = (),
     ) -> None:
         for name, value in (("interval", interval), ("backoff", backoff), ("backoff_cap", backoff_cap)):
             if not isinstance(value, timedelta) or value <= timedelta(0):
@@ -102,6 +106,7 @@ class Worker:
         self.backoff_cap = max(backoff, backoff_cap)
         self.clock = clock or (lambda: datetime.now(UTC))
         self.rng = rng or random.Random()
+        self.chores = tuple(chores)
         self._stop = threading.Event()
         #: Database errors in a row (reset by a round that completes).
         self.failures = 0
@@ -155,6 +160,10 @@ class Worker:
                 delivered += batch
                 if batch.claimed < self.deliverer.batch_size:
                     break
+        for chore in self.chores:
+            if self.stopping:
+                break
+            chore(now)
         result = Round(tickets, steps, notes, batches, delivered)
         if result.did_work:
             log.info(

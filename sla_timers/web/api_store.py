@@ -19,7 +19,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -308,7 +308,9 @@ def store_timers(
 
     One indexed query for the tickets, their current status and their latest timer
     cycles; ``config_of`` (default: the store's own
-    check) gives the configuration.
+    check) gives the configuration. On PostgreSQL each ticket comes back as one row
+    with its timers as JSON text, which is also the ticket's :attr:`TicketTimers.key`:
+    a badge already written for the same text is reused without reading the timers.
     """
     now = now or datetime.now(UTC)
     out: dict[str, TicketTimers] = {}
@@ -320,54 +322,146 @@ def store_timers(
         connect = connect.execution_options(isolation_level="AUTOCOMMIT")
     with connect as connection:
         config = config_of(connection) if config_of is not None else store.config(connection)
-        tickets: dict[int, Any] = {}
-        latest: dict[int, dict[str, TimerView]] = {}
-        statuses: dict[int, str] = {}
-        for part in chunks(sorted(set(ticket_ids))):
-            for row in connection.execute(_BADGE_ROWS, {"ids": list(part)}):
-                (ticket_id, status_text, host_id, calendar_name, policy_name, policy_version, metric) = row[:7]
-                if ticket_id not in tickets:
-                    tickets[ticket_id] = (host_id, calendar_name, policy_name, policy_version)
-                    latest[ticket_id] = {}
-                    status = json.loads(status_text).get("status") if status_text else None
-                    if isinstance(status, str):
-                        statuses[ticket_id] = status
-                if metric is None:
-                    continue
-                (cycle, state, due_at, remaining_us, breached_at, stopped_at, reason, paused_since, level, warn_at) = (
-                    row[7:]
-                )
-                latest[ticket_id][metric] = _BadgeRow(
-                    cycle,
-                    state,
-                    due_at,
-                    None if remaining_us is None else remaining_us * _US,
-                    breached_at,
-                    stopped_at,
-                    reason,
-                    paused_since,
-                    None if level is None else json.loads(level),
-                    warn_at,
-                )
+        if connection.dialect.name == "postgresql":
+            rows = _postgresql_rows(connection, ticket_ids)
+        else:
+            rows = _portable_rows(connection, ticket_ids)
     versions: dict[str, Any] = {}
     policies: dict[tuple[str | None, int | None], Policy | None] = {}
-    for ticket_id, (host_id, calendar_name, policy_name, policy_version) in tickets.items():
+    for host_id, calendar_name, policy_name, policy_version, status, states, key in rows:
         if calendar_name is None:
             continue
         calendar = versions.get(calendar_name)
         if calendar is None:
             calendar = versions[calendar_name] = config.calendar_versions(calendar_name).at(now)[1]
-        key = (policy_name, policy_version)
-        if key not in policies:
-            policies[key] = find_policy(config, *key)
+        policy_key = (policy_name, policy_version)
+        if policy_key not in policies:
+            policies[policy_key] = find_policy(config, *policy_key)
         out[host_id] = TicketTimers(
-            states=latest[ticket_id],
+            states=states,
             calendar=calendar,
             calendar_name=calendar_name,
-            policy=policies[key],
-            status=statuses.get(ticket_id),
+            policy=policies[policy_key],
+            status=status,
+            key=key,
         )
     return out
+
+
+#: One ticket as a badge read gives it: host id, calendar, policy name and version,
+#: status, its latest cycles, and the key of its badge (None when it has none).
+_TicketRead = tuple[str, str | None, str | None, int | None, str | None, Mapping[str, TimerView], str | None]
+
+
+def _portable_rows(connection: Connection, ticket_ids: Sequence[str]) -> list[_TicketRead]:
+    """The tickets through :data:`_BADGE_ROWS`: a row per timer, decoded here."""
+    tickets: dict[int, Any] = {}
+    latest: dict[int, dict[str, TimerView]] = {}
+    statuses: dict[int, str] = {}
+    for part in chunks(sorted(set(ticket_ids))):
+        for row in connection.execute(_BADGE_ROWS, {"ids": list(part)}):
+            (ticket_id, status_text, host_id, calendar_name, policy_name, policy_version, metric) = row[:7]
+            if ticket_id not in tickets:
+                tickets[ticket_id] = (host_id, calendar_name, policy_name, policy_version)
+                latest[ticket_id] = {}
+                status = json.loads(status_text).get("status") if status_text else None
+                if isinstance(status, str):
+                    statuses[ticket_id] = status
+            if metric is None:
+                continue
+            (cycle, state, due_at, remaining_us, breached_at, stopped_at, reason, paused_since, level, warn_at) = row[
+                7:
+            ]
+            latest[ticket_id][metric] = _BadgeRow(
+                cycle,
+                state,
+                due_at,
+                None if remaining_us is None else remaining_us * _US,
+                breached_at,
+                stopped_at,
+                reason,
+                paused_since,
+                None if level is None else json.loads(level),
+                warn_at,
+            )
+    return [
+        (host_id, calendar_name, policy_name, policy_version, statuses.get(ticket_id), latest[ticket_id], None)
+        for ticket_id, (host_id, calendar_name, policy_name, policy_version) in tickets.items()
+    ]
+
+
+# PostgreSQL builds each ticket's row itself: one row per ticket instead of one per
+# timer, the status as text, the latest cycles as one JSON text (metric order, so
+# the same timers always give the same text). The text is the badge cache's key, so
+# a ticket whose badge was written before costs a dictionary lookup, and nothing is
+# decoded unless it changed. The array's one statement text (whatever the number of
+# tickets) lets the driver prepare it once per connection.
+_POSTGRESQL_ROWS = f"""
+SELECT t.host_id, t.calendar, t.policy_name, t.policy_version,
+  (SELECT CASE WHEN json_typeof(e.payload -> 'status') = 'string' THEN e.payload ->> 'status' END
+     FROM {EventRow.__tablename__} e
+    WHERE e.ticket_id = t.id AND e.kind IN ('created', 'status')
+    ORDER BY e.occurred_at DESC, e.kind = 'status' DESC, e.event_id DESC
+    LIMIT 1),
+  (SELECT json_agg(json_build_array(m.metric, m.cycle, m.status, m.due_at, m.remaining_us, m.breached_at,
+                                    m.stopped_at, m.stop_reason, m.paused_since, m.warning_level,
+                                    m.next_warning_at) ORDER BY m.metric)::text
+     FROM (SELECT DISTINCT ON (x.metric) x.* FROM {TimerRow.__tablename__} x
+            WHERE x.ticket_id = t.id ORDER BY x.metric, x.cycle DESC) m)
+FROM {TicketRow.__tablename__} t
+WHERE t.host_id = ANY(%(ids)s) AND t.created_at IS NOT NULL
+"""
+
+
+def _postgresql_rows(connection: Connection, ticket_ids: Sequence[str]) -> list[_TicketRead]:
+    rows = connection.exec_driver_sql(_POSTGRESQL_ROWS, {"ids": list(dict.fromkeys(ticket_ids))})
+    return [
+        (host_id, calendar_name, policy_name, policy_version, status, _TimersText(text), text or "")
+        for host_id, calendar_name, policy_name, policy_version, status, text in rows
+    ]
+
+
+class _TimersText(Mapping[str, TimerView]):
+    """A ticket's latest cycles from their JSON text (:data:`_POSTGRESQL_ROWS`), decoded on first use."""
+
+    __slots__ = ("_text", "_states")
+
+    def __init__(self, text: str | None) -> None:
+        self._text = text
+        self._states: dict[str, TimerView] | None = None
+
+    def _decoded(self) -> dict[str, TimerView]:
+        if self._states is None:
+            self._states = {
+                item[0]: _BadgeRow(
+                    item[1],
+                    item[2],
+                    _instant(item[3]),
+                    None if item[4] is None else item[4] * _US,
+                    _instant(item[5]),
+                    _instant(item[6]),
+                    item[7],
+                    _instant(item[8]),
+                    None if item[9] is None else json.loads(item[9]),
+                    _instant(item[10]),
+                )
+                for item in (json.loads(self._text) if self._text else ())
+            }
+        return self._states
+
+    def __getitem__(self, metric: str) -> TimerView:
+        return self._decoded()[metric]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._decoded())
+
+    def __len__(self) -> int:
+        return len(self._decoded())
+
+
+def _instant(text: str | None) -> datetime | None:
+    # PostgreSQL writes timestamptz in JSON with the session's offset: read back in UTC, as the models do.
+    return None if text is None else datetime.fromisoformat(text).astimezone(UTC)
 
 
 def _iso(value: datetime | None) -> str | None:

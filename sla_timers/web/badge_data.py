@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -77,6 +77,10 @@ class TicketTimers:
     status: str | None = None
     #: Metric labels to show instead of the defaults ("First response", ...).
     labels: Mapping[str, str] = field(default_factory=dict)
+    #: A hashable value equal only for equal ``states`` (the store gives the text its
+    #: row came as), or None. With it, a ticket whose badge was written before is
+    #: answered from the kept badge without reading ``states``.
+    key: Hashable | None = None
 
 
 #: ``source(ticket_ids)`` -> ``{ticket_id: TicketTimers}``; an id left out is a ticket
@@ -114,24 +118,24 @@ def badges_body(found: Mapping[str, TicketTimers], now: datetime, missing: Seque
     parts: list[str] = []
     for ticket_id in sorted(found):
         item = found[ticket_id]
-        calendars[item.calendar_name] = item.calendar
-        end = reach.get(item.calendar_name, day + HORIZON)
-        keys = []
-        for metric, state in item.states.items():
-            settings = item.policy.metrics.get(metric) if item.policy is not None else None
-            label = item.labels.get(metric) or _LABELS.get(metric) or metric.replace("_", " ").capitalize()
-            keys.append((metric, state, label, settings is not None and settings.time == "calendar"))
-            if state.due_at is not None and state.stopped_at is None:
-                # Whole UTC days past the due date: a few distinct horizons a day, each computed once.
-                reach_due = state.due_at.astimezone(UTC) + timedelta(days=1)
-                whole = day + timedelta(days=-((day - reach_due) // timedelta(days=1)))
-                end = max(end, min(whole, day + MAX_HORIZON))
-        reach[item.calendar_name] = end
-        key = (item.calendar, item.calendar_name, item.status, tuple(keys), day)
-        try:
-            part = _ticket_part(*key)
-        except TypeError:  # a source's own timer type that cannot be a cache key
-            part = _ticket_part.__wrapped__(*key)
+        name = item.calendar_name
+        calendars[name] = item.calendar
+        if item.key is None:
+            part, due_reach = _ticket_entry(item, day)
+        else:
+            labels = tuple(item.labels.items()) if item.labels else ()
+            keyed = (item.key, item.status, item.calendar, name, item.policy, labels, day)
+            entry = _KEYED.get(keyed)
+            if entry is None:
+                entry = _ticket_entry(item, day)
+                _keep(keyed, entry)
+            part, due_reach = entry
+        end = reach.get(name)
+        if end is None:
+            end = day + HORIZON
+        if due_reach is not None and due_reach > end:
+            end = min(due_reach, day + MAX_HORIZON)
+        reach[name] = end
         parts.append(f"{json.dumps(ticket_id)}:{part}")
     shown = [
         f"{json.dumps(name)}:{_calendar_part(calendar, day, reach[name])}"
@@ -139,6 +143,46 @@ def badges_body(found: Mapping[str, TicketTimers], now: datetime, missing: Seque
     ]
     body = f'{{"calendars":{{{",".join(shown)}}},"missing":{_compact(list(missing))},"tickets":{{{",".join(parts)}}}}}'
     return body.encode()
+
+
+#: Badges kept by :attr:`TicketTimers.key` (with everything else a badge is made of),
+#: each with the horizon its running timers need; oldest dropped first past the size.
+_KEYED: dict[Hashable, tuple[str, datetime | None]] = {}
+_KEYED_SIZE = 16_384
+
+
+def _keep(key: Hashable, entry: tuple[str, datetime | None]) -> None:
+    while len(_KEYED) >= _KEYED_SIZE:
+        try:
+            del _KEYED[next(iter(_KEYED))]
+        except (KeyError, RuntimeError, StopIteration):  # another thread dropped it first
+            break
+    _KEYED[key] = entry
+
+
+def _ticket_entry(item: TicketTimers, day: datetime) -> tuple[str, datetime | None]:
+    """A ticket's JSON part, and the end of the intervals its running timers need
+    (None when the standard horizon is enough for them)."""
+    keys = []
+    due_reach: datetime | None = None
+    for metric, state in item.states.items():
+        settings = item.policy.metrics.get(metric) if item.policy is not None else None
+        label = item.labels.get(metric) or _LABELS.get(metric) or metric.replace("_", " ").capitalize()
+        keys.append((metric, state, label, settings is not None and settings.time == "calendar"))
+        if state.due_at is not None and state.stopped_at is None:
+            # Whole UTC days past the due date: a few distinct horizons a day, each computed once.
+            reach_due = state.due_at.astimezone(UTC) + timedelta(days=1)
+            whole = day + timedelta(days=-((day - reach_due) // timedelta(days=1)))
+            if due_reach is None or whole > due_reach:
+                due_reach = whole
+    if due_reach is not None and due_reach <= day + HORIZON:
+        due_reach = None
+    key = (item.calendar, item.calendar_name, item.status, tuple(keys), day)
+    try:
+        part = _ticket_part(*key)
+    except TypeError:  # a source's own timer type that cannot be a cache key
+        part = _ticket_part.__wrapped__(*key)
+    return part, due_reach
 
 
 def _compact(value: Any) -> str:

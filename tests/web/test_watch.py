@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 from watch_hosts import WATCH, Host, make_host
 from web_helpers import AppFactory
 
+import sla_timers.web.watch as watch_module
 from sla_timers.store import Store
 from sla_timers.store.models import TicketRow
 from sla_timers.web import SLATimers
@@ -54,6 +55,15 @@ def _store(app: Flask) -> Store:
 
 def _log(app: Flask, ticket: str) -> list[tuple[str, dict[str, Any]]]:
     return [(e.kind, dict(e.data)) for e in _store(app).events(ticket)]
+
+
+def _refuse_records(monkeypatch: pytest.MonkeyPatch, reason: str) -> None:
+    """Every ``Store.record`` fails as a database that cannot write does, with ``reason``."""
+
+    def down(self: Store, *args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("INSERT", {}, Exception(reason))
+
+    monkeypatch.setattr(Store, "record", down)
 
 
 def _open_ticket(host: Host, **fields: Any) -> Any:
@@ -226,10 +236,7 @@ def test_a_store_that_refuses_keeps_the_change_for_a_retry(
     store = _store(app)
     real = Store.record
 
-    def down(self: Store, *args: Any, **kwargs: Any) -> Any:
-        raise OperationalError("INSERT", {}, Exception("database is locked"))
-
-    monkeypatch.setattr(Store, "record", down)
+    _refuse_records(monkeypatch, "database is locked")
     with caplog.at_level(logging.WARNING, logger="sla_timers.web.watch"):
         ticket = _open_ticket(host)  # the host's commit succeeds
     with host.Session() as session:
@@ -250,10 +257,7 @@ def test_a_store_that_refuses_keeps_the_change_for_a_retry(
 def test_a_change_retried_until_it_is_given_up(
     app: Flask, host: Host, watcher: Watcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def down(self: Store, *args: Any, **kwargs: Any) -> Any:
-        raise OperationalError("INSERT", {}, Exception("gone"))
-
-    monkeypatch.setattr(Store, "record", down)
+    _refuse_records(monkeypatch, "gone")
     _open_ticket(host)
     at = datetime.now(UTC)
     for _ in range(12):
@@ -434,15 +438,11 @@ def test_a_change_that_leaves_the_date_column_alone_is_dated_now(app: Flask, hos
 def test_the_next_commits_catch_up_once_the_store_answers(
     app: Flask, host: Host, watcher: Watcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import sla_timers.web.watch as watch_module
 
     monkeypatch.setattr(watch_module, "FIRST_BACKOFF", timedelta(0))  # due at once
     real = Store.record
 
-    def down(self: Store, *args: Any, **kwargs: Any) -> Any:
-        raise OperationalError("INSERT", {}, Exception("database is locked"))
-
-    monkeypatch.setattr(Store, "record", down)
+    _refuse_records(monkeypatch, "database is locked")
     first = _open_ticket(host)
     assert [row["ticket"] for row in pending_rows(_store(app))] == [str(first)]
     monkeypatch.setattr(Store, "record", real)
@@ -481,3 +481,20 @@ def test_even_a_listener_that_cannot_name_its_tickets_never_raises_into_the_host
     with host.Session() as session:
         assert session.get(host.Ticket, ticket) is not None
     assert "could not keep the tickets to rebuild" in caplog.text
+
+
+def test_flask_sla_worker_records_what_the_watch_kept(
+    app: Flask, host: Host, watcher: Watcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(watch_module, "FIRST_BACKOFF", timedelta(0))  # the kept change is due at once
+    store = _store(app)
+    real = Store.record
+
+    _refuse_records(monkeypatch, "database is locked")
+    ticket = _open_ticket(host)
+    assert [row["ticket"] for row in pending_rows(store)] == [str(ticket)]
+    monkeypatch.setattr(Store, "record", real)
+    result = app.test_cli_runner().invoke(args=["sla", "worker", "--once", "--log-level", "warning"])
+    assert result.exit_code == 0, result.output
+    assert pending_rows(store) == []
+    assert [kind for kind, _ in _log(app, str(ticket))] == ["created"]
