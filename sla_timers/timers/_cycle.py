@@ -10,7 +10,7 @@ from ._clock import Clock, amount
 from ._warnings import Marks, warning
 from .durations import Target
 from .policy import MetricSettings
-from .state import TimerState, TimerStatus
+from .state import TimerState, TimerStatus, timer_state
 
 _ZERO = timedelta(0)
 
@@ -20,6 +20,7 @@ class Cycle:
 
     __slots__ = (
         "settings",
+        "kind",
         "clock",
         "group",
         "started_at",
@@ -44,9 +45,7 @@ class Cycle:
         "wait_acc",
         "wait_base",
         "since",
-        "ran_from",
-        "ran_elapsed",
-        "ran_to",
+        "ran",
     )
 
     def __init__(
@@ -60,6 +59,7 @@ class Cycle:
     ) -> None:
         """A cycle starting at ``t`` (paused from the start when ``paused``) with ``target``."""
         self.settings = settings
+        self.kind = settings.kind
         self.clock = clock
         self.group = group
         self.started_at = t
@@ -104,9 +104,7 @@ class Cycle:
         #: the last resume or reopen, the last target change, pin or policy switch).
         self.since = t
         #: The last running stretch banked by ``fold``: its start, elapsed then, its end.
-        self.ran_from: datetime | None = None
-        self.ran_elapsed = _ZERO
-        self.ran_to: datetime | None = None
+        self.ran: tuple[datetime, timedelta, datetime] | None = None
 
     # -- time ---------------------------------------------------------------
     def running_elapsed(self) -> timedelta:
@@ -136,11 +134,15 @@ class Cycle:
         if mode == "running":
             seg_at, elapsed, target = self.seg_at, self.elapsed, self.target
             # Kept lazily: most stretches end (a reply, a pause) without anyone asking.
-            if self.pin is not None or self.due is not None or target is None:
-                self.last_due, self.last_spec = self.deadline(), None
+            # The deadline is the pin, else the due when known (None without a target).
+            pin = self.pin
+            if pin is not None:
+                self.last_due, self.last_spec = pin, None
+            elif self.due is not None or target is None:
+                self.last_due, self.last_spec = self.due, None
             else:
                 self.last_due, self.last_spec = None, (seg_at, target - elapsed)
-            self.ran_from, self.ran_elapsed, self.ran_to = seg_at, elapsed, t
+            self.ran = (seg_at, elapsed, t)
             total = self.clock.total
             self.elapsed = elapsed + (total - self.seg_total)
             self.seg_at = t
@@ -211,32 +213,84 @@ class Cycle:
         """A pause status stops the clock at ``t``."""
         if self.mode != "running":
             return
-        self.fold(t)
-        if self.pin is not None:
-            self.pin_rem = self.clock.elapsed(t, self.pin)
+        clock = self.clock
+        # fold(t), inline: a pause status pauses every open cycle.
+        seg_at, elapsed, target, pin = self.seg_at, self.elapsed, self.target, self.pin
+        if pin is not None:
+            self.last_due, self.last_spec = pin, None
+            self.pin_rem = clock.elapsed(t, pin)
+        elif self.due is not None or target is None:
+            self.last_due, self.last_spec = self.due, None
+        else:
+            self.last_due, self.last_spec = None, (seg_at, target - elapsed)
+        self.ran = (seg_at, elapsed, t)
+        total = clock.total
+        self.elapsed = elapsed + (total - self.seg_total)
+        self.seg_at = t
+        self.seg_total = total
         self.mode = "paused"
         self.watch = None
         self.paused_since = t
-        self.pause_total = self.clock.total
+        self.pause_total = total
 
     def resume(self, t: datetime) -> None:
         """The ticket works again at ``t``: the clock runs (breached now if already past the target)."""
         if self.mode != "paused":
             return
-        self.fold(t)
+        # fold(t), start_stretch(t) and breach_now_if_over(t), inline: a working
+        # status resumes every paused cycle.
+        total = self.clock.total
+        self.paused_for += total - self.pause_total
+        self.pause_total = total
         self.paused_since = None
         self.pin_rem = None
-        self.start_stretch(t)
-        self.breach_now_if_over(t)
+        self.mode = "running"
+        self.seg_at = t
+        self.since = t
+        self.seg_total = total
+        self.due = None
+        target, pin = self.target, self.pin
+        if self.breached_at is not None:
+            self.watch = None
+        elif pin is not None:
+            self.watch = pin
+            if pin < t and target is not None:
+                self.breached_at, self.watch = t, None
+        elif target is not None:
+            elapsed = self.elapsed
+            if elapsed > target:
+                self.breached_at, self.watch = t, None
+            else:
+                # Business time never outruns real time: the due is no earlier than this.
+                self.watch = t + (target - elapsed)
+        else:
+            self.watch = None
 
     def stop(self, t: datetime, reason: str, by_status: bool = False) -> None:
         """Stop for good at ``t`` (a reply, a stop status, a reassignment, a policy switch)."""
-        if self.mode == "stopped":
+        mode = self.mode
+        if mode == "stopped":
             return
-        self.fold(t)
         clock = self.clock
-        if self.pin is not None and self.mode == "running":
-            self.pin_rem = clock.elapsed(t, self.pin)
+        if mode == "running":
+            # fold(t), inline: every reply stops cycles.
+            seg_at, elapsed, target, pin = self.seg_at, self.elapsed, self.target, self.pin
+            if pin is not None:
+                self.last_due, self.last_spec = pin, None
+                self.pin_rem = clock.elapsed(t, pin)
+            elif self.due is not None or target is None:
+                self.last_due, self.last_spec = self.due, None
+            else:
+                self.last_due, self.last_spec = None, (seg_at, target - elapsed)
+            self.ran = (seg_at, elapsed, t)
+            total = clock.total
+            self.elapsed = elapsed + (total - self.seg_total)
+            self.seg_at = t
+            self.seg_total = total
+        else:
+            total = clock.total
+            self.paused_for += total - self.pause_total
+            self.pause_total = total
         paused = clock.paused
         self.wait_acc += paused - self.wait_base  # what wait() reads, banked
         self.wait_base = paused
@@ -324,34 +378,35 @@ class Cycle:
             level, next_at = warning(warnings(elapsed + remaining), self, elapsed, due, now)
             if status != "running":
                 next_at = None
-        return TimerState(
-            metric=self.settings.name,
-            cycle=number,
-            status=status,
-            target=target,
-            started_at=self.started_at,
-            due_at=due,
-            elapsed=elapsed,
-            remaining=remaining,
-            breached_at=self.breached_at,
-            stopped_at=self.stopped_at,
-            stop_reason=self.stop_reason,
-            warning_level=level,
-            paused_for=paused_for,
-            customer_wait=self.wait() if mode != "stopped" else self.wait_acc,
-            paused_since=self.paused_since,
-            group=self.group,
-            next_warning_at=next_at,
-            running_since=self.since if mode == "running" else None,
+        return timer_state(
+            self.settings.name,
+            number,
+            status,
+            target,
+            self.started_at,
+            due,
+            elapsed,
+            remaining,
+            self.breached_at,
+            self.stopped_at,
+            self.stop_reason,
+            level,
+            paused_for,
+            self.wait() if mode != "stopped" else self.wait_acc,
+            self.paused_since,
+            self.group,
+            next_at,
+            self.since if mode == "running" else None,
         )
 
     def reached_before_end(self, threshold: timedelta) -> bool:
         """Whether elapsed reached ``threshold`` (what it is now) before the last
         running stretch ended: a fraction reached at a close, then a pause or stop
         later while closed, counts; one reached exactly as it paused does not."""
-        ran_from, ran_to = self.ran_from, self.ran_to
-        if ran_from is None or ran_to is None:
+        ran = self.ran
+        if ran is None:
             return False
-        need = threshold - self.ran_elapsed
+        ran_from, ran_elapsed, ran_to = ran
+        need = threshold - ran_elapsed
         reached_at = ran_from if need <= _ZERO else self.clock.after(ran_from, need)
         return reached_at < ran_to

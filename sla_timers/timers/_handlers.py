@@ -39,7 +39,7 @@ def on_created(run: Replay, event: TicketEvent) -> None:
             f"calendar {policy.calendar!r} of policy {policy.name!r} is not known ({exc.message}); no timers run"
         )
         return
-    run.policy = policy
+    run.use_policy(policy)
     run.business = Clock(cal, False, t)
     run.wall = Clock(cal, True, t)
     # Real time is kept only when some policy has a time = "calendar" metric.
@@ -72,7 +72,8 @@ def on_status(run: Replay, event: TicketEvent) -> None:
     if TYPE_CHECKING:
         assert policy is not None
     status = event.data["status"]
-    known, category, meets = policy.status_plan(status)
+    # status_plan(), from its cache when there.
+    known, category, meets = policy._status_plans.get(status) or policy.status_plan(status)
     if not known:
         run.problem(f"status {status!r} is not in policy {policy.name!r}'s statuses; it has no effect")
         return
@@ -89,12 +90,15 @@ def on_status(run: Replay, event: TicketEvent) -> None:
 def enter(run: Replay, t: datetime, new: StatusCategory, reason: str) -> None:
     """Move the ticket to a status category: pause, resume, stop or reopen timers."""
     old = run.category
-    run.set_category(new)
     if new == old:
         return
+    run.category = new
+    for clock in run.clocks:
+        clock.category = new
     if new == "stop":
-        for cycle in list(run.open):
-            run.stop(cycle, t, reason, by_status=True)
+        for cycle in run.open:
+            cycle.stop(t, reason, True)
+        run.open = []
         return
     if old == "stop":
         reopen(run, t)
@@ -132,7 +136,7 @@ def reopen(run: Replay, t: datetime) -> None:
             run.start(settings, t)
     if run.asked_while_stopped:
         run.asked_while_stopped = False
-        for settings in policy.of_kind("next_response"):
+        for settings in run.next_responses:
             if run.open_of(settings.name) is None:
                 run.start(settings, t)
 
@@ -140,7 +144,7 @@ def reopen(run: Replay, t: datetime) -> None:
 def meet_first_response(run: Replay, t: datetime, reason: str) -> None:
     """Stop every open first_response cycle at ``t``."""
     for cycle in list(run.open):
-        if cycle.settings.kind == "first_response":
+        if cycle.kind == "first_response":
             run.stop(cycle, t, reason)
 
 
@@ -154,17 +158,19 @@ def on_agent_reply(run: Replay, event: TicketEvent) -> None:
     t = event.at
     run.advance(t)
     if run.awaiting:
-        run.set_awaiting(False)
+        run.awaiting = False
+        for clock in run.clocks:
+            clock.awaiting = False
     run.replied = True
     run.asked_while_stopped = False  # answered, even while stopped
     keep = []
     for cycle in run.open:
-        if cycle.settings.kind == "resolution":
+        if cycle.kind == "resolution":
             keep.append(cycle)
         else:
             cycle.stop(t, "agent_reply")
     run.open = keep
-    for settings in policy.of_kind("periodic_update"):
+    for settings in run.periodic_updates:
         run.start(settings, t)
 
 
@@ -179,12 +185,20 @@ def on_customer_reply(run: Replay, event: TicketEvent) -> None:
     if run.category == "stop":
         run.asked_while_stopped = run.replied
     elif run.replied:
-        starts = [settings for settings in policy.of_kind("next_response") if run.open_of(settings.name) is None]
+        cycles_of = run.cycles.get
+        for settings in run.next_responses:
+            # open_of(), inline: one at a time.
+            cycles = cycles_of(settings.name)
+            if not cycles or cycles[-1].mode == "stopped":
+                starts = [settings] if not starts else [*starts, settings]
     if run.awaiting and not starts:
         return
     t = event.at
     run.advance(t)
-    run.set_awaiting(True)
+    if not run.awaiting:
+        run.awaiting = True
+        for clock in run.clocks:
+            clock.awaiting = True
     for settings in starts:
         run.start(settings, t)
 
@@ -290,13 +304,14 @@ def on_policy(run: Replay, event: TicketEvent) -> None:
             cycle.previous_deadline()  # the deadlines that applied were on the old calendar
     run.business.use(cal)
     run.wall.use(cal)
-    run.policy = new
+    run.use_policy(new)
     for cycle in list(run.open):
         settings = new.metrics.get(cycle.settings.name)
         if settings is None:
             run.stop(cycle, t, f"policy:{new.name}")
             continue
         cycle.settings = settings
+        cycle.kind = settings.kind
         clock = run.clock_for(settings)
         if clock is not cycle.clock:
             cycle.rebase(t, clock)

@@ -8,8 +8,10 @@ files).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from ..clock import BusinessCalendar
@@ -18,9 +20,12 @@ from ._cycle import Cycle
 from ._warnings import marks
 from .events import TicketEvent
 from .policy import MetricSettings, Policy, PolicySet, StatusCategory
-from .state import Evaluation, Measures, Problem, TimerState
+from .state import Evaluation, Problem, TimerState
+from .state import measures as new_measures
 
 _ZERO = timedelta(0)
+_AT = attrgetter("at")
+_ID = attrgetter("id")
 
 #: Where calendars named by policies come from: a mapping or a function of the name.
 CalendarSource = Mapping[str, BusinessCalendar] | Callable[[str], BusinessCalendar]
@@ -38,6 +43,9 @@ class Replay:
         self.calendar_arg = calendar
         self.calendars = calendars
         self.policy: Policy | None = None
+        #: The policy's metrics of the kinds replies start, looked up once per policy.
+        self.periodic_updates: tuple[MetricSettings, ...] = ()
+        self.next_responses: tuple[MetricSettings, ...] = ()
         self.created: TicketEvent | None = None
         self.problems: list[Problem] = []
         self.cycles: dict[str, list[Cycle]] = {}
@@ -85,6 +93,12 @@ class Replay:
                 return source[name]
         return BusinessCalendar.load(name)
 
+    def use_policy(self, policy: Policy) -> None:
+        """From now on ``policy`` applies."""
+        self.policy = policy
+        self.periodic_updates = policy.of_kind("periodic_update")
+        self.next_responses = policy.of_kind("next_response")
+
     def clock_for(self, settings: MetricSettings) -> Clock:
         """The clock a metric runs on: real time for ``time = "calendar"``, else business time."""
         assert self.business is not None and self.wall is not None
@@ -99,9 +113,22 @@ class Replay:
                 cycle.breach_before(t)
         business = self.business
         if TYPE_CHECKING:
-            assert business is not None
+            assert business is not None and business.open_time is not None
         if business.t != t:
-            business.at(t)
+            # Clock.at(t), inline: every event that changes anything comes here.
+            d = business.open_time.advance(t)
+            business.t = t
+            if d:
+                business.total += d
+                category = self.category
+                if category == "work":
+                    business.work += d
+                    if self.awaiting:
+                        business.requester += d
+                elif category == "pause":
+                    business.paused += d
+                else:
+                    business.solved += d
         if self.wall_kept:
             wall = self.wall
             if TYPE_CHECKING:
@@ -167,7 +194,7 @@ class Replay:
         counts once, so problem indexes do not move either. Events without an id
         count once when equal (kind, instant and payload). The same id on another
         payload is a conflict, reported when replayed: the first in log order stands."""
-        ids = {event.id for event in log}
+        ids = set(map(_ID, log))
         if len(ids) == len(log) and None not in ids:
             return log  # every event has its own id: nothing repeats
         seen: dict[str, TicketEvent] = {}
@@ -196,12 +223,13 @@ class Replay:
         conflicts = self.conflicts
         self.log = log
         index = 0
+        # Events after now are ignored: the log is sorted, so they are a tail.
         count = len(log)
+        if count and log[-1].at > now:
+            count = bisect_right(log, now, key=_AT)
         # Up to the created event (the first, in a well-formed log).
         while index < count:
             event = log[index]
-            if event.at > now:
-                return
             self.event = event
             index += 1
             if conflicts and id(event) in conflicts:
@@ -211,28 +239,45 @@ class Replay:
                 break
             else:
                 self.problem("before the ticket's created event; it has no effect")
+        rest = log[index:count]
+        if self.policy is None:
+            # No timers run, but the ticket has a priority.
+            for event in rest:
+                self.event = event
+                if conflicts and id(event) in conflicts:
+                    self.conflict(event)
+                elif event.kind == "created":
+                    self.second_created()
+                elif event.kind == "priority":
+                    self.priority = event.data["priority"]
+            return
+        # A handler that changes anything first calls advance(t), which records
+        # the breaches before t; cycles then read the clocks' totals. Events that
+        # change nothing (an internal note, a second message while one waits)
+        # cost nothing: a breach found at a later event is the same breach, at its due.
+        after = dict(handlers)
+        after["created"] = Replay.on_second_created
+        if conflicts:
+            for event in rest:
+                self.event = event
+                if id(event) in conflicts:
+                    self.conflict(event)
+                else:
+                    after[event.kind](self, event)
+        else:
+            for event in rest:
+                self.event = event
+                after[event.kind](self, event)
+
+    def on_second_created(self, event: TicketEvent) -> None:
+        """A created event after the first: reported, no effect."""
+        self.second_created()
+
+    def second_created(self) -> None:
+        """Report the current event, a second created event."""
         created = self.created
-        policy = self.policy
-        for event in log[index:]:
-            if event.at > now:
-                return
-            self.event = event
-            if conflicts and id(event) in conflicts:
-                self.conflict(event)
-                continue
-            kind = event.kind
-            if kind == "created":
-                assert created is not None
-                self.problem(f"a second created event (the first is {created.describe()}); it has no effect")
-            elif policy is not None:
-                # A handler that changes anything first calls advance(t), which
-                # records the breaches before t; cycles then read the clocks'
-                # totals. Events that change nothing (an internal note, a second
-                # message while one waits) cost nothing: a breach found at a
-                # later event is the same breach, at its due.
-                handlers[kind](self, event)
-            elif kind == "priority":
-                self.priority = event.data["priority"]  # no timers run, but the ticket has a priority
+        assert created is not None
+        self.problem(f"a second created event (the first is {created.describe()}); it has no effect")
 
     def conflict(self, event: TicketEvent) -> None:
         """Report an event whose id an earlier event of another payload has."""
@@ -242,25 +287,21 @@ class Replay:
     # -- result -------------------------------------------------------------
     def finish(self, now: datetime) -> Evaluation:
         """Bring everything to ``now`` and build the evaluation (timer states on first use)."""
-        measures = Measures(_ZERO, _ZERO, _ZERO, _ZERO)
         policy = self.policy
+        business = self.business
         shown: dict[str, list[Cycle]] = {}
-        if policy is not None and self.business is not None:
+        if policy is not None and business is not None:
             for cycle in self.open:
                 watch = cycle.watch
                 if watch is not None and watch <= now:
                     cycle.breach_before(now, inclusive=True)
-            business = self.business
             self.advance(now)
-            measures = Measures(
-                requester_wait=business.requester,
-                customer_wait=business.paused,
-                work_time=business.work,
-                solved_time=business.solved,
-            )
+            measures = new_measures(business.requester, business.paused, business.work, business.solved)
             # Every cycle is reported, with a target or not, so cycle numbers (and
             # the escalation keys built on them) follow the triggers alone.
             shown = self.cycles
+        else:
+            measures = new_measures(_ZERO, _ZERO, _ZERO, _ZERO)
         warnings = marks(policy)
         built: dict[int, TimerState] = {}
 

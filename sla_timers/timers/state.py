@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 if TYPE_CHECKING:
     from .policy import Policy
@@ -154,6 +154,78 @@ class Measures:
             "work_time": seconds(self.work_time),
             "solved_time": seconds(self.solved_time),
         }
+
+
+# A frozen dataclass's own ``__init__`` matches keywords and sets each field through
+# ``object.__setattr__``: some ten times the cost of plain attribute stores, and a
+# replay builds a state per metric. These classes have the dataclasses' slots
+# without their frozen ``__setattr__``: one is filled with plain stores, then given
+# the dataclass as its class (the layouts are the same, so Python allows it).
+
+
+class _TimerStateSlots:
+    __slots__ = TimerState.__slots__
+
+
+class _MeasuresSlots:
+    __slots__ = Measures.__slots__
+
+
+def timer_state(
+    metric: str,
+    cycle: int,
+    status: TimerStatus,
+    target: timedelta | None,
+    started_at: datetime,
+    due_at: datetime | None,
+    elapsed: timedelta,
+    remaining: timedelta | None,
+    breached_at: datetime | None,
+    stopped_at: datetime | None,
+    stop_reason: str | None,
+    warning_level: float | str | int | None,
+    paused_for: timedelta,
+    customer_wait: timedelta,
+    paused_since: datetime | None,
+    group: str | None,
+    next_warning_at: datetime | None,
+    running_since: datetime | None,
+) -> TimerState:
+    """``TimerState(...)`` with every field, in field order, built without the dataclass's ``__init__``."""
+    state: Any = _TimerStateSlots()  # its slots are named at run time
+    state.metric = metric
+    state.cycle = cycle
+    state.status = status
+    state.target = target
+    state.started_at = started_at
+    state.due_at = due_at
+    state.elapsed = elapsed
+    state.remaining = remaining
+    state.breached_at = breached_at
+    state.stopped_at = stopped_at
+    state.stop_reason = stop_reason
+    state.warning_level = warning_level
+    state.paused_for = paused_for
+    state.customer_wait = customer_wait
+    state.paused_since = paused_since
+    state.group = group
+    state.next_warning_at = next_warning_at
+    state.running_since = running_since
+    state.__class__ = TimerState
+    return cast(TimerState, state)
+
+
+def measures(
+    requester_wait: timedelta, customer_wait: timedelta, work_time: timedelta, solved_time: timedelta
+) -> Measures:
+    """``Measures(...)``, built without the dataclass's ``__init__``."""
+    built: Any = _MeasuresSlots()  # its slots are named at run time
+    built.requester_wait = requester_wait
+    built.customer_wait = customer_wait
+    built.work_time = work_time
+    built.solved_time = solved_time
+    built.__class__ = Measures
+    return cast(Measures, built)
 
 
 class Evaluation:
