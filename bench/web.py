@@ -56,6 +56,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, insert, make_url, select, text
+from sqlalchemy.pool import NullPool
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -162,10 +163,13 @@ def build_fixture(url: str, tickets: int) -> float:
     new_timers: list[dict[str, Any]] = []
     for n in range(TEMPLATES, tickets):
         template = ticket_rows[n % TEMPLATES]
-        copies.append(template | {"id": next_id, "host_id": f"T{n}"})
+        # Each copy's instants move by n ms, so no two tickets have the same timers (a
+        # badge kept for one ticket's timers is never another's, as on a real helpdesk).
+        shift = timedelta(milliseconds=n)
+        copies.append(_shifted(template, shift) | {"id": next_id, "host_id": f"T{n}"})
         their_events, their_timers = by_ticket[template["id"]]
-        new_events += [{k: v for k, v in e.items() if k != "id"} | {"ticket_id": next_id} for e in their_events]
-        new_timers += [{k: v for k, v in t.items() if k != "id"} | {"ticket_id": next_id} for t in their_timers]
+        new_events += [_shifted(e, shift, drop="id") | {"ticket_id": next_id} for e in their_events]
+        new_timers += [_shifted(t, shift, drop="id") | {"ticket_id": next_id} for t in their_timers]
         next_id += 1
     with store.engine.begin() as c:
         for lo in range(0, len(copies), 5000):
@@ -183,6 +187,11 @@ def build_fixture(url: str, tickets: int) -> float:
             c.execute(text("ANALYZE"))
     store.engine.dispose()
     return time.perf_counter() - started
+
+
+def _shifted(row: dict[str, Any], shift: timedelta, drop: str | None = None) -> dict[str, Any]:
+    """``row`` with every instant moved by ``shift`` (and without column ``drop``)."""
+    return {k: v + shift if isinstance(v, datetime) else v for k, v in row.items() if k != drop}
 
 
 def wsgi_app() -> Any:
@@ -203,6 +212,10 @@ def start_server(kind: str, url: str, port: int, threads: int, workers: int) -> 
             str(threads),
             "--bind",
             f"127.0.0.1:{port}",
+            # The load generator keeps its connections between requests, idle up to
+            # a few seconds at low rates: longer than gunicorn's default 2 s.
+            "--keep-alive",
+            "30",
             "--log-level",
             "warning",
             "bench.web:wsgi_app()",
@@ -233,6 +246,28 @@ def tree_cpu_seconds(pid: int) -> float:
         for kid in child.read_text().split():
             total += cpu_seconds(int(kid))
     return total
+
+
+def database_cpu(url: str) -> dict[int, float] | None:
+    """CPU seconds so far of each PostgreSQL backend serving the database at ``url``
+    (read from ``/proc``, so only for a server on this machine); None elsewhere."""
+    if make_url(url).get_backend_name() != "postgresql":
+        return None
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as c:
+            pids = c.execute(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            ).scalars()
+            out: dict[int, float] = {}
+            for pid in pids:
+                try:
+                    out[pid] = cpu_seconds(pid)
+                except OSError:  # not on this machine, or gone already
+                    continue
+    finally:
+        engine.dispose()
+    return out if out else None
 
 
 def serve(url: str, port: int, threads: int) -> None:
@@ -396,9 +431,18 @@ def run(
         results["loads"] = []
         for name, load in loads:
             cpu_before, client_before = tree_cpu_seconds(pid), time.process_time()
+            database_before = database_cpu(url)
             figures = load()
-            figures["server_cpu_ms"] = (tree_cpu_seconds(pid) - cpu_before) * 1000 / max(1, figures["requests"])
+            requests = max(1, figures["requests"])
+            figures["server_cpu_ms"] = (tree_cpu_seconds(pid) - cpu_before) * 1000 / requests
             figures["client_cpu_s"] = time.process_time() - client_before
+            database_after = database_cpu(url)
+            figures["database_cpu_ms"] = (
+                None
+                if database_before is None or database_after is None
+                # A backend the pool opened during the load counts from its start.
+                else sum(v - database_before.get(k, 0.0) for k, v in database_after.items()) * 1000 / requests
+            )
             results["loads"].append((name, figures))
         return results
     finally:
@@ -439,12 +483,16 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     print("Goal: p99 under 50 ms at 200 requests/s\n")
-    print("| load | requests | requests/s | p50 | p90 | p99 | max | errors | server CPU per request |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| load | requests | requests/s | p50 | p90 | p99 | max | errors "
+        "| server CPU per request | database CPU per request |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for label, r in results["loads"]:
+        db_cpu = "n/a" if r["database_cpu_ms"] is None else f"{r['database_cpu_ms']:.2f} ms"
         print(
             f"| {label} | {r['requests']:,} | {r['rps']:.0f} | {r['p50']:.1f} ms | {r['p90']:.1f} ms | "
-            f"{r['p99']:.1f} ms | {r['max']:.1f} ms | {r['errors']} | {r['server_cpu_ms']:.1f} ms |"
+            f"{r['p99']:.1f} ms | {r['max']:.1f} ms | {r['errors']} | {r['server_cpu_ms']:.2f} ms | {db_cpu} |"
         )
     client = sum(r["client_cpu_s"] for _, r in results["loads"])
     print(f"\nClient CPU (this process, every load): {client:.1f} s.")

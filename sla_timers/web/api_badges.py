@@ -12,7 +12,7 @@ from typing import Any
 from flask import Response, current_app, request
 
 from .badge_data import badges_body, etag
-from .http import allowed, api_route
+from .http import api_route, visible_tickets
 from .schema import Array, DateTime, JSONValue, Nullable, Object, Prop, Str
 from .state import app_state
 
@@ -103,7 +103,7 @@ def badge_batch(body: None, query: dict[str, Any]) -> Response:
     state = app_state()
     source = state.timer_source()
     asked: list[str] = query["ticket"]
-    visible = [ticket_id for ticket_id in asked if allowed("agent", ticket_id)]
+    visible = visible_tickets(asked)
     found = source(visible)
     found = {ticket_id: found[ticket_id] for ticket_id in visible if ticket_id in found}
     payload = badges_body(found, datetime.now(UTC), [t for t in asked if t not in found])

@@ -18,6 +18,7 @@ import json
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from json.encoder import encode_basestring_ascii
 from typing import Any, Protocol
 
 from ..clock import BusinessCalendar
@@ -136,7 +137,7 @@ def badges_body(found: Mapping[str, TicketTimers], now: datetime, missing: Seque
         if due_reach is not None and due_reach > end:
             end = min(due_reach, day + MAX_HORIZON)
         reach[name] = end
-        parts.append(f"{json.dumps(ticket_id)}:{part}")
+        parts.append(f"{_json_string(ticket_id)}:{part}")
     shown = [
         f"{json.dumps(name)}:{_calendar_part(calendar, day, reach[name])}"
         for name, calendar in sorted(calendars.items())
@@ -183,6 +184,10 @@ def _ticket_entry(item: TicketTimers, day: datetime) -> tuple[str, datetime | No
     except TypeError:  # a source's own timer type that cannot be a cache key
         part = _ticket_part.__wrapped__(*key)
     return part, due_reach
+
+
+#: ``json.dumps`` of a string without its per-call set-up (the same text: ASCII, escaped).
+_json_string: Callable[[str], str] = encode_basestring_ascii
 
 
 def _compact(value: Any) -> str:

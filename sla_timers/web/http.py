@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -125,7 +125,15 @@ def api_route(
                         )
                     checked_body = body.check(read_json(), "") if body is not None else None
                 checked_query = query.check(_query_args(query), "") if query is not None else None
-                result = view(body=checked_body, query=checked_query, **values)
+                try:
+                    result = view(body=checked_body, query=checked_query, **values)
+                except DBAPIError as exc:
+                    if method != "GET" or not exc.connection_invalidated:
+                        raise
+                    # The pooled connection had died (a database restart): SQLAlchemy dropped
+                    # it, and a read is safe to run again on a new one.
+                    _log.warning("the SLA store's connection was lost; reading again: %s", exc.orig)
+                    result = view(body=checked_body, query=checked_query, **values)
             except SLAError as exc:
                 return error_response(exc)
             except DBAPIError as exc:
@@ -162,6 +170,26 @@ def allowed(access: Access, ticket_id: str | None = None) -> bool:
         if agent is not None and agent(ticket_id) is True:
             return True
     return admin is not None and admin() is True
+
+
+def visible_tickets(ticket_ids: Sequence[str]) -> list[str]:
+    """The ids among ``ticket_ids`` the current user may read, in order: as
+    :func:`allowed` at ``agent`` for each, with the callbacks looked up once and the
+    admin callback asked at most once."""
+    state = app_state()
+    agent = state.agent_check()
+    admin = state.admin_check()
+    is_admin: bool | None = None
+    out = []
+    for ticket_id in ticket_ids:
+        if agent is not None and agent(ticket_id) is True:
+            out.append(ticket_id)
+            continue
+        if is_admin is None:
+            is_admin = admin is not None and admin() is True
+        if is_admin:
+            out.append(ticket_id)
+    return out
 
 
 def error_body(code: str, message: str, field: str | None) -> dict[str, Any]:
