@@ -97,6 +97,9 @@ class BusinessCalendar:
         #: Open stretches per block of the UTC timeline, read by OpenTime readers
         #: and shared by all of them (block index -> stretches).
         self._open_blocks: dict[int, Any] = {}
+        #: Closes of business days for ``eod`` targets, kept: every timer starting
+        #: on a day asks the same ((business day, days after) -> microseconds).
+        self._closes: dict[tuple[int, int], int] = {}
 
     # ------------------------------------------------------------------ construction
 
@@ -314,14 +317,25 @@ class BusinessCalendar:
         """
         if not isinstance(days, int) or isinstance(days, bool):
             raise TypeError(f"days must be an int, got {type(days).__name__}: {days!r}")
-        x = to_us(t, "t")
+        return from_us(self._business_day_close(to_us(t, "t"), days), self.zone)
+
+    def _business_day_close(self, x: int, days: int) -> int:
+        """:meth:`end_of_business_day` of the instant ``x``, both in microseconds."""
         tl, i = self._piece_at_or_after(x)
-        walker = self._walker
-        with walker.lock:
-            owner = walker.business_day(tl.owners[i], days)
-            if owner is None:
-                raise self._bounds.too_many_days(days, date.fromordinal(tl.owners[i]))
-            return from_us(walker.day_close(owner), self.zone)
+        key = (tl.owners[i], days)
+        found = self._closes.get(key)
+        if found is None:
+            walker = self._walker
+            with walker.lock:
+                owner = walker.business_day(key[0], days)
+                if owner is None:
+                    raise self._bounds.too_many_days(days, date.fromordinal(key[0]))
+                found = walker.day_close(owner)
+            if len(self._closes) >= 4096:  # days asked for by tickets: stay small
+                self._closes.clear()
+            # Two threads may work out the same close; both are equal.
+            self._closes[key] = found
+        return found
 
     def holidays_between(self, start: date, end: date) -> list[tuple[date, str]]:
         """Whole closed dates in ``[start, end]`` (both included), with names, by date.

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from ..errors import SLAError
+from ._timeline import from_us
 
 if TYPE_CHECKING:
     from .calendar import BusinessCalendar
@@ -29,6 +30,7 @@ __all__ = ["BLOCK", "OpenTime"]
 UTC = UTC
 _ZERO = timedelta(0)
 _EPOCH = datetime(1, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
 #: How much of the timeline one reading covers. Blocks start at fixed instants,
 #: so every reader of a calendar shares them.
 BLOCK = timedelta(days=32)
@@ -183,6 +185,10 @@ class OpenTime:
         if block is not None and block.lo <= a <= b < block.hi:
             return block.position(b)[1] - block.position(a)[1]
         return self.calendar.elapsed(a, b)
+
+    def end_of_business_day(self, t: datetime, days: int) -> datetime:
+        """``calendar.end_of_business_day(t, days)``, in UTC (``t`` in UTC too)."""
+        return from_us(self.calendar._business_day_close((t - _EPOCH) // _US, days), UTC)
 
     def add(self, t: datetime, d: timedelta) -> datetime:
         """``calendar.add(t, d)``, in UTC."""

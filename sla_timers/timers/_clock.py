@@ -9,7 +9,7 @@ calendar for every event.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from ..clock import BusinessCalendar, OpenTime
@@ -132,8 +132,8 @@ def amount(spec: Target, started_at: datetime, clock: Clock) -> timedelta:
                 cal = all_day(clock.cal.zone.key)
                 found = cal.end_of_business_day(started_at, spec.days) - started_at
             else:
-                close = clock.cal.end_of_business_day(started_at, spec.days).astimezone(UTC)
-                found = clock.open_time.elapsed(started_at, close)
+                open_time = clock.open_time
+                found = open_time.elapsed(started_at, open_time.end_of_business_day(started_at, spec.days))
             clock.amounts[key] = found
         return found
     return spec

@@ -115,3 +115,19 @@ def test_far_answers_come_from_the_calendar() -> None:
     later = datetime(9999, 12, 4, tzinfo=UTC)
     assert walk.advance(later) == timedelta(hours=24)
     assert walk.add(end, timedelta(hours=8)) == datetime(9999, 12, 1, 22, tzinfo=UTC)
+
+
+@given(
+    name=st.sampled_from(sorted(CALENDARS)), minutes=st.lists(MINUTES, min_size=1, max_size=8), days=st.integers(0, 4)
+)
+def test_end_of_business_day_is_the_calendars(name: str, minutes: list[int], days: int) -> None:
+    # The shared calendar keeps closes per business day across examples; the
+    # reference is a copy built afresh, which has kept nothing yet.
+    cal = CALENDARS[name]
+    fresh = BusinessCalendar(cal.spec)
+    walk = OpenTime(cal, at(min(minutes)))
+    for m in minutes:
+        t = at(m)
+        expected = fresh.end_of_business_day(t, days).astimezone(UTC)
+        assert walk.end_of_business_day(t, days) == expected
+        assert cal.end_of_business_day(t, days) == expected
