@@ -1,5 +1,5 @@
-"""Benchmark: the badges call for 50 tickets, served by waitress on loopback, with
-10,000 open tickets in the store.
+"""Benchmark: the badges call for 50 tickets, served by a WSGI server on loopback
+(waitress, gunicorn or granian), with 10,000 open tickets in the store.
 
 The store runs in a database the benchmark creates (``sla_bench_<random>`` on
 ``SLA_BENCH_DATABASE_URL``, default the PostgreSQL test server; ``--url`` for any
@@ -7,11 +7,14 @@ other, SQLite included) and drops at the end. The fixture is built in bulk: 40
 template tickets are recorded through the store (the example policies and matrix,
 priorities urgent to low, some answered, some pending, some breached), then their
 ticket, event and timer rows are copied with Core ``INSERT`` executemany until
-there are ``--tickets`` open tickets.
+there are ``--tickets`` open tickets, each copy's instants moved by a few
+milliseconds so that no two tickets have the same timers.
 
 The app (the example host configuration, every caller allowed) is served by
-waitress in a process of its own (``--threads`` threads). A client in this process
-asks for the badges of 50 consecutive tickets from a random place in the list:
+waitress in a process of its own (``--threads`` threads), by gunicorn's threaded
+worker or by granian (``--workers`` processes of ``--threads`` threads). A client
+in this process asks for the badges of 50 consecutive tickets from a random place
+in the list:
 
 - **open loop** at each of ``--rates`` requests/s for ``--seconds`` s: each request is sent
   at its scheduled instant (by a pool of connections large enough that none waits
@@ -21,12 +24,14 @@ asks for the badges of 50 consecutive tickets from a random place in the list:
   s, for the most it serves.
 
 Latency is wall time on a machine shared with other work: the table gives the
-server process's CPU time per request beside it, and the load average.
+server processes' CPU time per request beside it (and, for PostgreSQL on this
+machine, its backends' for the benchmark's database), and the load average.
 
 Usage::
 
     python bench/web.py                                   # PostgreSQL, 10,000 tickets, waitress
     python bench/web.py --server gunicorn --workers 2     # gunicorn instead
+    python bench/web.py --server granian --workers 2 --threads 1
     python bench/web.py --url sqlite:///tmp/b.db --tickets 500 --seconds 3 --rates 20
 
 Prints Markdown to stdout. It measures and reports; it never fails on a figure.
@@ -208,6 +213,9 @@ def start_server(kind: str, url: str, port: int, threads: int, workers: int) -> 
             "gunicorn",
             "--workers",
             str(workers),
+            # Threads even at --threads 1 (gunicorn's sync worker closes every connection).
+            "--worker-class",
+            "gthread",
             "--threads",
             str(threads),
             "--bind",
@@ -222,6 +230,31 @@ def start_server(kind: str, url: str, port: int, threads: int, workers: int) -> 
         ]
         root = Path(__file__).resolve().parents[1]
         env = os.environ | {"SLA_BENCH_WSGI_URL": url, "PYTHONPATH": str(root)}
+        process = subprocess.Popen(command, cwd=root, env=env)
+        return process, process.pid, []
+    if kind == "granian":
+        command = [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "wsgi",
+            "--workers",
+            str(workers),
+            "--blocking-threads",
+            str(threads),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--factory",
+            "bench.web:wsgi_app",
+        ]
+        root = Path(__file__).resolve().parents[1]
+        path = os.pathsep.join(p for p in (str(root), os.environ.get("PYTHONPATH", "")) if p)
+        env = os.environ | {"SLA_BENCH_WSGI_URL": url, "PYTHONPATH": path}
         process = subprocess.Popen(command, cwd=root, env=env)
         return process, process.pid, []
     context = multiprocessing.get_context("spawn")
@@ -240,11 +273,14 @@ def stop_server(handle: Any) -> None:
 
 
 def tree_cpu_seconds(pid: int) -> float:
-    """CPU time of ``pid`` and its children (gunicorn's workers), so far."""
+    """CPU time of ``pid`` and its descendants (the servers' workers), so far."""
     total = cpu_seconds(pid)
     for child in Path(f"/proc/{pid}/task").glob("*/children"):
         for kid in child.read_text().split():
-            total += cpu_seconds(int(kid))
+            try:
+                total += tree_cpu_seconds(int(kid))
+            except OSError:  # ended in between
+                continue
     return total
 
 
@@ -458,7 +494,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each load")
     parser.add_argument("--clients", type=int, default=8, help="closed-loop connections")
-    parser.add_argument("--server", choices=("waitress", "gunicorn"), default="waitress")
+    parser.add_argument("--server", choices=("waitress", "gunicorn", "granian"), default="waitress")
     parser.add_argument("--threads", type=int, default=8, help="threads per server process")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     args = parser.parse_args(argv)
@@ -476,11 +512,10 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"Store: {backend}, {args.tickets:,} open tickets (fixture built in {results['build']:.1f} s); "
         f"each request asks for {PER_CALL} tickets' badges; "
-        + (
-            f"gunicorn, {args.workers} workers of {args.threads} threads  "
-            if args.server == "gunicorn"
-            else f"waitress, {args.threads} threads  "
-        )
+        + {
+            "gunicorn": f"gunicorn (gthread), {args.workers} workers of {args.threads} threads  ",
+            "granian": f"granian (WSGI), {args.workers} workers of {args.threads} blocking threads  ",
+        }.get(args.server, f"waitress, {args.threads} threads  ")
     )
     print("Goal: p99 under 50 ms at 200 requests/s\n")
     print(

@@ -414,7 +414,7 @@ WHERE t.host_id = ANY(%(ids)s) AND t.created_at IS NOT NULL
 
 
 def _postgresql_rows(connection: Connection, ticket_ids: Sequence[str]) -> list[_TicketRead]:
-    rows = connection.exec_driver_sql(_POSTGRESQL_ROWS, {"ids": list(dict.fromkeys(ticket_ids))})
+    rows = connection.exec_driver_sql(_POSTGRESQL_ROWS, {"ids": list(dict.fromkeys(ticket_ids))}).fetchall()
     return [
         (host_id, calendar_name, policy_name, policy_version, status, _TimersText(text), text or "")
         for host_id, calendar_name, policy_name, policy_version, status, text in rows
