@@ -506,7 +506,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Command: `python bench/web.py {' '.join(argv if argv is not None else sys.argv[1:])}`  ")
     print(
         f"Machine: {os.cpu_count()} CPUs, {cpu_model()}, Python {platform.python_version()}, "
-        f"waitress {version('waitress')}, gunicorn {version('gunicorn')}, Flask {version('flask')}, SQLAlchemy {version('sqlalchemy')}; "
+        f"waitress {version('waitress')}, gunicorn {version('gunicorn')}, granian {version('granian')}, "
+        f"Flask {version('flask')}, SQLAlchemy {version('sqlalchemy')}, PostgreSQL driver psycopg {version('psycopg')}; "
         f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after (the machine is shared)  "
     )
     print(
@@ -514,7 +515,7 @@ def main(argv: list[str] | None = None) -> int:
         f"each request asks for {PER_CALL} tickets' badges; "
         + {
             "gunicorn": f"gunicorn (gthread), {args.workers} workers of {args.threads} threads  ",
-            "granian": f"granian (WSGI), {args.workers} workers of {args.threads} blocking threads  ",
+            "granian": f"granian (WSGI), {args.workers} workers, {args.threads} blocking thread(s) each  ",
         }.get(args.server, f"waitress, {args.threads} threads  ")
     )
     print("Goal: p99 under 50 ms at 200 requests/s\n")
