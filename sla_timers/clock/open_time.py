@@ -196,7 +196,12 @@ class OpenTime:
         if b is None or not b.lo <= t < b.hi:
             b = _block(self.calendar, t)
         if b is not None:
-            i, pos = b.position(t)
+            # b.position(t), inline: the replay asks for dues often.
+            i = bisect_right(b.ends, t)
+            if i < b.n and t > b.starts[i]:
+                pos = b.cum[i] + (t - b.starts[i])
+            else:
+                pos = b.cum[i]
             target = pos + d
             if d > _ZERO:
                 if target <= b.total:

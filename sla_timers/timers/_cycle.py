@@ -32,7 +32,7 @@ class Cycle:
         "watch",
         "due",
         "last_due",
-        "last_spec",
+        "last_target",
         "pin",
         "pin_rem",
         "breached_at",
@@ -44,6 +44,7 @@ class Cycle:
         "paused_for",
         "wait_acc",
         "wait_base",
+        "wait_end",
         "since",
         "ran",
     )
@@ -85,9 +86,10 @@ class Cycle:
             self.paused_since = None
         #: Due of the current running stretch, computed on first need.
         self.due: datetime | None = None
-        #: The last deadline that applied; or, until first asked, how to compute it.
+        #: The last deadline that applied; or, until first asked, the target it was
+        #: under (the stretch it ran is ``ran``).
         self.last_due: datetime | None = None
-        self.last_spec: tuple[datetime, timedelta] | None = None
+        self.last_target: timedelta | None = None
         self.pin: datetime | None = None
         #: Time left to the pin when the clock stopped (paused or stopped).
         self.pin_rem: timedelta | None = None
@@ -100,6 +102,7 @@ class Cycle:
         self.paused_for = _ZERO
         self.wait_acc = _ZERO
         self.wait_base = clock.paused
+        # wait_end, the pause total when it stopped, is set by stop(), and read only once stopped.
         #: While running: since when it has run under its current target (the start,
         #: the last resume or reopen, the last target change, pin or policy switch).
         self.since = t
@@ -137,11 +140,11 @@ class Cycle:
             # The deadline is the pin, else the due when known (None without a target).
             pin = self.pin
             if pin is not None:
-                self.last_due, self.last_spec = pin, None
+                self.last_due, self.last_target = pin, None
             elif self.due is not None or target is None:
-                self.last_due, self.last_spec = self.due, None
+                self.last_due, self.last_target = self.due, None
             else:
-                self.last_due, self.last_spec = None, (seg_at, target - elapsed)
+                self.last_due, self.last_target = None, target
             self.ran = (seg_at, elapsed, t)
             total = self.clock.total
             self.elapsed = elapsed + (total - self.seg_total)
@@ -162,10 +165,12 @@ class Cycle:
 
     def previous_deadline(self) -> datetime | None:
         """The last deadline that applied before the clock stopped."""
-        spec = self.last_spec
-        if spec is not None:
-            self.last_due = self.clock.after(*spec)
-            self.last_spec = None
+        target = self.last_target
+        if target is not None:
+            ran = self.ran
+            assert ran is not None  # banked with it
+            self.last_due = self.clock.after(ran[0], target - ran[1])
+            self.last_target = None
         return self.last_due
 
     def breach_before(self, t: datetime, inclusive: bool = False) -> None:
@@ -217,12 +222,12 @@ class Cycle:
         # fold(t), inline: a pause status pauses every open cycle.
         seg_at, elapsed, target, pin = self.seg_at, self.elapsed, self.target, self.pin
         if pin is not None:
-            self.last_due, self.last_spec = pin, None
+            self.last_due, self.last_target = pin, None
             self.pin_rem = clock.elapsed(t, pin)
         elif self.due is not None or target is None:
-            self.last_due, self.last_spec = self.due, None
+            self.last_due, self.last_target = self.due, None
         else:
-            self.last_due, self.last_spec = None, (seg_at, target - elapsed)
+            self.last_due, self.last_target = None, target
         self.ran = (seg_at, elapsed, t)
         total = clock.total
         self.elapsed = elapsed + (total - self.seg_total)
@@ -276,12 +281,12 @@ class Cycle:
             # fold(t), inline: every reply stops cycles.
             seg_at, elapsed, target, pin = self.seg_at, self.elapsed, self.target, self.pin
             if pin is not None:
-                self.last_due, self.last_spec = pin, None
+                self.last_due, self.last_target = pin, None
                 self.pin_rem = clock.elapsed(t, pin)
             elif self.due is not None or target is None:
-                self.last_due, self.last_spec = self.due, None
+                self.last_due, self.last_target = self.due, None
             else:
-                self.last_due, self.last_spec = None, (seg_at, target - elapsed)
+                self.last_due, self.last_target = None, target
             self.ran = (seg_at, elapsed, t)
             total = clock.total
             self.elapsed = elapsed + (total - self.seg_total)
@@ -291,9 +296,8 @@ class Cycle:
             total = clock.total
             self.paused_for += total - self.pause_total
             self.pause_total = total
-        paused = clock.paused
-        self.wait_acc += paused - self.wait_base  # what wait() reads, banked
-        self.wait_base = paused
+        # What wait() reads, kept: banked into wait_acc if it reopens.
+        self.wait_end = clock.paused
         self.mode = "stopped"
         self.watch = None
         self.paused_since = None
@@ -303,6 +307,7 @@ class Cycle:
 
     def reopen(self, t: datetime, paused: bool) -> None:
         """Resume a stopped cycle; solved time is not counted anywhere."""
+        self.wait_acc += self.wait_end - self.wait_base
         self.wait_base = self.clock.paused
         self.stopped_at = None
         self.stop_reason = None
@@ -392,7 +397,7 @@ class Cycle:
             self.stop_reason,
             level,
             paused_for,
-            self.wait() if mode != "stopped" else self.wait_acc,
+            self.wait() if mode != "stopped" else self.wait_acc + (self.wait_end - self.wait_base),
             self.paused_since,
             self.group,
             next_at,

@@ -41,10 +41,10 @@ def on_created(run: Replay, event: TicketEvent) -> None:
         return
     run.use_policy(policy)
     run.business = Clock(cal, False, t)
-    run.wall = Clock(cal, True, t)
     # Real time is kept only when some policy has a time = "calendar" metric.
     run.wall_kept = run.source.uses_calendar_time
-    run.clocks = (run.business, run.wall) if run.wall_kept else (run.business,)
+    run.wall = Clock(cal, True, t) if run.wall_kept else None
+    run.clocks = (run.business, run.wall) if run.wall is not None else (run.business,)
     run.group = event.get("group")
     if policy.targets and run.priority not in policy.targets:
         run.problem(f"priority {run.priority!r} has no targets in policy {policy.name!r}; no deadlines apply")
@@ -281,7 +281,7 @@ def pin(run: Replay, event: TicketEvent, due_at: datetime | None) -> None:
 
 def on_policy(run: Replay, event: TicketEvent) -> None:
     """Switch policy (and maybe calendar) mid-life: elapsed kept, the rest on the new terms."""
-    assert run.policy is not None and run.business is not None and run.wall is not None
+    assert run.policy is not None and run.business is not None
     t, name = event.at, event.data["policy"]
     source = run.source
     if isinstance(source, PolicySet):
@@ -303,7 +303,8 @@ def on_policy(run: Replay, event: TicketEvent) -> None:
         for cycle in cycles:
             cycle.previous_deadline()  # the deadlines that applied were on the old calendar
     run.business.use(cal)
-    run.wall.use(cal)
+    if run.wall is not None:
+        run.wall.use(cal)
     run.use_policy(new)
     for cycle in list(run.open):
         settings = new.metrics.get(cycle.settings.name)

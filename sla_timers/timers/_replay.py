@@ -59,6 +59,7 @@ class Replay:
         self.asked_while_stopped = False
         self.awaiting = True
         self.business: Clock | None = None
+        #: Real time, kept only when some policy has a ``time = "calendar"`` metric.
         self.wall: Clock | None = None
         self.clocks: tuple[Clock, ...] = ()
         #: Real time is kept too (some metric runs on calendar time).
@@ -101,8 +102,11 @@ class Replay:
 
     def clock_for(self, settings: MetricSettings) -> Clock:
         """The clock a metric runs on: real time for ``time = "calendar"``, else business time."""
-        assert self.business is not None and self.wall is not None
-        return self.wall if settings.time == "calendar" else self.business
+        if settings.time == "calendar":
+            assert self.wall is not None  # kept whenever some policy has such a metric
+            return self.wall
+        assert self.business is not None
+        return self.business
 
     def advance(self, t: datetime) -> None:
         """Record breaches whose due passed before ``t``, then bring every clock in

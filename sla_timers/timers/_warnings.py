@@ -63,8 +63,12 @@ def warning(
     running = cycle.mode == "running"
     clock = cycle.clock
     level: float | str | int | None = None
-    best: tuple[timedelta, bool] | None = None
-    upcoming: tuple[tuple[timedelta, bool], timedelta | None] | None = None
+    # The highest crossed: by threshold, then a fraction over a lead.
+    best: timedelta | None = None
+    best_is_fraction = False
+    # The next to cross while running: by threshold, then a fraction before a lead.
+    upcoming: timedelta | None = None
+    upcoming_lead: timedelta | None = None
     for threshold, lead, mark_level in thresholds:
         if threshold < elapsed:
             crossed = True
@@ -76,18 +80,19 @@ def warning(
             # Reached while running only once the lead's instant (perhaps the next opening) has come.
             crossed = running and due is not None and clock.before(due, lead) <= now
         if crossed:
-            key = (threshold, lead is None)
-            if best is None or key > best:
-                level, best = mark_level, key
+            if best is None or threshold > best or (threshold == best and lead is None and not best_is_fraction):
+                level, best, best_is_fraction = mark_level, threshold, lead is None
         elif running and due is not None:
-            order = (threshold, lead is not None)
-            if upcoming is None or order < upcoming[0]:
-                upcoming = (order, lead)
+            if (
+                upcoming is None
+                or threshold < upcoming
+                or (threshold == upcoming and lead is None and upcoming_lead is not None)
+            ):
+                upcoming, upcoming_lead = threshold, lead
     next_at = None
     if upcoming is not None and due is not None:
-        (threshold, _), lead = upcoming
-        if lead is None:
-            next_at = clock.after(cycle.seg_at, threshold - cycle.elapsed)
+        if upcoming_lead is None:
+            next_at = clock.after(cycle.seg_at, upcoming - cycle.elapsed)
         else:
-            next_at = clock.before(due, lead)
+            next_at = clock.before(due, upcoming_lead)
     return level, next_at
