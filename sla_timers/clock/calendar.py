@@ -317,11 +317,16 @@ class BusinessCalendar:
         """
         if not isinstance(days, int) or isinstance(days, bool):
             raise TypeError(f"days must be an int, got {type(days).__name__}: {days!r}")
-        return from_us(self._business_day_close(to_us(t, "t"), days), self.zone)
+        return from_us(self._business_day_close(to_us(t, "t"), days)[0], self.zone)
 
-    def _business_day_close(self, x: int, days: int) -> int:
-        """:meth:`end_of_business_day` of the instant ``x``, both in microseconds."""
+    def _business_day_close(self, x: int, days: int) -> tuple[int, int, int]:
+        """:meth:`end_of_business_day` of the instant ``x``, in microseconds, and
+        ``[lo, hi)`` around ``x`` in which every instant has the same answer: from
+        the end of the window before to the end of the window whose day decides."""
         tl, i = self._piece_at_or_after(x)
+        ends = tl.ends
+        hi = ends[i]
+        lo = ends[i - 1] if i > 0 and ends[i - 1] <= x else x
         key = (tl.owners[i], days)
         found = self._closes.get(key)
         if found is None:
@@ -335,7 +340,7 @@ class BusinessCalendar:
                 self._closes.clear()
             # Two threads may work out the same close; both are equal.
             self._closes[key] = found
-        return found
+        return found, lo, hi
 
     def holidays_between(self, start: date, end: date) -> list[tuple[date, str]]:
         """Whole closed dates in ``[start, end]`` (both included), with names, by date.

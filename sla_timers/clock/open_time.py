@@ -103,7 +103,7 @@ class OpenTime:
     stretches it reads are shared through the calendar, safely).
     """
 
-    __slots__ = ("calendar", "origin", "at", "block", "index", "pos", "start", "end", "base")
+    __slots__ = ("calendar", "origin", "at", "block", "index", "pos", "start", "end", "base", "closes")
 
     def __init__(self, calendar: BusinessCalendar, origin: datetime) -> None:
         self.calendar = calendar
@@ -114,6 +114,9 @@ class OpenTime:
         #: the last stretch: the block's end and total).
         self.block = _block(calendar, origin)
         self._seek(origin)
+        #: Per ``days``, the last :meth:`end_of_business_day` answer and the
+        #: instants ``[lo, hi)`` that share it: (lo, hi, close).
+        self.closes: dict[int, tuple[datetime, datetime, datetime]] = {}
 
     def _seek(self, t: datetime) -> None:
         """Put the cursor at ``t``, in ``self.block`` (None: no block, every answer from the calendar)."""
@@ -188,7 +191,13 @@ class OpenTime:
 
     def end_of_business_day(self, t: datetime, days: int) -> datetime:
         """``calendar.end_of_business_day(t, days)``, in UTC (``t`` in UTC too)."""
-        return from_us(self.calendar._business_day_close((t - _EPOCH) // _US, days), UTC)
+        last = self.closes.get(days)
+        if last is not None and last[0] <= t < last[1]:
+            return last[2]  # the timers of one business day share their close
+        close_us, lo, hi = self.calendar._business_day_close((t - _EPOCH) // _US, days)
+        close = from_us(close_us, UTC)
+        self.closes[days] = (from_us(lo, UTC), from_us(hi, UTC), close)
+        return close
 
     def add(self, t: datetime, d: timedelta) -> datetime:
         """``calendar.add(t, d)``, in UTC."""

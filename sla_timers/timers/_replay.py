@@ -109,12 +109,9 @@ class Replay:
         return self.business
 
     def advance(self, t: datetime) -> None:
-        """Record breaches whose due passed before ``t``, then bring every clock in
-        use to ``t``, counting the time since by the current mode."""
-        for cycle in self.open:
-            watch = cycle.watch
-            if watch is not None and watch < t:
-                cycle.breach_before(t)
+        """Bring every clock in use to ``t``, counting the time since by the current
+        mode, then record breaches whose due passed before ``t`` (a breach reads
+        the clocks at ``t``, so they go first)."""
         business = self.business
         if TYPE_CHECKING:
             assert business is not None and business.open_time is not None
@@ -139,6 +136,10 @@ class Replay:
                 assert wall is not None
             if wall.t != t:
                 wall.at(t)
+        for cycle in self.open:
+            watch = cycle.watch
+            if watch is not None and watch < t:
+                cycle.breach_before(t)
 
     def set_category(self, category: StatusCategory) -> None:
         """From now on time counts as working, paused or solved (clocks stand at now)."""
