@@ -92,15 +92,19 @@ def database(url: str | None) -> Iterator[str]:
         admin.dispose()
 
 
-def make_app(url: str) -> Any:
-    """The host app the benchmark serves: the example configuration, every caller allowed."""
+def make_app(url: str, threads: int = 1) -> Any:
+    """The host app the benchmark serves: the example configuration, every caller allowed,
+    with a connection pool of at least ``threads`` connections."""
     from flask import Flask
 
+    from sla_timers.store.engine import make_engine
     from sla_timers.web import SLATimers
 
     app = Flask("bench")
     app.config.update(
-        SLA_DATABASE_URL=url,
+        # SQLAlchemy keeps 5 connections by default: with more threads than that, the
+        # ones over it are closed at each return and opened again (a new backend each time).
+        SLA_ENGINE=make_engine(url, pool_size=max(5, threads)),
         SLA_POLICIES=[str(EXAMPLES / "policies")],
         SLA_PRIORITY_MATRIX=str(EXAMPLES / "priority_matrix.toml"),
         SLA_AGENT_AUTHORIZER=_allow_ticket,
@@ -200,8 +204,9 @@ def _shifted(row: dict[str, Any], shift: timedelta, drop: str | None = None) -> 
 
 
 def wsgi_app() -> Any:
-    """The app for gunicorn (``bench.web:wsgi_app()``), on ``$SLA_BENCH_WSGI_URL``."""
-    return make_app(os.environ["SLA_BENCH_WSGI_URL"])
+    """The app for gunicorn and granian (``bench.web:wsgi_app()``), on ``$SLA_BENCH_WSGI_URL``
+    with ``$SLA_BENCH_THREADS`` threads."""
+    return make_app(os.environ["SLA_BENCH_WSGI_URL"], int(os.environ.get("SLA_BENCH_THREADS", "1")))
 
 
 def start_server(kind: str, url: str, port: int, threads: int, workers: int) -> tuple[Any, int, list[int]]:
@@ -229,7 +234,7 @@ def start_server(kind: str, url: str, port: int, threads: int, workers: int) -> 
             "bench.web:wsgi_app()",
         ]
         root = Path(__file__).resolve().parents[1]
-        env = os.environ | {"SLA_BENCH_WSGI_URL": url, "PYTHONPATH": str(root)}
+        env = os.environ | {"SLA_BENCH_WSGI_URL": url, "SLA_BENCH_THREADS": str(threads), "PYTHONPATH": str(root)}
         process = subprocess.Popen(command, cwd=root, env=env)
         return process, process.pid, []
     if kind == "granian":
@@ -254,7 +259,7 @@ def start_server(kind: str, url: str, port: int, threads: int, workers: int) -> 
         ]
         root = Path(__file__).resolve().parents[1]
         path = os.pathsep.join(p for p in (str(root), os.environ.get("PYTHONPATH", "")) if p)
-        env = os.environ | {"SLA_BENCH_WSGI_URL": url, "PYTHONPATH": path}
+        env = os.environ | {"SLA_BENCH_WSGI_URL": url, "SLA_BENCH_THREADS": str(threads), "PYTHONPATH": path}
         process = subprocess.Popen(command, cwd=root, env=env)
         return process, process.pid, []
     context = multiprocessing.get_context("spawn")
@@ -313,7 +318,7 @@ def serve(url: str, port: int, threads: int) -> None:
     import waitress
 
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "task queue depth" notes under load
-    waitress.serve(make_app(url), host="127.0.0.1", port=port, threads=threads, _quiet=True)
+    waitress.serve(make_app(url, threads), host="127.0.0.1", port=port, threads=threads, _quiet=True)
 
 
 def free_port() -> int:
@@ -506,7 +511,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Command: `python bench/web.py {' '.join(argv if argv is not None else sys.argv[1:])}`  ")
     print(
         f"Machine: {os.cpu_count()} CPUs, {cpu_model()}, Python {platform.python_version()}, "
-        f"waitress {version('waitress')}, gunicorn {version('gunicorn')}, Flask {version('flask')}, SQLAlchemy {version('sqlalchemy')}; "
+        f"waitress {version('waitress')}, gunicorn {version('gunicorn')}, granian {version('granian')}, "
+        f"Flask {version('flask')}, SQLAlchemy {version('sqlalchemy')}, PostgreSQL driver psycopg {version('psycopg')}; "
         f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after (the machine is shared)  "
     )
     print(
@@ -514,7 +520,7 @@ def main(argv: list[str] | None = None) -> int:
         f"each request asks for {PER_CALL} tickets' badges; "
         + {
             "gunicorn": f"gunicorn (gthread), {args.workers} workers of {args.threads} threads  ",
-            "granian": f"granian (WSGI), {args.workers} workers of {args.threads} blocking threads  ",
+            "granian": f"granian (WSGI), {args.workers} workers, {args.threads} blocking thread(s) each  ",
         }.get(args.server, f"waitress, {args.threads} threads  ")
     )
     print("Goal: p99 under 50 ms at 200 requests/s\n")

@@ -19,7 +19,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, ItemsView, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -457,6 +457,10 @@ class _TimersText(Mapping[str, TimerView]):
 
     def __len__(self) -> int:
         return len(self._decoded())
+
+    def items(self) -> ItemsView[str, TimerView]:
+        # The dict's own view: the generic one looks every key up again.
+        return self._decoded().items()
 
 
 def _instant(text: str | None) -> datetime | None:

@@ -51,7 +51,14 @@ def test_actions_move_the_timers(demo: Flask) -> None:
     token = _token(client, 1)
     assert _timers(client, 1)["first_response"]["stopped_at"] is None
     assert client.post("/tickets/1/agent_reply", data={"token": token, "body": "On it"}).status_code == 302
-    assert _timers(client, 1)["first_response"]["status"] == "met"
+    first = _timers(client, 1)["first_response"]
+    # The reply stops first response. The seed dates the CEO's ticket 20 minutes before now
+    # on the executive policy's 15-minute urgent target (us-ny-9x5): met when fewer than 15
+    # of those minutes were office hours (a night or weekend run), breached 5 minutes before
+    # the reply when all 20 were (a run in New York office hours).
+    assert (first["stop_reason"], first["stopped_at"] is not None) == ("agent_reply", True)
+    assert first["status"] in ("met", "breached")
+    assert (first["status"] == "breached") == (first["breached_at"] is not None)
     client.post("/tickets/1/pending", data={"token": token})
     assert _timers(client, 1)["resolution"]["status"] == "paused"
     client.post("/tickets/1/reopen", data={"token": token})
