@@ -290,17 +290,33 @@ class Replay:
         self.problem(f"has the id of {first.describe()} with another payload; it has no effect")
 
     # -- result -------------------------------------------------------------
+    def settle(self, now: datetime) -> bool:
+        """Bring every clock and open cycle to ``now`` (a timer still running at its
+        due is breached as of ``now``); False when no timers run."""
+        if self.policy is None or self.business is None:
+            return False
+        for cycle in self.open:
+            watch = cycle.watch
+            if watch is not None and watch <= now:
+                cycle.breach_before(now, inclusive=True)
+        self.advance(now)
+        return True
+
+    def latest(self, now: datetime) -> dict[str, TimerState]:
+        """The latest cycle of each metric as of ``now``: :meth:`finish`'s ``states``,
+        without the rest of the evaluation."""
+        if not self.settle(now):
+            return {}
+        warnings = marks(self.policy)
+        return {m: cs[-1].state(len(cs), now, warnings) for m, cs in self.cycles.items()}
+
     def finish(self, now: datetime) -> Evaluation:
         """Bring everything to ``now`` and build the evaluation (timer states on first use)."""
         policy = self.policy
         business = self.business
         shown: dict[str, list[Cycle]] = {}
-        if policy is not None and business is not None:
-            for cycle in self.open:
-                watch = cycle.watch
-                if watch is not None and watch <= now:
-                    cycle.breach_before(now, inclusive=True)
-            self.advance(now)
+        if self.settle(now):
+            assert business is not None
             measures = new_measures(business.requester, business.paused, business.work, business.solved)
             # Every cycle is reported, with a target or not, so cycle numbers (and
             # the escalation keys built on them) follow the triggers alone.

@@ -37,7 +37,8 @@ def evaluate(
 
     See :func:`evaluate_ticket` for the arguments; this is its ``states``.
     """
-    return evaluate_ticket(policy, events, now=now, calendar=calendar, calendars=calendars).states
+    run, now = _replayed(policy, events, now, calendar, calendars)
+    return run.latest(now)
 
 
 def evaluate_ticket(
@@ -70,6 +71,18 @@ def evaluate_ticket(
     :raises NaiveDatetimeError: if ``now`` has no tzinfo.
     :raises EventError: if an item of ``events`` is not a :class:`TicketEvent`.
     """
+    run, now = _replayed(policy, events, now, calendar, calendars)
+    return run.finish(now)
+
+
+def _replayed(
+    policy: Policy | PolicySet,
+    events: Iterable[TicketEvent],
+    now: datetime,
+    calendar: BusinessCalendar | None,
+    calendars: CalendarSource | None,
+) -> tuple[Replay, datetime]:
+    """The replay of ``events`` up to ``now``, and ``now`` in UTC (see :func:`evaluate_ticket`)."""
     if not isinstance(now, datetime):
         raise TypeError(f"now must be a datetime, got {type(now).__name__}")
     if now.tzinfo is None or now.utcoffset() is None:
@@ -90,4 +103,4 @@ def evaluate_ticket(
     run = Replay(policy, calendar, calendars)
     log = run.deduplicate(log)
     run.replay(log, now, HANDLERS)
-    return run.finish(now)
+    return run, now
