@@ -307,10 +307,10 @@ def store_timers(
     for their ``created`` event, are left out.
 
     One indexed query for the tickets, their current status and their latest timer
-    cycles; ``config_of`` (default: the store's own
-    check) gives the configuration. On PostgreSQL each ticket comes back as one row
-    with its timers as JSON text, which is also the ticket's :attr:`TicketTimers.key`:
-    a badge already written for the same text is reused without reading the timers.
+    cycles; ``config_of`` (default: the store's own check) gives the configuration.
+    On PostgreSQL through psycopg, each ticket comes back as one row with its timers
+    as JSON text, which is also the ticket's :attr:`TicketTimers.key`: a badge
+    already written for the same text is reused without reading the timers.
     """
     now = now or datetime.now(UTC)
     out: dict[str, TicketTimers] = {}
@@ -322,7 +322,8 @@ def store_timers(
         connect = connect.execution_options(isolation_level="AUTOCOMMIT")
     with connect as connection:
         config = config_of(connection) if config_of is not None else store.config(connection)
-        if connection.dialect.name == "postgresql":
+        # psycopg (the postgres extra) takes the statement's %(ids)s and binds a list as an array.
+        if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
             rows = _postgresql_rows(connection, ticket_ids)
         else:
             rows = _portable_rows(connection, ticket_ids)

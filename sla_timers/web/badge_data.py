@@ -128,7 +128,7 @@ def badges_body(found: Mapping[str, TicketTimers], now: datetime, missing: Seque
             keyed = (item.key, item.status, item.calendar, name, item.policy, labels, day)
             entry = _KEYED.get(keyed)
             if entry is None:
-                entry = _ticket_entry(item, day)
+                entry = _ticket_entry(item, day, cached=False)
                 _keep(keyed, entry)
             part, due_reach = entry
         end = reach.get(name)
@@ -161,9 +161,10 @@ def _keep(key: Hashable, entry: tuple[str, datetime | None]) -> None:
     _KEYED[key] = entry
 
 
-def _ticket_entry(item: TicketTimers, day: datetime) -> tuple[str, datetime | None]:
+def _ticket_entry(item: TicketTimers, day: datetime, cached: bool = True) -> tuple[str, datetime | None]:
     """A ticket's JSON part, and the end of the intervals its running timers need
-    (None when the standard horizon is enough for them)."""
+    (None when the standard horizon is enough for them). ``cached``: look the part up
+    by the timers' states (a keyed ticket's part is kept by its key instead, once)."""
     keys = []
     due_reach: datetime | None = None
     for metric, state in item.states.items():
@@ -179,6 +180,8 @@ def _ticket_entry(item: TicketTimers, day: datetime) -> tuple[str, datetime | No
     if due_reach is not None and due_reach <= day + HORIZON:
         due_reach = None
     key = (item.calendar, item.calendar_name, item.status, tuple(keys), day)
+    if not cached:
+        return _ticket_part.__wrapped__(*key), due_reach
     try:
         part = _ticket_part(*key)
     except TypeError:  # a source's own timer type that cannot be a cache key

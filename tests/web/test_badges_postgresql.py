@@ -137,9 +137,9 @@ def test_a_ticket_badge_is_written_once_until_its_timers_change(app: Flask, monk
     written: list[str] = []
     entry = badge_data._ticket_entry
 
-    def counted(item: badge_data.TicketTimers, day: Any) -> Any:
+    def counted(item: badge_data.TicketTimers, day: Any, cached: bool = True) -> Any:
         written.append(item.status or "")
-        return entry(item, day)
+        return entry(item, day, cached)
 
     monkeypatch.setattr(badge_data, "_ticket_entry", counted)
     badge_data._KEYED.clear()
