@@ -324,10 +324,19 @@ class BusinessCalendar:
         ``[lo, hi)`` around ``x`` in which every instant has the same answer: from
         the end of the window before to the end of the window whose day decides."""
         tl, i = self._piece_at_or_after(x)
-        ends = tl.ends
-        hi = ends[i]
-        lo = ends[i - 1] if i > 0 and ends[i - 1] <= x else x
-        key = (tl.owners[i], days)
+        ends, owners = tl.ends, tl.owners
+        owner = owners[i]
+        # The same day decides from the end of the previous day's last window to
+        # the end of this day's last window (a day may have several).
+        j = i
+        while j + 1 < len(owners) and owners[j + 1] == owner:
+            j += 1
+        k = i
+        while k > 0 and owners[k - 1] == owner:
+            k -= 1
+        hi = ends[j]
+        lo = ends[k - 1] if k > 0 else min(x, tl.starts[0])
+        key = (owner, days)
         found = self._closes.get(key)
         if found is None:
             walker = self._walker

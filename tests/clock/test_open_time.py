@@ -32,6 +32,14 @@ CALENDARS = {
     "24x7": BusinessCalendar.always_open(),
     # Crosses midnight and both DST nights; merges into Friday night's close.
     "nights": weekly("nights", "22:00-06:00", ("mon", "tue", "wed", "thu", "fri"), "Europe/London"),
+    # Two windows a day: one business day, two stretches.
+    "lunch": BusinessCalendar.from_dict(
+        {
+            "name": "lunch",
+            "timezone": "America/New_York",
+            "hours": {d: ["09:00-12:00", "13:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
+        }
+    ),
     "closed-winter": BusinessCalendar.from_dict(
         {
             "name": "closed-winter",
