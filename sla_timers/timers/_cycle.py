@@ -323,14 +323,50 @@ class Cycle:
 
     def retarget(self, t: datetime, spec: Target) -> None:
         """Run under ``spec`` from ``t`` on (a priority change, a reopen, a policy switch), elapsed kept."""
-        self.fold(t)
-        old, since = self.target, self.since
-        self.target = amount(spec, self.started_at, self.clock)
-        if self.mode == "running":
-            self.start_stretch(t)
-            if self.target == old:
-                self.since = since  # a priority change that keeps this metric's target changes nothing for it
-        self.breach_now_if_over(t)
+        # fold(t), start_stretch(t) and breach_now_if_over(t), inline: a priority
+        # change retargets every open cycle.
+        mode = self.mode
+        clock = self.clock
+        old, since, pin = self.target, self.since, self.pin
+        if mode == "running":
+            seg_at, elapsed = self.seg_at, self.elapsed
+            if pin is not None:
+                self.last_due, self.last_target = pin, None
+            elif self.due is not None or old is None:
+                self.last_due, self.last_target = self.due, None
+            else:
+                self.last_due, self.last_target = None, old
+            self.ran = (seg_at, elapsed, t)
+            total = clock.total
+            elapsed += total - self.seg_total
+            self.elapsed = elapsed
+            self.seg_at = t
+            self.seg_total = total
+        else:
+            elapsed = self.elapsed
+            if mode == "paused":
+                total = clock.total
+                self.paused_for += total - self.pause_total
+                self.pause_total = total
+        target = self.target = amount(spec, self.started_at, clock)
+        breached = self.breached_at is not None
+        if mode == "running":
+            self.due = None
+            # A priority change that keeps this metric's target changes nothing for it.
+            self.since = since if target == old else t
+            if breached:
+                self.watch = None
+            elif pin is not None:
+                self.watch = pin
+            else:
+                # Business time never outruns real time: the due is no earlier than this.
+                self.watch = t + (target - elapsed)
+        if not breached:
+            if pin is not None:
+                if mode == "running" and pin < t:
+                    self.breached_at, self.watch = t, None
+            elif elapsed > target:
+                self.breached_at, self.watch = t, None
 
     def rebase(self, t: datetime, clock: Clock) -> None:
         """Move to another clock at ``t`` (policy switch), elapsed kept."""
