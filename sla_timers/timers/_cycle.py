@@ -349,38 +349,49 @@ class Cycle:
         target = self.target
         mode = self.mode
         pin = self.pin
+        breached_at = self.breached_at
+        clock = self.clock
         remaining: timedelta | None
+        due: datetime | None
+        status: TimerStatus
         if mode == "running":
-            elapsed = self.running_elapsed()
+            elapsed = self.elapsed + (clock.total - self.seg_total)
             due = self.deadline()
             if pin is not None:
-                remaining = self.clock.elapsed(now, pin)
+                remaining = clock.elapsed(now, pin)
             else:
                 remaining = None if target is None else target - elapsed
+            status = "running" if breached_at is None else "breached"
+            customer_wait = self.wait_acc + (clock.paused - self.wait_base)
+            paused_for = self.paused_for
         else:
             elapsed = self.elapsed
-            due = self.previous_deadline()
+            if mode == "paused":
+                # A paused timer has no due, unless it was breached.
+                due = None if breached_at is None else self.previous_deadline()
+                status = "paused" if breached_at is None else "breached"
+                customer_wait = self.wait_acc + (clock.paused - self.wait_base)
+                paused_for = self.paused_for + (clock.total - self.pause_total)
+            else:
+                due = self.previous_deadline()
+                status = "met" if breached_at is None else "breached"
+                customer_wait = self.wait_acc + (self.wait_end - self.wait_base)
+                paused_for = self.paused_for
             if pin is not None:
-                remaining = self.pin_rem if self.pin_rem is not None else self.clock.elapsed(self.seg_at, pin)
+                remaining = self.pin_rem if self.pin_rem is not None else clock.elapsed(self.seg_at, pin)
             else:
                 remaining = None if target is None else target - elapsed
-        status: TimerStatus
-        if self.breached_at is not None:
-            status = "breached"
-        elif mode == "running":
-            status = "running"
-        elif mode == "paused":
-            status = "paused"
-            due = None
-        else:
-            status = "met"
-        paused_for = self.paused_for
-        if mode == "paused":
-            paused_for += self.clock.total - self.pause_total
         level: float | str | int | None = None
         next_at: datetime | None = None
         if remaining is not None:
-            level, next_at = warning(warnings(elapsed + remaining), self, elapsed, due, now)
+            # Without a pin, elapsed + remaining is the target.
+            level, next_at = warning(
+                warnings(target if pin is None and target is not None else elapsed + remaining),
+                self,
+                elapsed,
+                due,
+                now,
+            )
             if status != "running":
                 next_at = None
         return timer_state(
@@ -392,12 +403,12 @@ class Cycle:
             due,
             elapsed,
             remaining,
-            self.breached_at,
+            breached_at,
             self.stopped_at,
             self.stop_reason,
             level,
             paused_for,
-            self.wait() if mode != "stopped" else self.wait_acc + (self.wait_end - self.wait_base),
+            customer_wait,
             self.paused_since,
             self.group,
             next_at,

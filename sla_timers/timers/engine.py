@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from operator import attrgetter
 
 from ..clock import BusinessCalendar
 from ..errors import EventError, NaiveDatetimeError
@@ -23,6 +24,8 @@ from .policy import Policy, PolicySet
 from .state import Evaluation, TimerState
 
 UTC = UTC
+#: Each event's place in the log, as :meth:`TicketEvent.sort_key` orders them.
+_ORDER = attrgetter("_order")
 
 
 def evaluate(
@@ -90,7 +93,7 @@ def _replayed(
     now = now.astimezone(UTC)
     log = list(events)
     try:
-        log.sort(key=TicketEvent.sort_key)
+        log.sort(key=_ORDER)
     except (AttributeError, TypeError):
         for i, event in enumerate(log):
             if not isinstance(event, TicketEvent):

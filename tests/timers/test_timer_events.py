@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
+from operator import attrgetter
 
 import pytest
 from timer_helpers import ny
@@ -116,3 +117,27 @@ def test_log_order_is_time_then_kind_then_id_whatever_the_arrival() -> None:
         shuffled = events[:]
         random.Random(seed).shuffle(shuffled)
         assert [e.id for e in sort_events(shuffled)] == expected
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_evaluation_sorts_as_sort_key_orders(seed: int) -> None:
+    # evaluate sorts by a key read without a call, comparing data only on a tie of
+    # instant, kind and id; it must give sort_key's order, ties on data included
+    # (the same id on two payloads, a field's value 1 or "1", no id at all).
+    rng = random.Random(seed)
+    instants = [AT + timedelta(minutes=m) for m in (0, 0, 5)]
+    pool = [
+        TicketEvent(
+            "status", rng.choice(instants), id=rng.choice(["a", "b", None]), status=rng.choice(["open", "pending"])
+        )
+        for _ in range(6)
+    ] + [
+        TicketEvent(
+            "field", rng.choice(instants), id=rng.choice(["f", None]), name="n", value=rng.choice([1, "1", 2.5])
+        )
+        for _ in range(6)
+    ]
+    rng.shuffle(pool)
+    by_key = sorted(pool, key=TicketEvent.sort_key)
+    by_order = sorted(pool, key=attrgetter("_order"))
+    assert [e.sort_key() for e in by_order] == [e.sort_key() for e in by_key]
