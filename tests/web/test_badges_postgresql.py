@@ -222,3 +222,14 @@ def test_a_write_on_a_killed_connection_is_a_clean_503_or_done(app: Flask, postg
     # Recorded once either way: T-1's first response is met by the 10:05 reply (15:05Z).
     first_response = _timers(_get(app, "T-1").get_json(), "T-1")["first_response"]
     assert (first_response["status"], first_response["stopped_at"]) == ("met", "2026-11-23T15:05:00Z")
+
+
+def test_kept_badges_stay_within_their_bound(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = _get(app, "T-1", "T-2", "T-3").get_data()
+    badge_data._KEYED.clear()
+    monkeypatch.setattr(badge_data, "_KEYED_SIZE", 2)
+    # Three tickets through a bound of two: the oldest kept badge makes room, the answer is whole.
+    assert _get(app, "T-1", "T-2", "T-3").get_data() == expected
+    assert len(badge_data._KEYED) == 2
+    assert _get(app, "T-1", "T-2", "T-3").get_data() == expected
+    assert len(badge_data._KEYED) == 2
