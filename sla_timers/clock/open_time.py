@@ -115,8 +115,9 @@ class OpenTime:
         self.block = _block(calendar, origin)
         self._seek(origin)
         #: Per ``days``, the last :meth:`end_of_business_day` answer and the
-        #: instants ``[lo, hi)`` that share it: (lo, hi, close).
-        self.closes: dict[int, tuple[datetime, datetime, datetime]] = {}
+        #: instants ``[lo, hi)`` that share it: (lo, hi, close, the block holding
+        #: the close or None, the open time in that block before the close).
+        self.closes: dict[int, tuple[datetime, datetime, datetime, _Block | None, timedelta]] = {}
 
     def _seek(self, t: datetime) -> None:
         """Put the cursor at ``t``, in ``self.block`` (None: no block, every answer from the calendar)."""
@@ -191,13 +192,28 @@ class OpenTime:
 
     def end_of_business_day(self, t: datetime, days: int) -> datetime:
         """``calendar.end_of_business_day(t, days)``, in UTC (``t`` in UTC too)."""
+        return self._close(t, days)[2]
+
+    def until_end_of_business_day(self, t: datetime, days: int) -> timedelta:
+        """``calendar.elapsed(t, calendar.end_of_business_day(t, days))``: an ``eod`` target."""
+        _, _, close, b, before_close = self._close(t, days)
+        if b is not None and b.lo <= t:
+            i = bisect_right(b.ends, t)
+            if i < b.n and t > b.starts[i]:
+                return before_close - (b.cum[i] + (t - b.starts[i]))
+            return before_close - b.cum[i]
+        return self.elapsed(t, close)
+
+    def _close(self, t: datetime, days: int) -> tuple[datetime, datetime, datetime, _Block | None, timedelta]:
         last = self.closes.get(days)
         if last is not None and last[0] <= t < last[1]:
-            return last[2]  # the timers of one business day share their close
+            return last  # the timers of one business day share their close
         close_us, lo, hi = self.calendar._business_day_close((t - _EPOCH) // _US, days)
         close = from_us(close_us, UTC)
-        self.closes[days] = (from_us(lo, UTC), from_us(hi, UTC), close)
-        return close
+        b = _block(self.calendar, close)
+        before_close = _ZERO if b is None else b.position(close)[1]
+        last = self.closes[days] = (from_us(lo, UTC), from_us(hi, UTC), close, b, before_close)
+        return last
 
     def add(self, t: datetime, d: timedelta) -> datetime:
         """``calendar.add(t, d)``, in UTC."""

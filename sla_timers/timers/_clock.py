@@ -132,8 +132,7 @@ def amount(spec: Target, started_at: datetime, clock: Clock) -> timedelta:
                 cal = all_day(clock.cal.zone.key)
                 found = cal.end_of_business_day(started_at, spec.days) - started_at
             else:
-                open_time = clock.open_time
-                found = open_time.elapsed(started_at, open_time.end_of_business_day(started_at, spec.days))
+                found = clock.open_time.until_end_of_business_day(started_at, spec.days)
             clock.amounts[key] = found
         return found
     return spec

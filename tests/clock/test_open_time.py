@@ -143,4 +143,5 @@ def test_end_of_business_day_is_the_calendars(name: str, base: int, offsets: lis
         t = at(base + offset)
         expected = fresh.end_of_business_day(t, days).astimezone(UTC)
         assert walk.end_of_business_day(t, days) == expected
+        assert walk.until_end_of_business_day(t, days) == fresh.elapsed(t, expected)
         assert cal.end_of_business_day(t, days) == expected
