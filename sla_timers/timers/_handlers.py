@@ -103,11 +103,15 @@ def enter(run: Replay, t: datetime, new: StatusCategory, reason: str) -> None:
     if old == "stop":
         reopen(run, t)
         return
-    for cycle in run.open:
-        if new == "pause" and cycle.settings.pauses:
-            cycle.pause(t)
-        elif new == "work":
-            cycle.resume(t)
+    # Only cycles that change are called: a metric that does not pause runs on.
+    if new == "pause":
+        for cycle in run.open:
+            if cycle.mode == "running" and cycle.settings.pauses:
+                cycle.pause(t)
+    else:
+        for cycle in run.open:
+            if cycle.mode == "paused":
+                cycle.resume(t)
 
 
 def reopen(run: Replay, t: datetime) -> None:
