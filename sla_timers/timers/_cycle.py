@@ -110,10 +110,6 @@ class Cycle:
         self.ran: tuple[datetime, timedelta, datetime] | None = None
 
     # -- time ---------------------------------------------------------------
-    def running_elapsed(self) -> timedelta:
-        """Elapsed while running, with the clock standing at the instant asked for."""
-        return self.elapsed + (self.clock.total - self.seg_total)
-
     def start_stretch(self, t: datetime) -> None:
         """Start running at ``t`` under the current target (a start, resume, reopen or change)."""
         self.mode = "running"
