@@ -159,9 +159,16 @@ class Cycle:
         """Due of the current running stretch (the pin when pinned)."""
         if self.pin is not None:
             return self.pin
-        if self.due is None and self.target is not None:
-            self.due = self.clock.after(self.seg_at, self.target - self.elapsed)
-        return self.due
+        due = self.due
+        if due is None and self.target is not None:
+            left = self.target - self.elapsed
+            open_time = self.clock.open_time
+            # Clock.after(), inline for a business clock and time left: the usual case.
+            if open_time is not None and left > _ZERO:
+                due = self.due = open_time.add(self.seg_at, left)
+            else:
+                due = self.due = self.clock.after(self.seg_at, left)
+        return due
 
     def previous_deadline(self) -> datetime | None:
         """The last deadline that applied before the clock stopped."""

@@ -103,11 +103,15 @@ def enter(run: Replay, t: datetime, new: StatusCategory, reason: str) -> None:
     if old == "stop":
         reopen(run, t)
         return
-    for cycle in run.open:
-        if new == "pause" and cycle.settings.pauses:
-            cycle.pause(t)
-        elif new == "work":
-            cycle.resume(t)
+    # Only cycles that change are called: a metric that does not pause runs on.
+    if new == "pause":
+        for cycle in run.open:
+            if cycle.mode == "running" and cycle.settings.pauses:
+                cycle.pause(t)
+    else:
+        for cycle in run.open:
+            if cycle.mode == "paused":
+                cycle.resume(t)
 
 
 def reopen(run: Replay, t: datetime) -> None:
@@ -152,9 +156,6 @@ def on_agent_reply(run: Replay, event: TicketEvent) -> None:
     """A public reply answers: it stops every open cycle but resolution and starts periodic_update."""
     if not event.data["public"]:
         return  # an internal note never stops a timer
-    policy = run.policy
-    if TYPE_CHECKING:
-        assert policy is not None
     t = event.at
     run.advance(t)
     if run.awaiting:
@@ -176,12 +177,9 @@ def on_agent_reply(run: Replay, event: TicketEvent) -> None:
 
 def on_customer_reply(run: Replay, event: TicketEvent) -> None:
     """A customer message after the first public reply opens next_response (one at a time)."""
-    policy = run.policy
-    if TYPE_CHECKING:
-        assert policy is not None
     # The host reopens with a status event, and the reopen opens next_response
     # for a message that came while stopped; the opening message is first_response's.
-    starts: list[MetricSettings] | tuple[()] = ()
+    starts: list[MetricSettings] = []
     if run.category == "stop":
         run.asked_while_stopped = run.replied
     elif run.replied:
@@ -190,7 +188,7 @@ def on_customer_reply(run: Replay, event: TicketEvent) -> None:
             # open_of(), inline: one at a time.
             cycles = cycles_of(settings.name)
             if not cycles or cycles[-1].mode == "stopped":
-                starts = [settings] if not starts else [*starts, settings]
+                starts.append(settings)
     if run.awaiting and not starts:
         return
     t = event.at
