@@ -8,13 +8,13 @@ never collide; the shared servers are never stopped or reconfigured.
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, make_url, text
+from server_databases import server_database
+from sqlalchemy import Engine, create_engine, text
 from store_helpers import LADDERS, MATRIX, POLICY, empty_tables
 
 from sla_timers.store import migrate
@@ -42,20 +42,7 @@ BACKENDS = [
 
 
 def _server_database(backend: str) -> Iterator[str]:
-    url = make_url(os.environ[SERVERS[backend]])
-    name = f"sla_test_{secrets.token_hex(6)}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f"CREATE DATABASE {name}"))
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            if backend == "postgresql":
-                connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            else:
-                connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-        admin.dispose()
+    yield from server_database(os.environ[SERVERS[backend]])
 
 
 @pytest.fixture(scope="session")

@@ -7,12 +7,15 @@ extension warns (and warnings are errors here).
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from server_databases import server_database
 from web_helpers import EXAMPLES, AppFactory
 
 from sla_timers.web import SLATimers
@@ -55,3 +58,11 @@ def app(create_app: AppFactory) -> Flask:
 @pytest.fixture()
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture()
+def postgresql_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test, dropped after it (skipped without a server)."""
+    if "SLA_TEST_DATABASE_URL" not in os.environ:
+        pytest.skip("SLA_TEST_DATABASE_URL not set (PostgreSQL)")
+    yield from server_database(os.environ["SLA_TEST_DATABASE_URL"])

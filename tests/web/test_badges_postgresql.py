@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, text
 from web_helpers import AppFactory
 
 from sla_timers.store import engine as engine_module
@@ -57,21 +56,6 @@ EVENTS: dict[str, list[dict[str, Any]]] = {
         {"kind": "customer_reply", "at": _at("10:50"), "id": "q2"},
     ],
 }
-
-
-@pytest.fixture()
-def postgresql_url() -> Iterator[str]:
-    server = make_url(os.environ["SLA_TEST_DATABASE_URL"])
-    name = f"sla_test_{secrets.token_hex(6)}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f"CREATE DATABASE {name}"))
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
 
 
 @pytest.fixture()

@@ -362,29 +362,6 @@ def test_the_ticket_rows_written_are_the_hosts_own(app: Flask, host: Host, watch
         assert session.execute(select(host.Ticket.subject).where(host.Ticket.id == ticket)).scalar_one() == "Printer"
 
 
-@pytest.fixture()
-def postgresql_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for one test, dropped after it."""
-    import os
-    import secrets
-
-    from sqlalchemy import create_engine, make_url, text
-
-    if "SLA_TEST_DATABASE_URL" not in os.environ:
-        pytest.skip("SLA_TEST_DATABASE_URL not set (PostgreSQL)")
-    url = make_url(os.environ["SLA_TEST_DATABASE_URL"])
-    name = f"sla_test_{secrets.token_hex(6)}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f"CREATE DATABASE {name}"))
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
-
-
 def test_host_and_plugin_share_one_postgresql_database(create_app: AppFactory, postgresql_url: str) -> None:
     # The realistic production layout: the host's tables and the sla_ tables in one database.
     host = make_host(postgresql_url)
