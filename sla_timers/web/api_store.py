@@ -30,6 +30,7 @@ from sqlalchemy.orm import aliased
 from ..errors import SLAError
 from ..store import Store
 from ..store.config import EPOCH, Config
+from ..store.engine import make_engine
 from ..store.models import EscalationRow, EventRow, TicketRow, TimerRow
 from ..store.run import TicketRun
 from ..store.tables import chunks, event_from_payload, load_fired, load_logs, load_tickets
@@ -91,6 +92,8 @@ def open_store(settings: Settings) -> Store:
         if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
             # The default lives in the instance folder, which Flask does not create.
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(target, str):
+        target = make_engine(target, **settings.engine_options)
     store = Store(target)
     if settings.auto_upgrade:
         store.upgrade()

@@ -30,6 +30,7 @@ AdminCheck = Callable[[], bool]
 DEFAULTS: dict[str, Any] = {
     "SLA_DATABASE_URL": None,  # str; None: sqlite:///<instance folder>/sla.db
     "SLA_ENGINE": None,  # the host's SQLAlchemy Engine, used instead of SLA_DATABASE_URL
+    "SLA_ENGINE_OPTIONS": {},  # create_engine keywords for SLA_DATABASE_URL (pool_size, max_overflow, ...)
     "SLA_AUTO_UPGRADE": True,  # upgrade the sla_ tables to the latest migration on first use
     "SLA_URL_PREFIX": "/sla",
     "SLA_AGENT_AUTHORIZER": None,  # callable(ticket_id | None) -> bool, or "module:function"
@@ -61,6 +62,8 @@ class Settings:
     database_url: str
     #: The host's own SQLAlchemy engine, or None.
     engine: Any
+    #: Keywords for ``create_engine`` when the plugin makes its engine from ``database_url``.
+    engine_options: Mapping[str, Any]
     #: Upgrade the ``sla_`` tables on first use (off: run ``flask sla db upgrade`` in deploys).
     auto_upgrade: bool
     #: Where the blueprint is mounted: ``/sla`` (a path, no trailing slash).
@@ -150,6 +153,7 @@ class Settings:
         return cls(
             database_url=_str(url, "SLA_DATABASE_URL"),
             engine=value["SLA_ENGINE"],
+            engine_options=_engine_options(value, url),
             auto_upgrade=_bool(value, "SLA_AUTO_UPGRADE"),
             url_prefix=prefix,
             agent_authorizer=_callback(value["SLA_AGENT_AUTHORIZER"], "SLA_AGENT_AUTHORIZER"),
@@ -166,6 +170,28 @@ class Settings:
             policies=tuple(policies),
             priority_matrix=value["SLA_PRIORITY_MATRIX"],
         )
+
+
+def _engine_options(values: Mapping[str, Any], url: object) -> dict[str, Any]:
+    options = values["SLA_ENGINE_OPTIONS"]
+    key = "SLA_ENGINE_OPTIONS"
+    if not isinstance(options, Mapping):
+        raise ConfigError(f"{key}: must be a dict of create_engine keywords, got {type_name(options)}", field=key)
+    for name in options:
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ConfigError(f"{key}: {quote(str(name))} is not a keyword name", field=key)
+    if options and values["SLA_ENGINE"] is not None:
+        raise ConfigError(f"{key}: not used with SLA_ENGINE (configure the host's engine itself)", field=key)
+    if options and isinstance(url, str):
+        # create_engine checks its keywords without connecting: a misspelt one fails here, at init_app.
+        from sqlalchemy import create_engine
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            create_engine(url, **options).dispose()
+        except (TypeError, ArgumentError) as exc:
+            raise ConfigError(f"{key}: {exc}", field=key) from None
+    return dict(options)
 
 
 def _str(value: object, key: str) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import create_engine
 from web_helpers import EXAMPLES, AppFactory
 
 from sla_timers.web import ConfigError, Settings, SLAConfigWarning, SLATimers
@@ -112,6 +113,14 @@ BAD_CONFIG = [
     pytest.param({"SLA_POLICIES": ["/no/such/policy.toml"]}, "SLA_POLICIES[0]", id="policy-file-missing"),
     pytest.param({"SLA_PRIORITY_MATRIX": {"priorities": []}}, "SLA_PRIORITY_MATRIX", id="matrix-invalid"),
     pytest.param({"SLA_URL_PREFX": "/x"}, "SLA_URL_PREFX", id="unknown-key"),
+    pytest.param({"SLA_ENGINE_OPTIONS": ["pool_size"]}, "SLA_ENGINE_OPTIONS", id="engine-options-list"),
+    pytest.param({"SLA_ENGINE_OPTIONS": {"pool_sise": 10}}, "SLA_ENGINE_OPTIONS", id="engine-options-misspelt"),
+    pytest.param({"SLA_ENGINE_OPTIONS": {1: 10}}, "SLA_ENGINE_OPTIONS", id="engine-options-key"),
+    pytest.param(
+        {"SLA_ENGINE_OPTIONS": {"pool_size": 10}, "SLA_ENGINE": create_engine("sqlite://")},
+        "SLA_ENGINE_OPTIONS",
+        id="engine-options-with-engine",
+    ),
 ]
 
 
@@ -146,3 +155,11 @@ def test_flask_sla_command_comes_with_the_extension(create_app: AppFactory) -> N
     )
     assert result.exit_code == 0
     assert result.output.splitlines()[0] == "2026-11-24T09:30:00-05:00"
+
+
+def test_engine_options_size_the_plugins_pool(create_app: AppFactory) -> None:
+    # A host serving with more threads than SQLAlchemy's default pool of 5 gives the pool their number.
+    app = create_app({"SLA_ENGINE_OPTIONS": {"pool_size": 12, "max_overflow": 3}})
+    with app.app_context():
+        engine = app.extensions["sla_timers"].store().engine
+    assert (engine.pool.size(), engine.pool._max_overflow) == (12, 3)
