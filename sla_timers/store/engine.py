@@ -12,6 +12,10 @@ from sqlalchemy.exc import DisconnectionError
 SQLITE_BUSY_SECONDS = 30
 #: A server connection idle this long (seconds) is pinged before it is used again.
 PING_AFTER_IDLE_SECONDS = 5.0
+#: Execution option of a connection that only reads: on SQLite its transaction begins
+#: deferred (a WAL snapshot that neither waits for nor blocks the writer) instead of
+#: taking the write lock. Set it before the connection's first statement.
+READ_ONLY = "sla_read_only"
 
 
 def make_engine(url: str, **options: Any) -> Engine:
@@ -68,7 +72,8 @@ def ping_when_idle(engine: Engine, idle_seconds: float | None = None) -> None:
 
 
 def setup_sqlite(engine: Engine) -> None:
-    """Give a SQLite engine WAL, foreign keys and ``BEGIN IMMEDIATE`` transactions."""
+    """Give a SQLite engine WAL, foreign keys and ``BEGIN IMMEDIATE`` transactions
+    (plain ``BEGIN`` on connections marked :data:`READ_ONLY`)."""
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, connection_record: Any) -> None:
@@ -85,4 +90,5 @@ def setup_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

@@ -30,7 +30,7 @@ from sqlalchemy.orm import aliased
 from ..errors import SLAError
 from ..store import Store
 from ..store.config import EPOCH, Config
-from ..store.engine import make_engine
+from ..store.engine import READ_ONLY, make_engine
 from ..store.models import EscalationRow, EventRow, TicketRow, TimerRow
 from ..store.run import TicketRun
 from ..store.tables import chunks, event_from_payload, load_fired, load_logs, load_tickets
@@ -323,6 +323,9 @@ def store_timers(
     if store.engine.dialect.name != "sqlite":
         # Reads only: no BEGIN and ROLLBACK round trips around them.
         connect = connect.execution_options(isolation_level="AUTOCOMMIT")
+    else:
+        # Reads only: a snapshot, so badge polls neither queue behind a write nor hold one up.
+        connect = connect.execution_options(**{READ_ONLY: True})
     with connect as connection:
         config = config_of(connection) if config_of is not None else store.config(connection)
         # psycopg (the postgres extra) takes the statement's %(ids)s and binds a list as an array.
@@ -492,7 +495,7 @@ def ticket_detail(store: Store, host_id: str, now: datetime | None = None) -> di
     decided at creation (and at each reclassification).
     """
     now = now or datetime.now(UTC)
-    with store.engine.connect() as connection:
+    with store.engine.connect().execution_options(**{READ_ONLY: True}) as connection:
         config = store.config(connection)
         tickets = load_tickets(connection, host_ids=[host_id])
         if not tickets:
