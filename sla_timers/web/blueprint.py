@@ -17,7 +17,8 @@ _log = logging.getLogger("sla_timers.web")
 
 
 @blueprint.after_request
-def _safe_headers(response: Response) -> Response:
+def safe_headers(response: Response) -> Response:
+    """Headers every answer of the plugin carries (routing errors under the prefix too)."""
     # A JSON or script answer must never be sniffed into HTML by a browser.
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     if response.mimetype == "application/json":

@@ -199,4 +199,6 @@ def _json_routing_errors() -> Response | None:
     if code not in (404, 405):
         return None  # a redirect (trailing slash) stays a redirect
     app_state()  # the prefix is ours only when the extension is on this app
-    return http_error_response(failure)
+    from .blueprint import safe_headers
+
+    return safe_headers(http_error_response(failure))

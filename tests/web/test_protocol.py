@@ -195,6 +195,10 @@ def test_unknown_route_and_method_under_the_prefix_are_json(client: FlaskClient)
     assert "POST" in answer.headers["Allow"]
     answer = client.get("/sla")
     assert (answer.status_code, _error(answer)["code"]) == (404, "not_found")
+    # No blueprint matched these, yet they carry the plugin's headers like its own answers.
+    for answer in (client.get("/sla/api/no-such-thing"), client.delete(DUE)):
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+        assert answer.headers["Cache-Control"] == "no-store"
 
 
 def test_the_hosts_404_page_is_untouched(create_app: AppFactory) -> None:
