@@ -23,7 +23,8 @@ from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from typing import Any, TypeGuard
 
-from .conditions import MISSING, AllOf, AnyOf, FieldTest, Node, bool_key, getter
+from ._compile import getter
+from .conditions import MISSING, AllOf, AnyOf, FieldTest, Node, bool_key
 
 Getter = Callable[[Mapping[str, Any]], Any]
 _ORDERED = ("gt", "gte", "lt", "lte")

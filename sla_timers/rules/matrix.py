@@ -21,6 +21,7 @@ from ..errors import ArgumentTypeError, RulesError
 from ..validation import load_toml, require_aware
 from ..validation import python_type_name as type_name
 from . import _schema as s
+from ._compile import compile_condition, getter
 from ._index import RuleIndex
 from .classification import Base, Change, Classification, RawMatch, TraceEntry
 from .conditions import (
@@ -30,9 +31,7 @@ from .conditions import (
     Node,
     Predicate,
     calendars_named,
-    compile_condition,
     fields_named,
-    getter,
     parse,
     plain,
     plain_data,

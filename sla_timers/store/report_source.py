@@ -26,6 +26,7 @@ from ..reports import TimerRow as ReportRow
 from ..reports._rows import check_range
 from ..reports.compliance import check_date_by
 from ..validation import aware_utc
+from .engine import READ_ONLY
 from .models import EventRow, TicketRow, TimerRow
 
 __all__ = ["DEFAULT_BATCH", "count_timers", "stream_outages", "stream_timers", "ticket_dimensions"]
@@ -329,7 +330,8 @@ class _connected:
     def __enter__(self) -> Connection:
         if isinstance(self.bind, Connection):
             return self.bind
-        self.connection = self.bind.connect()
+        # Reports only read: on SQLite a snapshot, so a long report never holds up the writers.
+        self.connection = self.bind.connect().execution_options(**{READ_ONLY: True})
         return self.connection
 
     def __exit__(self, *exc: object) -> None:

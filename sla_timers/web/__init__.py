@@ -9,6 +9,6 @@ from .extension import SLAConfigWarning as SLAConfigWarning
 from .extension import SLATimers as SLATimers
 from .settings import Settings as Settings
 from .watch import Watcher as Watcher
-from .watch import WatchError as WatchError
+from .watch_declare import WatchError as WatchError
 
 __all__ = ["ConfigError", "SLAConfigWarning", "SLATimers", "Settings", "WatchError", "Watcher", "blueprint"]

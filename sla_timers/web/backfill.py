@@ -27,7 +27,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..store.models import TicketRow
-from .watch import Change, Watcher, WatchError, _instant, _text
+from .watch import Change, Watcher
+from .watch_declare import WatchError, _instant, _text
 
 if TYPE_CHECKING:
     from ..store import Store

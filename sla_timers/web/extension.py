@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Flask, Response, request
@@ -25,7 +25,8 @@ from .http import http_error_response, under_prefix
 from .registry import Registry
 from .settings import DEFAULTS, AdminCheck, AgentCheck, Settings
 from .state import AppState, app_state
-from .watch import Watcher, declare, state_finder
+from .watch import Watcher
+from .watch_declare import declare
 
 
 class SLATimers:
@@ -202,3 +203,20 @@ def _json_routing_errors() -> Response | None:
     from .blueprint import safe_headers
 
     return safe_headers(http_error_response(failure))
+
+
+def state_finder(extension: Any) -> Callable[[], AppState | None]:
+    """The app state a listener should use: the current app's, else the only app the extension is on."""
+    apps: weakref.WeakSet[Any] = extension._apps
+
+    def find() -> AppState | None:
+        from flask import current_app, has_app_context
+
+        if has_app_context():
+            found = current_app.extensions.get("sla_timers")
+            if found is not None and found.extension is extension:
+                return found  # type: ignore[no-any-return]
+        states = [app.extensions["sla_timers"] for app in list(apps) if "sla_timers" in app.extensions]
+        return states[0] if len(states) == 1 else None
+
+    return find

@@ -21,7 +21,7 @@ from sla_timers.cli import main
 from sla_timers.store import Store
 from sla_timers.web import SLATimers
 from sla_timers.web.backfill import backfill
-from sla_timers.web.watch import WatchError
+from sla_timers.web.watch_declare import WatchError
 
 NY = "America/New_York"
 

@@ -4,6 +4,7 @@ configuration kept equal to ``examples/``."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -46,26 +47,51 @@ def test_the_ceos_printer_is_urgent_on_the_executive_policy(demo: Flask) -> None
     assert "priority <strong>urgent</strong> on policy executive" in page
 
 
-def test_actions_move_the_timers(demo: Flask) -> None:
+def test_actions_move_the_timers(tmp_path: Path) -> None:
+    # Seeded as if it were Saturday 2026-11-28 12:00 UTC: the CEO's ticket was opened 20 minutes
+    # earlier, Sat 11:40 UTC (06:40 in New York), on the executive policy's 15-minute urgent
+    # first-response target on us-ny-9x5. Closed all weekend, the clock starts Monday 11-30 at
+    # 09:00 EST (14:00 UTC), so the target is crossed at 09:15 EST = 14:15 UTC, days before the
+    # reply this test makes now.
+    demo = create_app(tmp_path / "demo.db", now=datetime(2026, 11, 28, 12, 0, tzinfo=UTC))
     client = demo.test_client()
     token = _token(client, 1)
     assert _timers(client, 1)["first_response"]["stopped_at"] is None
     assert client.post("/tickets/1/agent_reply", data={"token": token, "body": "On it"}).status_code == 302
     first = _timers(client, 1)["first_response"]
-    # The reply stops first response. The seed dates the CEO's ticket 20 minutes before now
-    # on the executive policy's 15-minute urgent target (us-ny-9x5): met when fewer than 15
-    # of those minutes were office hours (a night or weekend run), breached 5 minutes before
-    # the reply when all 20 were (a run in New York office hours).
-    assert (first["stop_reason"], first["stopped_at"] is not None) == ("agent_reply", True)
-    assert first["status"] in ("met", "breached")
-    assert (first["status"] == "breached") == (first["breached_at"] is not None)
+    assert (first["status"], first["breached_at"], first["stop_reason"]) == (
+        "breached",
+        "2026-11-30T14:15:00Z",
+        "agent_reply",
+    )
+    assert first["stopped_at"] is not None
+    # Resolution (4h on urgent) ran out Monday 09:00 + 4h = 13:00 EST = 18:00 UTC; a breach stays
+    # the status while the ticket waits on the customer, and the pause shows beside it.
     client.post("/tickets/1/pending", data={"token": token})
-    assert _timers(client, 1)["resolution"]["status"] == "paused"
+    resolution = _timers(client, 1)["resolution"]
+    assert (resolution["status"], resolution["breached_at"]) == ("breached", "2026-11-30T18:00:00Z")
+    assert resolution["paused_since"] is not None
     client.post("/tickets/1/reopen", data={"token": token})
     assert _timers(client, 1)["resolution"]["paused_since"] is None
     client.post("/tickets/1/solved", data={"token": token})
     assert _timers(client, 1)["resolution"]["stopped_at"] is not None
     assert "On it" in client.get("/tickets/1").get_data(as_text=True)
+
+
+def test_a_reply_right_after_a_new_ticket_meets_first_response(demo: Flask) -> None:
+    # Opened and answered within the same second: under a second of business time passes, less
+    # than any first-response target, at any hour the test runs.
+    client = demo.test_client()
+    token = _token(client, 1)
+    answer = client.post("/tickets", data={"token": token, "subject": "Screen flickers", "requester": "Ann Lee"})
+    ticket = int(answer.headers["Location"].rsplit("/", 1)[1])
+    assert client.post(f"/tickets/{ticket}/agent_reply", data={"token": token, "body": "Looking"}).status_code == 302
+    first = _timers(client, ticket)["first_response"]
+    assert (first["status"], first["breached_at"], first["stop_reason"]) == ("met", None, "agent_reply")
+    # Seconds into a resolution target of hours, waiting on the customer pauses it.
+    client.post(f"/tickets/{ticket}/pending", data={"token": token})
+    resolution = _timers(client, ticket)["resolution"]
+    assert (resolution["status"], resolution["breached_at"]) == ("paused", None)
 
 
 def test_a_customer_reply_after_an_answer_opens_next_response(demo: Flask) -> None:

@@ -25,7 +25,8 @@ from sla_timers.store import Store
 from sla_timers.store.models import TicketRow
 from sla_timers.web import SLATimers
 from sla_timers.web.state import AppState
-from sla_timers.web.watch import Watcher, WatchError, pending_rows
+from sla_timers.web.watch import Watcher, pending_rows
+from sla_timers.web.watch_declare import WatchError
 
 NY = "America/New_York"
 
