@@ -5,13 +5,12 @@ stop, reopen). No I/O here."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from ..errors import CalendarNotFound, SLAError
 from ._clock import Clock
 from ._replay import Handler, Replay
 from .events import TicketEvent
-from .policy import MetricSettings, PolicySet, StatusCategory
+from .policy import MetricSettings, Policy, PolicySet, StatusCategory
 
 
 def on_created(run: Replay, event: TicketEvent) -> None:
@@ -61,16 +60,14 @@ def on_created(run: Replay, event: TicketEvent) -> None:
         if settings.kind in ("first_response", "resolution"):
             run.start(settings, t)
     if category == "stop":
-        enter(run, t, category, f"status:{status}")
+        enter(run, t, category, status)
     if status in policy.first_response_statuses:
         meet_first_response(run, t, f"status:{status}")
 
 
 def on_status(run: Replay, event: TicketEvent) -> None:
     """A status change: pause, resume, stop or reopen timers; maybe meet first_response."""
-    policy = run.policy
-    if TYPE_CHECKING:
-        assert policy is not None
+    policy: Policy = run.policy  # type: ignore[assignment]  # set at the created event
     status = event.data["status"]
     # status_plan(), from its cache when there.
     known, category, meets = policy._status_plans.get(status) or policy.status_plan(status)
@@ -82,13 +79,30 @@ def on_status(run: Replay, event: TicketEvent) -> None:
         return
     t = event.at
     run.advance(t)
-    enter(run, t, category, f"status:{status}")
+    old = run.category
+    if category == old:
+        pass
+    elif category == "stop" or old == "stop":
+        enter(run, t, category, status)
+    else:
+        # enter(), inline for a pause or a resume: most status changes.
+        run.category = category
+        for clock in run.clocks:
+            clock.category = category
+        if category == "pause":
+            for cycle in run.open:
+                if cycle.mode == "running" and cycle.settings.pauses:
+                    cycle.pause(t)
+        else:
+            for cycle in run.open:
+                if cycle.mode == "paused":
+                    cycle.resume(t)
     if meets:
         meet_first_response(run, t, f"status:{status}")
 
 
-def enter(run: Replay, t: datetime, new: StatusCategory, reason: str) -> None:
-    """Move the ticket to a status category: pause, resume, stop or reopen timers."""
+def enter(run: Replay, t: datetime, new: StatusCategory, status: str) -> None:
+    """Move the ticket to ``status``'s category: pause, resume, stop or reopen timers."""
     old = run.category
     if new == old:
         return
@@ -96,6 +110,7 @@ def enter(run: Replay, t: datetime, new: StatusCategory, reason: str) -> None:
     for clock in run.clocks:
         clock.category = new
     if new == "stop":
+        reason = f"status:{status}"
         for cycle in run.open:
             cycle.stop(t, reason, True)
         run.open = []
@@ -331,7 +346,7 @@ def on_policy(run: Replay, event: TicketEvent) -> None:
     if not new.is_known_status(run.status):
         run.problem(f"status {run.status!r} is not in policy {new.name!r}'s statuses; counted as a working status")
     category = new.category(run.status)
-    enter(run, t, category, f"status:{run.status}")
+    enter(run, t, category, run.status)
     # Per-metric pausing may differ under the new policy at the same status.
     if category == "pause":
         for cycle in run.open:
