@@ -26,6 +26,7 @@ from .state import measures as new_measures
 _ZERO = timedelta(0)
 _AT = attrgetter("at")
 _ID = attrgetter("id")
+_new = object.__new__
 
 #: Where calendars named by policies come from: a mapping or a function of the name.
 CalendarSource = Mapping[str, BusinessCalendar] | Callable[[str], BusinessCalendar]
@@ -117,7 +118,16 @@ class Replay:
             assert business is not None and business.open_time is not None
         if business.t != t:
             # Clock.at(t), inline: every event that changes anything comes here.
-            d = business.open_time.advance(t)
+            # OpenTime.advance(t), inline too while t stays in the cursor's stretch
+            # (or the closed time before it): most events between two others.
+            open_time = business.open_time
+            if t < open_time.end:
+                start = open_time.start
+                pos = open_time.base + (t - start) if t > start else open_time.base
+                d = pos - open_time.pos
+                open_time.at, open_time.pos = t, pos
+            else:
+                d = open_time.advance(t)
             business.t = t
             if d:
                 business.total += d
@@ -179,7 +189,29 @@ class Replay:
         row = policy.targets.get(self.priority)  # type: ignore[arg-type]  # None is no key
         spec = None if row is None else row.get(name)
         target = None if spec is None else spec if spec.__class__ is timedelta else amount(spec, t, clock)
-        cycle = Cycle(settings, clock, group, t, target, category == "pause" and settings.pauses)
+        # Cycle(settings, clock, group, t, target, paused), inline: a call through
+        # the class costs about as much again as filling the slots.
+        cycle = _new(Cycle)
+        cycle.settings = settings
+        cycle.kind = settings.kind
+        cycle.clock = clock
+        cycle.group = group
+        cycle.started_at = cycle.seg_at = cycle.since = t
+        cycle.target = target
+        cycle.elapsed = cycle.paused_for = cycle.wait_acc = _ZERO
+        cycle.seg_total = cycle.pause_total = clock.total
+        if category == "pause" and settings.pauses:
+            cycle.mode = "paused"
+            cycle.watch = None
+            cycle.paused_since = t
+        else:
+            cycle.mode = "running"
+            cycle.watch = None if target is None else t + target
+            cycle.paused_since = None
+        cycle.due = cycle.last_due = cycle.last_target = cycle.pin = cycle.pin_rem = None
+        cycle.breached_at = cycle.stopped_at = cycle.stop_reason = cycle.ran = None
+        cycle.by_status = False
+        cycle.wait_base = clock.paused
         cycles = self.cycles.get(name)
         if cycles is None:
             self.cycles[name] = [cycle]
