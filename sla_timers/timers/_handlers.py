@@ -183,6 +183,27 @@ def on_agent_reply(run: Replay, event: TicketEvent) -> None:
     for cycle in run.open:
         if cycle.kind == "resolution":
             keep.append(cycle)
+        elif cycle.mode == "running" and cycle.pin is None:
+            # Cycle.stop(t, "agent_reply"), inline for a running cycle without a
+            # pin: a reply stops one or two such cycles, and a call costs as much.
+            due, target = cycle.due, cycle.target
+            if due is not None or target is None:
+                cycle.last_due, cycle.last_target = due, None
+            else:
+                cycle.last_due, cycle.last_target = None, target
+            elapsed = cycle.elapsed
+            cycle.ran = (cycle.seg_at, elapsed, t)
+            clock = cycle.clock
+            total = clock.total
+            cycle.elapsed = elapsed + (total - cycle.seg_total)
+            cycle.seg_at = t
+            cycle.seg_total = total
+            cycle.wait_end = clock.paused
+            cycle.mode = "stopped"
+            cycle.watch = None
+            cycle.stopped_at = t
+            cycle.stop_reason = "agent_reply"
+            cycle.by_status = False
         else:
             cycle.stop(t, "agent_reply")
     run.open = keep
@@ -221,6 +242,7 @@ def on_priority(run: Replay, event: TicketEvent) -> None:
     assert run.policy is not None and run.business is not None
     t, priority = event.at, event.data["priority"]
     run.priority = priority
+    run.target_row = run.policy.targets.get(priority)
     if priority not in run.policy.targets:
         run.problem(f"priority {priority!r} has no targets in policy {run.policy.name!r}; targets unchanged")
         return

@@ -18,6 +18,7 @@ from ..clock import BusinessCalendar
 from ._clock import Clock, amount
 from ._cycle import Cycle
 from ._warnings import marks
+from .durations import Target
 from .events import TicketEvent
 from .policy import MetricSettings, Policy, PolicySet, StatusCategory
 from .state import Evaluation, Problem, TimerState
@@ -57,6 +58,8 @@ class Replay:
         self.status = "new"
         self.category: StatusCategory = "work"
         self.priority: str | None = None
+        #: The policy's targets for ``priority`` (None: no row), kept as either changes.
+        self.target_row: Mapping[str, Target] | None = None
         self.group: str | None = None
         self.replied = False
         #: A customer reply came while stopped, after the first public agent reply.
@@ -101,6 +104,7 @@ class Replay:
     def use_policy(self, policy: Policy) -> None:
         """From now on ``policy`` applies."""
         self.policy = policy
+        self.target_row = policy.targets.get(self.priority)  # type: ignore[arg-type]  # None is no key
         self.periodic_updates = policy.of_kind("periodic_update")
         self.next_responses = policy.of_kind("next_response")
 
@@ -181,13 +185,12 @@ class Replay:
             group = self.group
             if group is None:
                 return
-        policy: Policy = self.policy  # type: ignore[assignment]  # set at the created event
         # clock_for() and policy.target(), inline: a cycle starts at most events.
         # Both clocks a metric may run on are set at the created event (the wall
         # clock whenever some metric runs on calendar time).
         clock: Clock = self.wall if settings.time == "calendar" else self.business  # type: ignore[assignment]
         name = settings.name
-        row = policy.targets.get(self.priority)  # type: ignore[arg-type]  # None is no key
+        row = self.target_row
         spec = None if row is None else row.get(name)
         target = None if spec is None else spec if spec.__class__ is timedelta else amount(spec, t, clock)
         # Cycle(settings, clock, group, t, target, paused), inline: a call through

@@ -1,6 +1,7 @@
-"""The replay starts a cycle by filling its slots in place (a call through the
-class costs about as much again); what it builds must be what ``Cycle(...)``
-builds, every slot set to the same value, running or paused from the start."""
+"""The replay starts a cycle by filling its slots in place, and a public reply
+stops running cycles in place (a call costs about as much again); what they
+build must be what ``Cycle(...)`` and ``Cycle.stop`` build, every slot set to
+the same value."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from sla_timers import BusinessCalendar
-from sla_timers.timers import Policy
+from sla_timers.timers import Policy, TicketEvent
 from sla_timers.timers._clock import Clock
 from sla_timers.timers._cycle import Cycle
+from sla_timers.timers._handlers import on_agent_reply
 from sla_timers.timers._replay import Replay
 
 CALENDAR = {"name": "nine-to-five", "timezone": "UTC", "hours": {d: ["09:00-17:00"] for d in ("mon", "tue")}}
@@ -38,9 +40,9 @@ def test_started_cycle_equals_the_constructed_one(category: str, metric: str) ->
     policy = Policy.from_dict(POLICY)
     cal = BusinessCalendar.from_dict(CALENDAR)
     run = Replay(policy, cal, None)
+    run.priority = "high"
     run.use_policy(policy)
     run.business = Clock(cal, False, T)
-    run.priority = "high"
     run.category = category  # type: ignore[assignment]  # a StatusCategory
     # Some time on the clock first, so totals are not all zero.
     run.business.total = run.business.paused = timedelta(minutes=5)
@@ -56,3 +58,41 @@ def test_started_cycle_equals_the_constructed_one(category: str, metric: str) ->
     assert _slots(built) == _slots(expected)
     assert "<unset>" not in _slots(built).values()
     assert built.mode == ("paused" if paused else "running")
+
+
+def _replay_at(t: datetime) -> Replay:
+    policy = Policy.from_dict(POLICY)
+    cal = BusinessCalendar.from_dict(CALENDAR)
+    run = Replay(policy, cal, None)
+    run.priority = "high"
+    run.use_policy(policy)
+    run.business = Clock(cal, False, t)
+    run.clocks = (run.business,)
+    for settings in policy.metrics.values():
+        run.start(settings, t)
+    return run
+
+
+@pytest.mark.parametrize("asked", [False, True], ids=["first-reply", "after-a-due-was-read"])
+def test_a_reply_stops_cycles_as_cycle_stop_does(asked: bool) -> None:
+    replied, by_hand = _replay_at(T), _replay_at(T)
+    # Mon 11:30: 1h30 after the start, past first_response's 1h target, so the
+    # stopped cycle carries a breach, elapsed and the stretch it ran.
+    at = T + timedelta(hours=1, minutes=30)
+    for run in (replied, by_hand):
+        if asked:
+            run.cycles["first_response"][-1].deadline()  # the due known before the stop
+        run.advance(at)
+    on_agent_reply(replied, TicketEvent("agent_reply", at, id="r1", public=True))
+    for cycle in list(by_hand.open):
+        if cycle.kind != "resolution":
+            cycle.stop(at, "agent_reply")
+    stopped, expected = replied.cycles["first_response"][0], by_hand.cycles["first_response"][0]
+    assert stopped.mode == "stopped" and stopped.stop_reason == "agent_reply"
+    # 11:30 is past the 11:00 due: breached at the due, 1h30 elapsed.
+    assert stopped.breached_at == T + timedelta(hours=1)
+    assert stopped.elapsed == timedelta(hours=1, minutes=30)
+    got, want = _slots(stopped), _slots(expected)
+    got.pop("clock"), want.pop("clock")  # one clock per replay
+    got["wait_end"], want["wait_end"] = stopped.wait_end, expected.wait_end
+    assert got == want
