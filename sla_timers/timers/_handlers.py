@@ -85,18 +85,8 @@ def on_status(run: Replay, event: TicketEvent) -> None:
     elif category == "stop" or old == "stop":
         enter(run, t, category, status)
     else:
-        # enter(), inline for a pause or a resume: most status changes.
-        run.category = category
-        for clock in run.clocks:
-            clock.category = category
-        if category == "pause":
-            for cycle in run.open:
-                if cycle.mode == "running" and cycle.settings.pauses:
-                    cycle.pause(t)
-        else:
-            for cycle in run.open:
-                if cycle.mode == "paused":
-                    cycle.resume(t)
+        # Most status changes only pause or resume: straight there, without enter()'s checks.
+        switch(run, t, category)
     if meets:
         meet_first_response(run, t, f"status:{status}")
 
@@ -106,6 +96,9 @@ def enter(run: Replay, t: datetime, new: StatusCategory, status: str) -> None:
     old = run.category
     if new == old:
         return
+    if new != "stop" and old != "stop":
+        switch(run, t, new)
+        return
     run.category = new
     for clock in run.clocks:
         clock.category = new
@@ -114,10 +107,15 @@ def enter(run: Replay, t: datetime, new: StatusCategory, status: str) -> None:
         for cycle in run.open:
             cycle.stop(t, reason, True)
         run.open = []
-        return
-    if old == "stop":
+    else:
         reopen(run, t)
-        return
+
+
+def switch(run: Replay, t: datetime, new: StatusCategory) -> None:
+    """Move between a working and a pause status (neither is a stop): pause or resume timers."""
+    run.category = new
+    for clock in run.clocks:
+        clock.category = new
     # Only cycles that change are called: a metric that does not pause runs on.
     if new == "pause":
         for cycle in run.open:
